@@ -1,0 +1,38 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { AppConfig } from './config/app-config.js';
+import { AppConfigModule } from './config/config.module.js';
+import { ControlBusModule } from './control-bus/control-bus.module.js';
+import { DeliveryModule } from './delivery/delivery.module.js';
+import { EngineModule } from './engine/engine.module.js';
+import { HealthModule } from './health/health.module.js';
+import { InternalApiModule } from './internal-api/internal-api.module.js';
+import { LifecycleModule } from './lifecycle/lifecycle.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { PresenceModule } from './presence/presence.module.js';
+import { SocketModule } from './socket/socket.module.js';
+import { UserGatewayModule } from './user-gateway/user-gateway.module.js';
+
+/** The gateway, assembled for one validated configuration. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
+        MetricsModule,
+        EngineModule.forRoot(config),
+        SocketModule,
+        LifecycleModule,
+        DeliveryModule,
+        PresenceModule,
+        UserGatewayModule,
+        InternalApiModule,
+        HealthModule,
+        ...(config.engine === 'redis' ? [ControlBusModule] : []),
+      ],
+    };
+  }
+}

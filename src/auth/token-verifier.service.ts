@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import type { JwtPayload } from 'jsonwebtoken';
+import { AppConfig } from '../config/app-config.js';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+
+export interface VerifiedToken {
+  userId: string;
+  sessionId: string;
+  roles: string[];
+  /** Expiry in ms since the epoch, when the token has one. */
+  expiresAt?: number;
+  /** Chat ids granted by the `chats` claim. */
+  chats: string[];
+}
+
+const MAX_TOKEN_LENGTH = 8192;
+const LEEWAY_SEC = 30;
+const MAX_ID_LENGTH = 128;
+
+function isId(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= MAX_ID_LENGTH;
+}
+
+/** First claim present wins; a present claim of the wrong shape is an error, not a fallthrough. */
+function firstPresent(payload: JwtPayload, names: string[]): unknown {
+  for (const n of names) if (payload[n] !== undefined && payload[n] !== null) return payload[n];
+  return undefined;
+}
+
+/**
+ * Verifies user JWTs (SPEC §2.1): algorithm allowlist checked against the header before the
+ * signature, HS* with the secret and RS/ES/PS with the public key, issuer/audience, exp,
+ * and nbf/iat with 30 s leeway.
+ */
+@Injectable()
+export class TokenVerifier {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly config: AppConfig,
+  ) {}
+
+  verify(token: string): VerifiedToken {
+    const invalid = (message: string) => new AppError(ErrorCode.AUTH_INVALID, message);
+    if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalid('Malformed token');
+    const alg = this.headerAlgorithm(token);
+    const { secret, publicKey, algorithms, issuer, audience } = this.config.jwt;
+    if (!alg || !(algorithms as string[]).includes(alg)) throw invalid('Token algorithm not allowed');
+    const key = alg.startsWith('HS') ? secret : publicKey;
+    if (!key) throw invalid('Token algorithm not allowed');
+
+    let payload: JwtPayload;
+    try {
+      payload = this.jwt.verify<JwtPayload>(token, {
+        secret: key,
+        algorithms: [alg as (typeof algorithms)[number]],
+        issuer,
+        audience,
+        ignoreNotBefore: true,
+        clockTolerance: 0,
+      });
+    } catch (err) {
+      if ((err as Error).name === 'TokenExpiredError') throw new AppError(ErrorCode.AUTH_EXPIRED, 'Token expired');
+      throw invalid('Token verification failed');
+    }
+    if (typeof payload !== 'object' || payload === null) throw invalid('Malformed token');
+
+    const nowSec = Date.now() / 1000;
+    if (typeof payload.nbf === 'number' && payload.nbf > nowSec + LEEWAY_SEC) throw invalid('Token not yet valid');
+    if (typeof payload.iat === 'number' && payload.iat > nowSec + LEEWAY_SEC) throw invalid('Token issued in the future');
+    if (payload.exp !== undefined && typeof payload.exp !== 'number') throw invalid('Malformed exp claim');
+
+    const userId = firstPresent(payload, ['user_id', 'userId', 'sub']);
+    if (!isId(userId)) throw invalid('Token has no valid user id');
+    const sid = firstPresent(payload, ['session_id', 'sid']);
+    if (sid !== undefined && !isId(sid)) throw invalid('Token has an invalid session id');
+    const sessionId =
+      sid ?? (isId(payload.jti) ? payload.jti : createHash('sha256').update(token).digest('hex').slice(0, 32));
+
+    return {
+      userId,
+      sessionId,
+      roles: this.roles(payload),
+      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
+      chats: Array.isArray(payload.chats) ? (payload.chats as unknown[]).filter(isId).slice(0, 1000) : [],
+    };
+  }
+
+  private headerAlgorithm(token: string): string | undefined {
+    const decoded = this.jwt.decode<{ header?: { alg?: unknown } } | null>(token, { complete: true });
+    const alg = decoded?.header?.alg;
+    return typeof alg === 'string' ? alg : undefined;
+  }
+
+  private roles(payload: JwtPayload): string[] {
+    if (Array.isArray(payload.roles)) return (payload.roles as unknown[]).filter((r): r is string => typeof r === 'string');
+    return typeof payload.role === 'string' ? [payload.role] : [];
+  }
+}

@@ -1,0 +1,19 @@
+import { applyDecorators } from '@nestjs/common';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length } from 'class-validator';
+
+export const MAX_ID_LENGTH = 128;
+
+/** SPEC §4: ids are non-empty strings of at most 128 characters. */
+export function IsId(): PropertyDecorator {
+  return applyDecorators(IsString(), Length(1, MAX_ID_LENGTH));
+}
+
+export function IsIdArray(min: number, max: number): PropertyDecorator {
+  return applyDecorators(
+    IsArray(),
+    ArrayMinSize(min),
+    ArrayMaxSize(max),
+    IsString({ each: true }),
+    Length(1, MAX_ID_LENGTH, { each: true }),
+  );
+}

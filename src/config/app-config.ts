@@ -1,0 +1,77 @@
+import type { Algorithm } from 'jsonwebtoken';
+
+export type EngineKind = 'memory' | 'redis';
+export type SessionPolicy = 'single' | 'multi';
+export type RateLimitRule = [limit: number, windowMs: number];
+
+export interface RedisSettings {
+  url?: string;
+  host?: string;
+  port: number;
+  password?: string;
+  clusterNodes?: Array<{ host: string; port: number }>;
+}
+
+export interface ServiceDefinition {
+  key: string;
+  type: string;
+  description?: string;
+  enabled: boolean;
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * The whole configuration, parsed and validated once at start-up (see load-config.ts).
+ * Injected by class token so consumers get the type without string keys.
+ */
+export class AppConfig {
+  port!: number;
+  host!: string;
+  production!: boolean;
+  /** True when the JWT secret was generated because none was configured (development only). */
+  generatedSecrets!: boolean;
+  nodeId!: string;
+  jwt!: {
+    secret?: string;
+    publicKey?: string;
+    algorithms: Algorithm[];
+    issuer?: string;
+    audience?: string;
+    allowQueryToken: boolean;
+  };
+  corsOrigin!: '*' | string[];
+  engine!: EngineKind;
+  redis!: RedisSettings;
+  prefix!: string;
+  /** Bearer secret of the internal HTTP API; undefined disables those routes. */
+  internalSecret?: string;
+  controlBus!: { secretKey?: string; secretIv?: string; allowPlaintext: boolean };
+  emitAllowedEvents!: string[];
+  session!: { policy: SessionPolicy; maxPerUser: number; revokeTtlSec: number };
+  internalPort?: number;
+  services!: Record<string, ServiceDefinition>;
+  serviceRegistration!: {
+    enabled: boolean;
+    requireApproval: boolean;
+    maxServices: number;
+    allowedTypes: string[] | 'any';
+    sessionExpirySec: number;
+    sessionIdleTimeoutSec: number;
+  };
+  socketio!: { pingInterval: number; pingTimeout: number; maxBufferSize: number };
+  recoveryWindowMs!: number;
+  maxIdleTimeMs!: number;
+  rateLimit!: {
+    connectionWindowMs: number;
+    maxConnections: number;
+    overrides: Record<string, RateLimitRule>;
+  };
+  trustProxy!: boolean;
+  presenceNodeTtlMs!: number;
+  typingTimeoutMs!: number;
+  callRingTimeoutMs!: number;
+  notifications!: { maxPending: number; ttlSec: number };
+  shutdownTimeoutMs!: number;
+  log!: { level: string; format: 'json' | 'pretty' };
+  metricsEnabled!: boolean;
+}

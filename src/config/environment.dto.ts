@@ -1,0 +1,97 @@
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
+
+/** Accepts the usual spellings; anything else stays a string so @IsBoolean reports it. */
+function toBoolean({ value }: { value: unknown }): unknown {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+}
+
+const HOST_PORT = /^[^\s:,]+:\d{1,5}(\s*,\s*[^\s:,]+:\d{1,5})*$/;
+
+/**
+ * Raw environment, one property per variable of SPEC §1. Only format checks live here;
+ * load-config.ts adds the rules that span several variables and builds AppConfig.
+ */
+export class EnvironmentVariables {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @IsString() @MinLength(1) HOST?: string;
+  @IsOptional() @IsString() NODE_ENV?: string;
+
+  @IsOptional() @IsString() @MinLength(16, { message: 'JWT_SECRET must be at least 16 characters long' })
+  JWT_SECRET?: string;
+  @IsOptional() @IsString() JWT_PUBLIC_KEY?: string;
+  @IsOptional() @IsString() JWT_ALGORITHMS?: string;
+  @IsOptional() @IsString() JWT_ISSUER?: string;
+  @IsOptional() @IsString() JWT_AUDIENCE?: string;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() ALLOW_QUERY_TOKEN?: boolean;
+  @IsOptional() @IsString() CORS_ORIGIN?: string;
+
+  @IsOptional() @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+  @IsOptional() @IsString() REDIS_HOST?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(65535) REDIS_PORT?: number;
+  @IsOptional() @IsString() REDIS_PASS?: string;
+  @IsOptional() @Matches(HOST_PORT, { message: 'REDIS_CLUSTER_NODES must be a comma-separated host:port list' })
+  REDIS_CLUSTER_NODES?: string;
+  @IsOptional() @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'SOCKET_CONTROL_PREFIX must be 1-64 characters of A-Z a-z 0-9 : _ . -' })
+  SOCKET_CONTROL_PREFIX?: string;
+
+  @IsOptional() @IsString() @MinLength(8, { message: 'INTERNAL_SECRET must be at least 8 characters long' })
+  INTERNAL_SECRET?: string;
+  @IsOptional() @IsString() AUTH_TOKEN?: string;
+  @IsOptional() @IsString() SECRET_KEY?: string;
+  @IsOptional() @IsString() SECRET_IV?: string;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() CONTROL_ALLOW_PLAINTEXT?: boolean;
+  @IsOptional() @IsString() EMIT_ALLOWED_EVENTS?: string;
+
+  @IsOptional() @IsIn(['single', 'multi']) SESSION_POLICY?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) MAX_SESSIONS_PER_USER?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(60) SESSION_REVOKE_TTL?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(65535) INTERNAL_PORT?: number;
+  @IsOptional() @IsString() INTERNAL_SERVICES?: string;
+  @IsOptional() @IsString() CUSTOM_SERVICES?: string;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() SERVICE_REGISTRATION?: boolean;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() REQUIRE_SERVICE_APPROVAL?: boolean;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000) MAX_SERVICES?: number;
+  @IsOptional() @IsString() @MaxLength(2000) ALLOWED_SERVICE_TYPES?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) SERVICE_SESSION_EXPIRY?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) SERVICE_SESSION_IDLE_TIMEOUT?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) SOCKETIO_PING_INTERVAL?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) SOCKETIO_PING_TIMEOUT?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1024) @Max(100 * 1024 * 1024) SOCKETIO_MAX_BUFFER_SIZE?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) RECOVERY_WINDOW_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) MAX_IDLE_TIME?: number;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) RATE_LIMIT_CONNECTION_WINDOW?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) RATE_LIMIT_MAX_CONNECTIONS?: number;
+  @IsOptional() @IsString() RATE_LIMITS?: string;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() TRUST_PROXY?: boolean;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) PRESENCE_NODE_TTL_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) TYPING_TIMEOUT_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1000) CALL_RING_TIMEOUT_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000) NOTIFICATIONS_MAX_PENDING?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) NOTIFICATIONS_TTL?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS?: number;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
+  @IsOptional() @IsIn(['json', 'pretty']) LOG_FORMAT?: string;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() METRICS_ENABLED?: boolean;
+}

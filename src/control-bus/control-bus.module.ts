@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { SessionModule } from '../session/session.module.js';
+import { ControlBusService } from './control-bus.service.js';
+
+/** Only loaded with the Redis engine: the control bus is Redis pub/sub. */
+@Module({ imports: [SessionModule], providers: [ControlBusService] })
+export class ControlBusModule {}

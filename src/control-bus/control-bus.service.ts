@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { AppError } from '../common/error-codes.js';
+import { EmitService } from '../delivery/emit.service.js';
+import { RedisConnections } from '../engine/redis/redis-connections.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { SessionService } from '../session/session.service.js';
+import { ControlCodec } from './control-codec.js';
+import { CONTROL_CHANNELS, type ControlChannel, type ControlCommand, ControlMessageError, parseControlMessage } from './control-message.js';
+
+/** How long a message's claim (and our count of identical copies) is remembered. */
+const CLAIM_TTL_MS = 60_000;
+
+/**
+ * Subscribes to `{prefix}:emit|force-logout|kick` (SPEC §5). Every node receives every
+ * message, so nodes race for a claim in Redis and only the winner acts; its actions reach
+ * all nodes through the adapter, so each target socket is affected exactly once. Identical
+ * messages published twice are told apart by how many copies this node has already seen.
+ */
+@Injectable()
+export class ControlBusService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ControlBusService.name);
+  private readonly codec: ControlCodec;
+  private readonly channels: Map<string, ControlChannel>;
+  private readonly copies = new Map<string, { count: number; at: number }>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly redis: RedisConnections,
+    private readonly emitter: EmitService,
+    private readonly sessions: SessionService,
+    private readonly metrics: MetricsService,
+  ) {
+    this.codec = new ControlCodec({ secretKey: config.controlBus.secretKey, secretIv: config.controlBus.secretIv });
+    this.channels = new Map(CONTROL_CHANNELS.map((c) => [redis.keys.channel(c), c]));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.redis.subscriber.on('message', (channel: string, message: string) => {
+      const name = this.channels.get(channel);
+      if (name) void this.handle(name, message);
+    });
+    await this.redis.subscriber.subscribe(...this.channels.keys()).catch((err: Error) => {
+      // ioredis re-subscribes by itself once Redis answers.
+      this.logger.warn({ reason: err.message }, 'Control bus subscribe failed; will retry on reconnect');
+    });
+  }
+
+  /** Handles one raw message; never throws. Exposed for tests and the internal namespace. */
+  async handle(channel: ControlChannel, raw: string): Promise<void> {
+    const outcome = await this.process(channel, raw).catch((err: unknown) => {
+      if (err instanceof ControlMessageError) {
+        this.logger.warn({ channel, reason: err.reason, field: err.field }, 'Control message dropped');
+        return err.reason;
+      }
+      if (err instanceof AppError) {
+        this.logger.warn({ channel, reason: err.code }, 'Control message refused');
+        return err.code.toLowerCase();
+      }
+      this.logger.error({ channel, reason: (err as Error)?.message }, 'Control message failed');
+      return 'error';
+    });
+    this.metrics.controlBus.inc({ channel, outcome });
+  }
+
+  private async process(channel: ControlChannel, raw: string): Promise<string> {
+    const command = parseControlMessage(channel, raw, this.codec, this.config.controlBus.allowPlaintext);
+    if (command.channel === 'emit' && !this.emitter.isAllowed(command.emit.event)) {
+      throw new ControlMessageError('invalid_field', 'event');
+    }
+    if (!(await this.claim(channel, raw))) return 'duplicate';
+    await this.apply(command);
+    return 'applied';
+  }
+
+  private async claim(channel: string, raw: string): Promise<boolean> {
+    const now = Date.now();
+    const digest = createHash('sha256').update(channel).update('\0').update(raw).digest('hex');
+    const seen = this.copies.get(digest);
+    const copy = seen && now - seen.at < CLAIM_TTL_MS ? seen.count + 1 : 1;
+    this.copies.set(digest, { count: copy, at: now });
+    if (this.copies.size > 10_000) {
+      for (const [k, v] of this.copies) if (now - v.at >= CLAIM_TTL_MS) this.copies.delete(k);
+    }
+    const res = await this.redis.command.set(this.redis.keys.controlClaim(`${digest}:${copy}`), this.config.nodeId, 'PX', CLAIM_TTL_MS, 'NX');
+    return res === 'OK';
+  }
+
+  private async apply(command: ControlCommand): Promise<void> {
+    switch (command.channel) {
+      case 'emit':
+        await this.emitter.emit(command.emit);
+        return;
+      case 'force-logout':
+        await this.sessions.forceLogout(command.userId, command.sessionId);
+        return;
+      case 'kick':
+        await this.sessions.kick(command.userId, command.reason ?? 'kicked', command.invalidateSession);
+        return;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { HttpErrorFilter } from './common/http-exception.filter.js';
+import { AppValidationPipe } from './common/validation.pipe.js';
+import type { AppConfig } from './config/app-config.js';
+import { RedisConnections } from './engine/redis/redis-connections.js';
+import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
+
+export const MAX_BODY_BYTES = '1mb';
+const REDIS_CONNECT_WAIT_MS = 5000;
+
+export interface RunningApp {
+  app: INestApplication;
+  port: number;
+}
+
+/**
+ * Builds and starts the gateway for `config` (main.ts and the e2e tests share this).
+ * Redis connects before the Socket.IO adapter is installed and before the app listens.
+ */
+export async function createApp(config: AppConfig): Promise<RunningApp> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalPipes(new AppValidationPipe());
+  if (config.trustProxy) app.set('trust proxy', true);
+  app.disable('x-powered-by');
+
+  let redis: RedisConnections | undefined;
+  if (config.engine === 'redis') {
+    const connections = app.get(RedisConnections);
+    redis = connections;
+    if (!(await connections.connect(REDIS_CONNECT_WAIT_MS))) {
+      app.get(Logger).warn('Redis is not reachable yet; starting anyway, readiness stays 503 until it answers');
+    }
+  }
+  app.useWebSocketAdapter(new GatewayIoAdapter(app, config, redis?.adapter));
+  await app.listen(config.port, config.host);
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  return { app, port };
+}

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { IdempotencyStore } from '../engine/idempotency.store.js';
+import { DeliveryService, type RecipientReport } from './delivery.service.js';
+import { EventAllowlist } from './event-allowlist.js';
+
+export interface EmitCommand {
+  userId?: string;
+  userIds?: string[];
+  room?: string;
+  event: string;
+  payload?: unknown;
+  idempotencyKey?: string;
+}
+
+export interface EmitResult {
+  recipients?: RecipientReport;
+  room?: string;
+}
+
+const IDEMPOTENCY_TTL_MS = 5 * 60 * 1000;
+
+/** Backend-initiated emits (HTTP, control bus, internal namespace): allowlist, target, idempotency. */
+@Injectable()
+export class EmitService {
+  private readonly allowlist: EventAllowlist;
+
+  constructor(
+    config: AppConfig,
+    private readonly delivery: DeliveryService,
+    private readonly idempotency: IdempotencyStore,
+  ) {
+    this.allowlist = new EventAllowlist(config.emitAllowedEvents);
+  }
+
+  isAllowed(event: string): boolean {
+    return this.allowlist.allows(event);
+  }
+
+  async emit(cmd: EmitCommand): Promise<EmitResult> {
+    const targets = [cmd.userId, cmd.userIds, cmd.room].filter((t) => t !== undefined).length;
+    if (targets !== 1) {
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'Exactly one of userId, userIds, room is required', [
+        { field: 'userId', errors: ['exactly one of userId, userIds, room must be given'] },
+      ]);
+    }
+    if (!this.isAllowed(cmd.event)) {
+      throw new AppError(ErrorCode.EVENT_NOT_ALLOWED, `Event "${cmd.event}" is not in EMIT_ALLOWED_EVENTS`);
+    }
+    if (!cmd.idempotencyKey) return this.deliver(cmd);
+
+    const claim = await this.idempotency.claim(cmd.idempotencyKey, IDEMPOTENCY_TTL_MS);
+    if (!claim.first) return (claim.result as EmitResult | undefined) ?? {};
+    try {
+      const result = await this.deliver(cmd);
+      await this.idempotency.complete(cmd.idempotencyKey, result, IDEMPOTENCY_TTL_MS);
+      return result;
+    } catch (err) {
+      await this.idempotency.release(cmd.idempotencyKey).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async deliver(cmd: EmitCommand): Promise<EmitResult> {
+    if (cmd.room !== undefined) {
+      this.delivery.toRoom(cmd.room, cmd.event, cmd.payload ?? null);
+      return { room: cmd.room };
+    }
+    const userIds = cmd.userIds ?? [cmd.userId as string];
+    return { recipients: await this.delivery.toUsers(userIds, cmd.event, cmd.payload ?? null) };
+  }
+}

@@ -1,0 +1,16 @@
+/** EMIT_ALLOWED_EVENTS matching: exact names, or a prefix when the entry ends in `*`. */
+export class EventAllowlist {
+  private readonly exact = new Set<string>();
+  private readonly prefixes: string[] = [];
+
+  constructor(entries: string[]) {
+    for (const e of entries) {
+      if (e.endsWith('*')) this.prefixes.push(e.slice(0, -1));
+      else this.exact.add(e);
+    }
+  }
+
+  allows(event: string): boolean {
+    return this.exact.has(event) || this.prefixes.some((p) => event.startsWith(p));
+  }
+}

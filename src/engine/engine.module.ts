@@ -1,0 +1,47 @@
+import { SessionStore } from './session.store.js';
+import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { ConnectionStore } from './connection.store.js';
+import { EngineHealth } from './engine-health.js';
+import { IdempotencyStore } from './idempotency.store.js';
+import { MemoryConnectionStore } from './memory/memory-connection.store.js';
+import { MemoryEngineHealth } from './memory/memory-engine-health.js';
+import { MemoryIdempotencyStore } from './memory/memory-idempotency.store.js';
+import { MemoryRateLimitStore } from './memory/memory-rate-limit.store.js';
+import { MemorySessionStore } from './memory/memory-session.store.js';
+import { RateLimitStore } from './rate-limit.store.js';
+import { RedisConnectionStore } from './redis/redis-connection.store.js';
+import { RedisConnections } from './redis/redis-connections.js';
+import { RedisEngineHealth } from './redis/redis-engine-health.js';
+import { RedisIdempotencyStore } from './redis/redis-idempotency.store.js';
+import { RedisRateLimitStore } from './redis/redis-rate-limit.store.js';
+import { RedisSessionStore } from './redis/redis-session.store.js';
+
+const PORTS = [SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, EngineHealth];
+
+/** Binds every store port to its memory or Redis implementation, by configuration. */
+@Global()
+@Module({})
+export class EngineModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const providers: Provider[] =
+      config.engine === 'redis'
+        ? [
+            RedisConnections,
+            { provide: SessionStore, useClass: RedisSessionStore },
+            { provide: ConnectionStore, useClass: RedisConnectionStore },
+            { provide: RateLimitStore, useClass: RedisRateLimitStore },
+            { provide: IdempotencyStore, useClass: RedisIdempotencyStore },
+            { provide: EngineHealth, useClass: RedisEngineHealth },
+          ]
+        : [
+            { provide: SessionStore, useClass: MemorySessionStore },
+            { provide: ConnectionStore, useClass: MemoryConnectionStore },
+            { provide: RateLimitStore, useClass: MemoryRateLimitStore },
+            { provide: IdempotencyStore, useClass: MemoryIdempotencyStore },
+            { provide: EngineHealth, useClass: MemoryEngineHealth },
+          ];
+    const exportsList = config.engine === 'redis' ? [...PORTS, RedisConnections] : PORTS;
+    return { module: EngineModule, providers, exports: exportsList };
+  }
+}

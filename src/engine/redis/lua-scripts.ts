@@ -1,0 +1,70 @@
+/**
+ * Lua for every Redis state change that must be atomic. Times come from the server's
+ * TIME so nodes with skewed clocks still agree.
+ */
+const NOW = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+const SESSION_PRELUDE = `${NOW}
+local live, revoked = KEYS[1], KEYS[2]
+local ttl = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', revoked, '-inf', now)
+redis.call('ZREMRANGEBYSCORE', live, '-inf', now - ttl)
+local function revoke(list)
+  for _, s in ipairs(list) do
+    redis.call('ZREM', live, s)
+    redis.call('ZADD', revoked, now + ttl, s)
+  end
+  if #list > 0 then redis.call('PEXPIRE', revoked, ttl) end
+end`;
+
+/** KEYS: live, revoked. ARGV: sessionId, ttlMs, policy, maxPerUser. Returns {0} or {1, revoked...}. */
+export const SESSION_CLAIM = `${SESSION_PRELUDE}
+local sid, policy, max = ARGV[1], ARGV[3], tonumber(ARGV[4])
+if redis.call('ZSCORE', revoked, sid) then return {0} end
+redis.call('ZADD', live, now, sid)
+local out = {}
+local excess = 0
+if policy == 'single' then excess = redis.call('ZCARD', live) - 1
+else excess = redis.call('ZCARD', live) - max end
+if excess > 0 then
+  for _, s in ipairs(redis.call('ZRANGE', live, 0, -1)) do
+    if #out >= excess then break end
+    if s ~= sid then out[#out + 1] = s end
+  end
+end
+revoke(out)
+redis.call('PEXPIRE', live, ttl)
+table.insert(out, 1, 1)
+return out`;
+
+/** KEYS: live, revoked. ARGV: sessionId, ttlMs. Returns the revoked sessions. */
+export const SESSION_FORCE_ACTIVE = `${SESSION_PRELUDE}
+local sid = ARGV[1]
+local out = {}
+for _, s in ipairs(redis.call('ZRANGE', live, 0, -1)) do
+  if s ~= sid then out[#out + 1] = s end
+end
+revoke(out)
+redis.call('ZREM', revoked, sid)
+redis.call('ZADD', live, now, sid)
+redis.call('PEXPIRE', live, ttl)
+return out`;
+
+/** KEYS: live, revoked. ARGV: unused, ttlMs. Returns the revoked sessions. */
+export const SESSION_REVOKE_LIVE = `${SESSION_PRELUDE}
+local out = redis.call('ZRANGE', live, 0, -1)
+revoke(out)
+return out`;
+
+/** KEYS: window zset. ARGV: limit, windowMs, unique member. Returns {allowed, retryAfterMs}. */
+export const RATE_HIT = `${NOW}
+local key, limit, window = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) >= limit then
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  return {0, math.max(1, tonumber(oldest[2]) + window - now)}
+end
+redis.call('ZADD', key, now, ARGV[3])
+redis.call('PEXPIRE', key, window)
+return {1, 0}`;

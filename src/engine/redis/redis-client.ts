@@ -1,0 +1,34 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisSettings } from '../../config/app-config.js';
+
+export type RedisClient = Redis | Cluster;
+
+export interface ClientRole {
+  name: string;
+  /** Store commands fail fast while Redis is away (handshakes answer UNAVAILABLE) instead of queueing. */
+  failFast: boolean;
+}
+
+/** One ioredis client (standalone or Cluster) from REDIS_URL / REDIS_HOST / REDIS_CLUSTER_NODES. */
+export function createRedisClient(settings: RedisSettings, role: ClientRole): RedisClient {
+  const options: RedisOptions = {
+    connectionName: `gateway-${role.name}`,
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: role.failFast ? 1 : null,
+    enableOfflineQueue: !role.failFast,
+    commandTimeout: role.failFast ? 2000 : undefined,
+    retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
+  };
+  if (settings.clusterNodes?.length) {
+    return new Cluster(settings.clusterNodes, {
+      redisOptions: { ...options, password: settings.password },
+      lazyConnect: true,
+      enableAutoPipelining: true,
+      enableOfflineQueue: !role.failFast,
+      clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 2000),
+    });
+  }
+  if (settings.url) return new Redis(settings.url, options);
+  return new Redis({ ...options, host: settings.host, port: settings.port, password: settings.password });
+}

@@ -1,0 +1,81 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
+import { createRedisClient, type RedisClient } from './redis-client.js';
+import { RedisKeys } from './redis-keys.js';
+import { RATE_HIT, SESSION_CLAIM, SESSION_FORCE_ACTIVE, SESSION_REVOKE_LIVE } from './lua-scripts.js';
+
+type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
+
+/**
+ * The gateway's Redis connections, created before the app listens and closed on shutdown:
+ * `command` for store scripts (fails fast while Redis is away), `subscriber` for the
+ * control bus, `adapter` for the Socket.IO adapter (queues while reconnecting).
+ */
+@Injectable()
+export class RedisConnections implements OnApplicationShutdown {
+  private readonly logger = new Logger(RedisConnections.name);
+  readonly command: RedisClient;
+  readonly subscriber: RedisClient;
+  readonly adapter: RedisClient;
+  readonly keys: RedisKeys;
+
+  constructor(config: AppConfig, metrics: MetricsService) {
+    this.keys = new RedisKeys(config.prefix);
+    this.command = createRedisClient(config.redis, { name: 'command', failFast: true });
+    this.subscriber = createRedisClient(config.redis, { name: 'subscriber', failFast: false });
+    this.adapter = createRedisClient(config.redis, { name: 'adapter', failFast: false });
+    for (const [name, client] of this.clients()) {
+      // Never log the error object's command arguments: they may carry payloads.
+      client.on('error', (err: Error) => {
+        metrics.redisErrors.inc({ connection: name });
+        this.logger.warn({ connection: name, reason: err.message }, 'Redis connection error');
+      });
+    }
+    this.command.defineCommand('gwSessionClaim', { numberOfKeys: 2, lua: SESSION_CLAIM });
+    this.command.defineCommand('gwSessionForce', { numberOfKeys: 2, lua: SESSION_FORCE_ACTIVE });
+    this.command.defineCommand('gwSessionRevokeLive', { numberOfKeys: 2, lua: SESSION_REVOKE_LIVE });
+    this.command.defineCommand('gwRateHit', { numberOfKeys: 1, lua: RATE_HIT });
+  }
+
+  private clients(): Array<[string, RedisClient]> {
+    return [
+      ['command', this.command],
+      ['subscriber', this.subscriber],
+      ['adapter', this.adapter],
+    ];
+  }
+
+  /** Starts connecting; resolves when every client is ready or `timeoutMs` passes (then keeps retrying). */
+  async connect(timeoutMs: number): Promise<boolean> {
+    const ready = Promise.all(
+      this.clients().map(([, c]) =>
+        c.status === 'wait' ? c.connect().catch(() => undefined) : Promise.resolve(undefined),
+      ),
+    ).then(() => this.clients().every(([, c]) => c.status === 'ready'));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    try {
+      return await Promise.race([ready, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  script(name: 'gwSessionClaim' | 'gwSessionForce' | 'gwSessionRevokeLive' | 'gwRateHit'): ScriptFn {
+    const fn = (this.command as unknown as Record<string, ScriptFn>)[name];
+    return fn.bind(this.command);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      this.clients().map(async ([, c]) => {
+        try {
+          await c.quit();
+        } catch {
+          c.disconnect();
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { EngineHealth } from '../engine-health.js';
+import { RedisConnections } from './redis-connections.js';
+
+@Injectable()
+export class RedisEngineHealth extends EngineHealth {
+  readonly kind = 'redis' as const;
+
+  constructor(private readonly redis: RedisConnections) {
+    super();
+  }
+
+  async ping(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.redis.command.ping().then((r) => r === 'PONG'),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+      ]);
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Every key the gateway writes, under SOCKET_CONTROL_PREFIX. Per-user keys carry the user id
+ * as a hash tag so a script touching several keys of one user stays in one Cluster slot.
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  liveSessions(userId: string): string {
+    return `${this.prefix}:sess:{${userId}}`;
+  }
+  revokedSessions(userId: string): string {
+    return `${this.prefix}:sess-revoked:{${userId}}`;
+  }
+  connections(userId: string): string {
+    return `${this.prefix}:conn:{${userId}}`;
+  }
+  get nodes(): string {
+    return `${this.prefix}:nodes`;
+  }
+  rate(key: string): string {
+    return `${this.prefix}:rl:{${key}}`;
+  }
+  idempotency(key: string): string {
+    return `${this.prefix}:idem:{${key}}`;
+  }
+  controlClaim(id: string): string {
+    return `${this.prefix}:ctl-claim:${id}`;
+  }
+  channel(name: 'emit' | 'force-logout' | 'kick' | 'status-refresh'): string {
+    return `${this.prefix}:${name}`;
+  }
+}

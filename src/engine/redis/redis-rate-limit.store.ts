@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { type RateDecision, RateLimitStore } from '../rate-limit.store.js';
+import { RedisConnections } from './redis-connections.js';
+
+/** Sliding-window log per key: one Lua call per check, shared by all nodes. */
+@Injectable()
+export class RedisRateLimitStore extends RateLimitStore {
+  private readonly instance = randomBytes(4).toString('hex');
+  private seq = 0;
+
+  constructor(private readonly redis: RedisConnections) {
+    super();
+  }
+
+  async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
+    const member = `${this.instance}:${++this.seq}`;
+    const [allowed, retry] = (await this.redis.script('gwRateHit')(this.redis.keys.rate(key), limit, windowMs, member)) as [
+      number,
+      number,
+    ];
+    return { allowed: allowed === 1, retryAfterMs: Number(retry) };
+  }
+}

@@ -1,0 +1,33 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { AppConfig } from '../config/app-config.js';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/**
+ * Bearer auth of /internal/* (SPEC §6.1). Both sides are hashed to equal length first so the
+ * comparison is constant-time whatever the length of the presented value. No secret → 404.
+ */
+@Injectable()
+export class InternalSecretGuard implements CanActivate {
+  private readonly expected?: Buffer;
+
+  constructor(config: AppConfig) {
+    this.expected = config.internalSecret ? digest(config.internalSecret) : undefined;
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!this.expected) throw new AppError(ErrorCode.NOT_FOUND, 'Route not found');
+    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    const presented = digest(match ? match[1].trim() : '');
+    if (!match || !timingSafeEqual(presented, this.expected)) {
+      throw new AppError(ErrorCode.UNAUTHORIZED, 'Missing or wrong internal secret');
+    }
+    return true;
+  }
+}

@@ -1,0 +1,49 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { type Ack, ok } from '../common/ack.js';
+import { EmitService } from '../delivery/emit.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { SessionService } from '../session/session.service.js';
+import { EmitDto } from './dto/emit.dto.js';
+import { ForceLogoutDto } from './dto/force-logout.dto.js';
+import { KickDto } from './dto/kick.dto.js';
+import { InternalSecretGuard } from './internal-secret.guard.js';
+
+interface EmitResponse {
+  recipients?: { total: number; sent: number; failed: number };
+  room?: string;
+}
+
+/** Internal HTTP API for backends (SPEC §6.1). Thin: validate, call the shared service, shape. */
+@Controller('internal')
+@UseGuards(InternalSecretGuard)
+export class InternalController {
+  constructor(
+    private readonly emitter: EmitService,
+    private readonly sessions: SessionService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  @Post('emit')
+  @HttpCode(200)
+  async emit(@Body() dto: EmitDto): Promise<Ack<EmitResponse>> {
+    this.metrics.internalRequests.inc({ action: 'emit', transport: 'http' });
+    const result = await this.emitter.emit(dto);
+    if (!result.recipients) return ok({ room: result.room });
+    const { total, sent, failed } = result.recipients;
+    return ok({ recipients: { total, sent: sent.length, failed: failed.length } });
+  }
+
+  @Post('force-logout')
+  @HttpCode(200)
+  async forceLogout(@Body() dto: ForceLogoutDto): Promise<Ack<{ revokedSessions: number }>> {
+    this.metrics.internalRequests.inc({ action: 'force-logout', transport: 'http' });
+    return ok(await this.sessions.forceLogout(dto.userId, dto.sessionId));
+  }
+
+  @Post('kick')
+  @HttpCode(200)
+  async kick(@Body() dto: KickDto): Promise<Ack<{ revokedSessions: number }>> {
+    this.metrics.internalRequests.inc({ action: 'kick', transport: 'http' });
+    return ok(await this.sessions.kick(dto.userId, dto.reason ?? 'kicked', dto.invalidateSession ?? false));
+  }
+}

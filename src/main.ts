@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { type AppConfig } from './config/app-config.js';
+import { ConfigError, loadConfig, readDotEnv } from './config/load-config.js';
+import { createApp } from './create-app.js';
+import { devBanner } from './dev-banner.js';
+import { LifecycleService } from './lifecycle/lifecycle.service.js';
+
+function configOrExit(): AppConfig {
+  try {
+    readDotEnv(process.env);
+    return loadConfig(process.env);
+  } catch (err) {
+    const line = err instanceof ConfigError ? err.message : `Invalid configuration: ${(err as Error).message}`;
+    process.stderr.write(`${line.replace(/\s+/g, ' ')}\n`);
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = configOrExit();
+  const { app, port } = await createApp(config);
+  const logger = new Logger('Bootstrap');
+  logger.log({ port, engine: config.engine, node: config.nodeId }, 'Gateway listening');
+  if (config.generatedSecrets) process.stdout.write(`${devBanner(config, port)}\n`);
+
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log({ signal }, 'Shutting down');
+    const deadline = setTimeout(() => {
+      logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'Shutdown timeout reached; exiting');
+      process.exit(0);
+    }, config.shutdownTimeoutMs);
+    deadline.unref();
+    try {
+      await app.get(LifecycleService).drain();
+      await app.close();
+    } catch (err) {
+      logger.error({ reason: (err as Error).message }, 'Error during shutdown');
+    }
+    process.exit(0);
+  };
+  process.once('SIGTERM', (s) => void stop(s));
+  process.once('SIGINT', (s) => void stop(s));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Gateway failed to start: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics of SPEC §7. Each app instance owns its registry, so several
+ * instances in one process (tests) do not collide.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  /** Plain numbers for /health; the gauges mirror them. */
+  private readonly counts = { active: 0, total: 0, peak: 0 };
+
+  readonly connectionsActive = new Gauge({ name: 'gateway_connections_active', help: 'Open user sockets on this node', registers: [this.registry] });
+  readonly connectionsTotal = new Counter({ name: 'gateway_connections_total', help: 'User sockets accepted since start', registers: [this.registry] });
+  readonly connectionsPeak = new Gauge({ name: 'gateway_connections_peak', help: 'Most user sockets open at once', registers: [this.registry] });
+  readonly handshakeRejections = new Counter({ name: 'gateway_handshake_rejections_total', help: 'Refused handshakes by code', labelNames: ['code'], registers: [this.registry] });
+  readonly eventsReceived = new Counter({ name: 'gateway_events_received_total', help: 'Client events received by name', labelNames: ['event'], registers: [this.registry] });
+  readonly unknownEvents = new Counter({ name: 'gateway_unknown_events_total', help: 'Client events with no handler (ignored)', registers: [this.registry] });
+  readonly ackErrors = new Counter({ name: 'gateway_ack_errors_total', help: 'Error acks by code', labelNames: ['code'], registers: [this.registry] });
+  readonly handlerLatency = new Histogram({
+    name: 'gateway_handler_duration_seconds',
+    help: 'Event handler latency',
+    labelNames: ['event'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
+  readonly controlBus = new Counter({ name: 'gateway_control_bus_messages_total', help: 'Control-bus messages by channel and outcome', labelNames: ['channel', 'outcome'], registers: [this.registry] });
+  readonly rateLimited = new Counter({ name: 'gateway_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['scope'], registers: [this.registry] });
+  readonly redisErrors = new Counter({ name: 'gateway_redis_errors_total', help: 'Redis connection errors', labelNames: ['connection'], registers: [this.registry] });
+  readonly internalRequests = new Counter({ name: 'gateway_internal_requests_total', help: 'Internal API calls by action and transport', labelNames: ['action', 'transport'], registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+  }
+
+  socketOpened(): void {
+    this.counts.total += 1;
+    this.counts.active += 1;
+    this.counts.peak = Math.max(this.counts.peak, this.counts.active);
+    this.connectionsTotal.inc();
+    this.connectionsActive.set(this.counts.active);
+    this.connectionsPeak.set(this.counts.peak);
+  }
+
+  socketClosed(): void {
+    this.counts.active = Math.max(0, this.counts.active - 1);
+    this.connectionsActive.set(this.counts.active);
+  }
+
+  snapshot(): { active: number; total: number; peak: number } {
+    return { ...this.counts };
+  }
+}

@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+
+const MESSAGE_METADATA = 'message';
+
+/**
+ * Event names that have a handler on `/`. Anything else a client sends is ignored by
+ * Socket.IO; we only count it, under one label, so hostile names cannot explode metrics.
+ */
+@Injectable()
+export class ClientEventsRegistry {
+  private readonly names = new Set<string>();
+
+  /** Reads the @SubscribeMessage names of a gateway instance. */
+  registerGateway(gateway: object): void {
+    const proto = Object.getPrototypeOf(gateway) as Record<string, unknown>;
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      const fn = proto[key];
+      if (typeof fn !== 'function') continue;
+      const name: unknown = Reflect.getMetadata(MESSAGE_METADATA, fn);
+      if (typeof name === 'string') this.names.add(name);
+    }
+  }
+
+  has(event: string): boolean {
+    return this.names.has(event);
+  }
+}

@@ -1,0 +1,42 @@
+import type { Server, Socket } from 'socket.io';
+import type { Ack } from '../common/ack.js';
+import type { ErrorBody } from '../common/error-codes.js';
+
+/** What a user socket carries once authenticated (set once at the handshake). */
+export interface UserSocketData {
+  userId: string;
+  sessionId: string;
+  roles: string[];
+  expiresAt?: number;
+  chats: string[];
+}
+
+export interface ConnectedPayload {
+  userId: string;
+  sessionId: string;
+  socketId: string;
+  serverTime: string;
+}
+
+export type LogoutReason = 'session_replaced' | 'session_limit' | 'force_logout' | (string & {});
+
+/**
+ * Server → client events of SPEC §2–§3, one place for the gateway, the services and the tests.
+ * Backend-pushed events (allowlisted names) pass through with their own payloads.
+ */
+export interface ServerToClientEvents {
+  connected: (payload: ConnectedPayload) => void;
+  'auth:expired': (payload: { expiredAt: string }) => void;
+  'auth:logout': (payload: { reason: LogoutReason }) => void;
+  'server:shutdown': (payload: { reconnect: boolean }) => void;
+  error: (error: ErrorBody) => void;
+  [event: string]: (...args: never[]) => void;
+}
+
+export interface ClientToServerEvents {
+  'auth:refresh': (payload: { token: string }, ack?: (res: Ack<{ expiresAt: string | null }>) => void) => void;
+  [event: string]: (...args: never[]) => void;
+}
+
+export type UserServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, UserSocketData>;
+export type UserSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, UserSocketData>;

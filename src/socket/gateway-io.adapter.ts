@@ -1,0 +1,45 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { Server, ServerOptions } from 'socket.io';
+import type { AppConfig } from '../config/app-config.js';
+import type { RedisClient } from '../engine/redis/redis-client.js';
+
+/**
+ * Applies the gateway's Socket.IO settings (CORS, heartbeats, buffer size, connection-state
+ * recovery) and, with the Redis engine, the Redis Streams adapter: it is the one official
+ * adapter that supports connection-state recovery across nodes and resumes its stream after
+ * a short Redis outage instead of losing packets.
+ */
+export class GatewayIoAdapter extends IoAdapter {
+  constructor(
+    app: INestApplicationContext,
+    private readonly config: AppConfig,
+    private readonly redis?: RedisClient,
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const { corsOrigin, socketio, recoveryWindowMs, prefix } = this.config;
+    const server = super.createIOServer(port, {
+      ...options,
+      cors: { origin: corsOrigin === '*' ? '*' : corsOrigin, credentials: corsOrigin !== '*' },
+      pingInterval: socketio.pingInterval,
+      pingTimeout: socketio.pingTimeout,
+      maxHttpBufferSize: socketio.maxBufferSize,
+      // Recovered sockets still pass the auth middleware: a revoked session must not come back.
+      connectionStateRecovery:
+        recoveryWindowMs > 0 ? { maxDisconnectionDuration: recoveryWindowMs, skipMiddlewares: false } : undefined,
+      adapter: this.redis
+        ? createAdapter(this.redis, {
+            streamName: `${prefix}:adapter`,
+            channelPrefix: `${prefix}:adapter`,
+            sessionKeyPrefix: `${prefix}:adapter-session:`,
+            maxLen: 100_000,
+          })
+        : undefined,
+    } as ServerOptions) as Server;
+    return server;
+  }
+}

@@ -1,0 +1,8 @@
+import { Global, Module } from '@nestjs/common';
+import { ShutdownState } from '../lifecycle/shutdown.state.js';
+import { ClientEventsRegistry } from './client-events.registry.js';
+import { SocketServerRef } from './socket-server.ref.js';
+
+@Global()
+@Module({ providers: [SocketServerRef, ClientEventsRegistry, ShutdownState], exports: [SocketServerRef, ClientEventsRegistry, ShutdownState] })
+export class SocketModule {}

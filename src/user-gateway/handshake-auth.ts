@@ -1,0 +1,77 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { extractToken } from '../auth/token-source.js';
+import { TokenVerifier } from '../auth/token-verifier.service.js';
+import { RateLimitStore } from '../engine/rate-limit.store.js';
+import { ShutdownState } from '../lifecycle/shutdown.state.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { SessionService } from '../session/session.service.js';
+import type { UserSocket } from '../socket/events.js';
+import { clientIp } from './client-ip.js';
+
+type Next = (err?: Error) => void;
+
+/** The `connect_error` shape of SPEC §2.1: message is the code, data is `{ code, message }`. */
+export function handshakeError(error: AppError): Error & { data: { code: string; message: string } } {
+  return Object.assign(new Error(error.code), { data: { code: error.code, message: error.message } });
+}
+
+/**
+ * Socket.IO middleware on `/`: the token is verified and the session admitted before the
+ * connection exists, so an unauthenticated socket never does.
+ */
+@Injectable()
+export class HandshakeAuth {
+  private readonly logger = new Logger(HandshakeAuth.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly verifier: TokenVerifier,
+    private readonly sessions: SessionService,
+    private readonly rateLimits: RateLimitStore,
+    private readonly shutdown: ShutdownState,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  readonly middleware = (socket: UserSocket, next: Next): void => {
+    this.authenticate(socket).then(
+      () => next(),
+      (err: unknown) => {
+        const appError = err instanceof AppError ? err : this.unexpected(err);
+        this.metrics.handshakeRejections.inc({ code: appError.code });
+        next(handshakeError(appError));
+      },
+    );
+  };
+
+  private async authenticate(socket: UserSocket): Promise<void> {
+    if (this.shutdown.shuttingDown) throw new AppError(ErrorCode.UNAVAILABLE, 'Server is shutting down');
+    const { handshake } = socket;
+    const ip = clientIp(handshake.headers, handshake.address, this.config.trustProxy);
+    const { maxConnections, connectionWindowMs } = this.config.rateLimit;
+    const decision = await this.rateLimits.hit(`handshake:${ip}`, maxConnections, connectionWindowMs, Date.now());
+    if (!decision.allowed) {
+      this.metrics.rateLimited.inc({ scope: 'handshake' });
+      throw new AppError(ErrorCode.RATE_LIMITED, 'Too many connection attempts', { retryAfterMs: decision.retryAfterMs });
+    }
+
+    const token = extractToken(handshake, this.config.jwt.allowQueryToken);
+    if (!token) throw new AppError(ErrorCode.AUTH_REQUIRED, 'No token in auth.token, Authorization header or query');
+    const identity = this.verifier.verify(token);
+    await this.sessions.admit(identity.userId, identity.sessionId);
+    socket.data = {
+      userId: identity.userId,
+      sessionId: identity.sessionId,
+      roles: identity.roles,
+      expiresAt: identity.expiresAt,
+      chats: identity.chats,
+    };
+  }
+
+  /** Store failures (Redis away) surface as UNAVAILABLE; the cause is logged without payloads. */
+  private unexpected(err: unknown): AppError {
+    this.logger.warn({ reason: (err as Error)?.message }, 'Handshake failed on the engine store');
+    return new AppError(ErrorCode.UNAVAILABLE, 'Realtime store unavailable');
+  }
+}

@@ -1,0 +1,9 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { SessionModule } from '../session/session.module.js';
+import { HandshakeAuth } from './handshake-auth.js';
+import { TokenExpiry } from './token-expiry.js';
+import { UserGateway } from './user.gateway.js';
+
+@Module({ imports: [AuthModule, SessionModule], providers: [UserGateway, HandshakeAuth, TokenExpiry] })
+export class UserGatewayModule {}

@@ -1,0 +1,112 @@
+import { Logger, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import { AppConfig } from '../config/app-config.js';
+import { type Ack, ok } from '../common/ack.js';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { AppValidationPipe } from '../common/validation.pipe.js';
+import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
+import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
+import { TokenVerifier } from '../auth/token-verifier.service.js';
+import { ConnectionStore } from '../engine/connection.store.js';
+import { InFlight } from '../lifecycle/in-flight.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { SessionService } from '../session/session.service.js';
+import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import type { UserServer, UserSocket } from '../socket/events.js';
+import { Rooms } from '../socket/rooms.js';
+import { SocketServerRef } from '../socket/socket-server.ref.js';
+import { AuthRefreshDto } from './dto/auth-refresh.dto.js';
+import { HandshakeAuth } from './handshake-auth.js';
+import { TokenExpiry } from './token-expiry.js';
+
+/** The `/` namespace: authenticated user sockets (SPEC §2). */
+@WebSocketGateway()
+@UsePipes(AppValidationPipe)
+@UseFilters(WsAckExceptionFilter)
+@UseInterceptors(WsMetricsInterceptor)
+export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger(UserGateway.name);
+  private readonly closed = new WeakSet<UserSocket>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly handshake: HandshakeAuth,
+    private readonly verifier: TokenVerifier,
+    private readonly sessions: SessionService,
+    private readonly connections: ConnectionStore,
+    private readonly expiry: TokenExpiry,
+    private readonly metrics: MetricsService,
+    private readonly serverRef: SocketServerRef,
+    private readonly events: ClientEventsRegistry,
+    private readonly inFlight: InFlight,
+  ) {
+    events.registerGateway(this);
+  }
+
+  afterInit(server: UserServer): void {
+    this.serverRef.set(server);
+    server.use(this.handshake.middleware);
+  }
+
+  async handleConnection(socket: UserSocket): Promise<void> {
+    const { userId, sessionId, chats } = socket.data;
+    this.metrics.socketOpened();
+    socket.onAny((event: string) => {
+      if (this.events.has(event)) this.metrics.eventsReceived.inc({ event });
+      else this.metrics.unknownEvents.inc();
+    });
+    this.expiry.arm(socket);
+    await socket.join([Rooms.user(userId), Rooms.session(userId, sessionId), ...chats.map(Rooms.chat)]);
+
+    try {
+      // A replacement may have landed between admit and join; its broadcast missed this socket.
+      if (await this.sessions.isRevoked(userId, sessionId)) {
+        socket.emit('auth:logout', { reason: 'session_replaced' });
+        socket.disconnect(true);
+        return;
+      }
+      await this.connections.add(userId, socket.id, this.config.nodeId);
+      if (this.closed.has(socket)) await this.connections.remove(userId, socket.id);
+    } catch (err) {
+      this.logger.warn({ reason: (err as Error).message }, 'Could not register socket in the engine store');
+    }
+    if (socket.connected) {
+      socket.emit('connected', { userId, sessionId, socketId: socket.id, serverTime: new Date().toISOString() });
+    }
+  }
+
+  async handleDisconnect(socket: UserSocket): Promise<void> {
+    this.closed.add(socket);
+    this.metrics.socketClosed();
+    this.expiry.clear(socket);
+    if (!socket.data.userId) return;
+    await this.inFlight.track(
+      this.connections.remove(socket.data.userId, socket.id).catch((err: Error) => {
+        this.logger.warn({ reason: err.message }, 'Could not unregister socket from the engine store');
+      }),
+    );
+  }
+
+  @SubscribeMessage('auth:refresh')
+  refresh(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: AuthRefreshDto): Ack<{ expiresAt: string | null }> {
+    const next = this.verifier.verify(dto.token);
+    if (next.userId !== socket.data.userId) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'Refresh token belongs to another user');
+    }
+    if (this.config.session.policy === 'single' && next.sessionId !== socket.data.sessionId) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'Refresh token belongs to another session');
+    }
+    socket.data.expiresAt = next.expiresAt;
+    socket.data.roles = next.roles;
+    this.expiry.arm(socket);
+    return ok({ expiresAt: next.expiresAt ? new Date(next.expiresAt).toISOString() : null });
+  }
+}
