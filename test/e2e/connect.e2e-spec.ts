@@ -1,0 +1,30 @@
+import request from 'supertest';
+import { closeAllClients, connectUser, nextEvent } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+
+describe.each([
+  ['memory', () => ({})],
+  ['redis', () => redisEnv(uniquePrefix('connect'))],
+])('connect and receive a pushed event (%s engine)', (_engine, env) => {
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    sut = await startApp(env());
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await sut.close();
+  });
+
+  it('emits connected with the identity and delivers /internal/emit to the user room', async () => {
+    const socket = await connectUser(sut.url, userToken('alice', 'sess-1'));
+    const pushed = nextEvent(socket, 'notification:new');
+    const res = await request(sut.app.getHttpServer())
+      .post('/internal/emit')
+      .set('Authorization', `Bearer ${TEST_INTERNAL_SECRET}`)
+      .send({ userId: 'alice', event: 'notification:new', payload: { title: 'hi' } })
+      .expect(200);
+    expect(res.body).toEqual({ ok: true, data: { recipients: { total: 1, sent: 1, failed: 0 } } });
+    await expect(pushed).resolves.toEqual({ title: 'hi' });
+  });
+});

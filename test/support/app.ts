@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import jwt from 'jsonwebtoken';
+import type { AppConfig } from '../../src/config/app-config.js';
+import { type Env, loadConfig } from '../../src/config/load-config.js';
+import { createApp } from '../../src/create-app.js';
+
+export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdef';
+export const TEST_INTERNAL_SECRET = 'test-internal-secret-42';
+
+export interface TestApp {
+  app: INestApplication;
+  config: AppConfig;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** A Redis key prefix unique to one test, so files sharing the one test Redis never collide. */
+export function uniquePrefix(label = 'test'): string {
+  return `t:${label}:${randomBytes(4).toString('hex')}`;
+}
+
+/** Env for the Redis engine on the suite's shared redis-server (see global-setup.ts). */
+export function redisEnv(prefix: string, url = process.env.TEST_REDIS_URL): Env {
+  if (!url) throw new Error('TEST_REDIS_URL is not set: run through jest (global-setup starts redis-server)');
+  return { REDIS_URL: url, SOCKET_CONTROL_PREFIX: prefix };
+}
+
+export function testConfig(overrides: Env = {}): AppConfig {
+  return loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    JWT_SECRET: TEST_JWT_SECRET,
+    INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+    LOG_LEVEL: 'error',
+    RATE_LIMIT_MAX_CONNECTIONS: '100000',
+    ...overrides,
+  });
+}
+
+/** Boots the real app (HTTP + Socket.IO) on a free port. */
+export async function startApp(overrides: Env = {}): Promise<TestApp> {
+  const config = testConfig(overrides);
+  const { app, port } = await createApp(config);
+  return { app, config, port, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+export interface TokenOptions {
+  secret?: string;
+  algorithm?: jwt.Algorithm;
+  expiresIn?: number | string;
+  privateKey?: string;
+  noTimestamp?: boolean;
+}
+
+/** Signs a user token; by default HS256 with the test secret, 1 h, `sub` = userId, `session_id` = sessionId. */
+export function signToken(claims: Record<string, unknown>, opts: TokenOptions = {}): string {
+  const key = opts.privateKey ?? opts.secret ?? TEST_JWT_SECRET;
+  return jwt.sign(claims, key, {
+    algorithm: opts.algorithm ?? 'HS256',
+    ...(opts.expiresIn !== undefined ? { expiresIn: opts.expiresIn as jwt.SignOptions['expiresIn'] } : claims.exp === undefined ? { expiresIn: 3600 } : {}),
+    ...(opts.noTimestamp ? { noTimestamp: true } : {}),
+  });
+}
+
+export function userToken(userId: string, sessionId = `s-${userId}`, extra: Record<string, unknown> = {}): string {
+  return signToken({ sub: userId, session_id: sessionId, ...extra });
+}

@@ -1,0 +1,101 @@
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+
+export type ClientSocket = Socket;
+export type ConnectOptions = Partial<ManagerOptions & SocketOptions>;
+
+export interface ConnectErrorLike extends Error {
+  data?: { code: string; message: string };
+}
+
+const DEFAULT_TIMEOUT_MS = 5000;
+const open = new Set<ClientSocket>();
+
+/** A client that neither reconnects nor falls back to polling unless asked. */
+export function createClient(url: string, opts: ConnectOptions = {}): ClientSocket {
+  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...opts });
+  open.add(socket);
+  return socket;
+}
+
+/** Resolves with the first of `events` to fire; every listener and timer is removed either way. */
+export function firstOf<T = unknown>(
+  socket: ClientSocket,
+  events: string[],
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<{ event: string; payload: T }> {
+  return new Promise((resolve, reject) => {
+    const handlers = new Map<string, (payload: T) => void>();
+    const cleanup = () => {
+      clearTimeout(timer);
+      for (const [e, h] of handlers) socket.off(e, h);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${events.map((e) => `"${e}"`).join(' or ')}`));
+    }, timeoutMs);
+    timer.unref();
+    for (const event of events) {
+      const h = (payload: T) => {
+        cleanup();
+        resolve({ event, payload });
+      };
+      handlers.set(event, h);
+      socket.on(event, h);
+    }
+  });
+}
+
+/** Resolves with the first `event` payload, rejects after `timeoutMs`. */
+export async function nextEvent<T = unknown>(socket: ClientSocket, event: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
+  return (await firstOf<T>(socket, [event], timeoutMs)).payload;
+}
+
+/** Connects and resolves once the server's `connected` event arrived (auth passed). */
+export async function connectUser(url: string, token: string | undefined, opts: ConnectOptions = {}): Promise<ClientSocket> {
+  const socket = createClient(url, { ...(token !== undefined ? { auth: { token } } : {}), ...opts });
+  const { event, payload } = await firstOf<ConnectErrorLike>(socket, ['connected', 'connect_error']);
+  if (event === 'connect_error') {
+    socket.close();
+    throw new Error(`connect_error ${payload.message} ${JSON.stringify(payload.data)}`);
+  }
+  return socket;
+}
+
+/** Connects expecting refusal; resolves with the `connect_error`. */
+export async function connectError(url: string, token: string | undefined, opts: ConnectOptions = {}): Promise<ConnectErrorLike> {
+  const socket = createClient(url, { ...(token !== undefined ? { auth: { token } } : {}), ...opts });
+  try {
+    const { event, payload } = await firstOf<ConnectErrorLike>(socket, ['connected', 'connect_error']);
+    if (event === 'connected') throw new Error('expected connect_error but the socket connected');
+    return payload;
+  } finally {
+    socket.close();
+  }
+}
+
+/** Resolves with the disconnect reason. */
+export function disconnected(socket: ClientSocket, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string> {
+  if (socket.disconnected && !socket.active) return Promise.resolve('already disconnected');
+  return nextEvent<string>(socket, 'disconnect', timeoutMs);
+}
+
+/** Collects every payload of `event` into an array (for exactly-once assertions). */
+export function collect<T = unknown>(socket: ClientSocket, event: string): T[] {
+  const seen: T[] = [];
+  socket.on(event, (payload: T) => seen.push(payload));
+  return seen;
+}
+
+/**
+ * A barrier for "nothing more will arrive": the server answers a ping-pong round trip over
+ * the same connection, so every event emitted before it has been delivered in order.
+ * Uses `auth:refresh` with an invalid body, which always acks.
+ */
+export async function roundTrip(socket: ClientSocket): Promise<void> {
+  await socket.timeout(DEFAULT_TIMEOUT_MS).emitWithAck('auth:refresh', {});
+}
+
+export function closeAllClients(): void {
+  for (const s of open) s.close();
+  open.clear();
+}
