@@ -1,0 +1,214 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, DEFAULT_EMIT_ALLOWED_EVENTS, loadConfig, readDotEnv } from './load-config.js';
+
+const SECRET = 'unit-test-jwt-secret-0123456789';
+
+function errorOf(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  describe('defaults', () => {
+    it('applies every SPEC default with the memory engine', () => {
+      const sut = loadConfig({ JWT_SECRET: SECRET });
+      expect(sut).toMatchObject({
+        port: 3000,
+        host: '0.0.0.0',
+        engine: 'memory',
+        prefix: 'socket:control',
+        corsOrigin: '*',
+        generatedSecrets: false,
+        jwt: { algorithms: ['HS256'], allowQueryToken: true },
+        controlBus: { allowPlaintext: true },
+        session: { policy: 'single', maxPerUser: 10, revokeTtlSec: 86400 },
+        serviceRegistration: { enabled: false, requireApproval: true, maxServices: 50, allowedTypes: 'any', sessionExpirySec: 3600, sessionIdleTimeoutSec: 300 },
+        socketio: { pingInterval: 25000, pingTimeout: 20000, maxBufferSize: 1048576 },
+        recoveryWindowMs: 120000,
+        maxIdleTimeMs: 1800000,
+        rateLimit: { connectionWindowMs: 60000, maxConnections: 30, overrides: {} },
+        trustProxy: false,
+        presenceNodeTtlMs: 30000,
+        typingTimeoutMs: 3000,
+        callRingTimeoutMs: 45000,
+        notifications: { maxPending: 100, ttlSec: 2592000 },
+        shutdownTimeoutMs: 10000,
+        log: { level: 'info', format: 'json' },
+        metricsEnabled: true,
+      });
+      expect(sut.emitAllowedEvents).toEqual(DEFAULT_EMIT_ALLOWED_EVENTS.split(','));
+      expect(sut.internalSecret).toBeUndefined();
+    });
+
+    it('treats empty strings as unset', () => {
+      expect(loadConfig({ JWT_SECRET: SECRET, PORT: '', REDIS_URL: '  ' })).toMatchObject({ port: 3000, engine: 'memory' });
+    });
+  });
+
+  describe('development secrets', () => {
+    it('generates a JWT secret and an internal secret outside production', () => {
+      const sut = loadConfig({});
+      expect(sut.generatedSecrets).toBe(true);
+      expect(sut.jwt.secret).toEqual(expect.any(String));
+      expect(sut.jwt.secret!.length).toBeGreaterThanOrEqual(32);
+      expect(sut.internalSecret).toEqual(expect.any(String));
+    });
+
+    it('keeps a configured internal secret', () => {
+      expect(loadConfig({ INTERNAL_SECRET: 'configured-secret' }).internalSecret).toBe('configured-secret');
+    });
+
+    it('is fatal in production', () => {
+      expect(errorOf({ NODE_ENV: 'production' }).variable).toBe('JWT_SECRET');
+    });
+  });
+
+  describe('engine selection', () => {
+    it.each([
+      [{ REDIS_URL: 'redis://127.0.0.1:6380' }],
+      [{ REDIS_HOST: 'redis' }],
+      [{ REDIS_CLUSTER_NODES: 'a:7000, b:7001' }],
+    ])('uses Redis for %j', (env) => {
+      expect(loadConfig({ JWT_SECRET: SECRET, ...env }).engine).toBe('redis');
+    });
+
+    it('parses cluster nodes', () => {
+      expect(loadConfig({ JWT_SECRET: SECRET, REDIS_CLUSTER_NODES: 'a:7000,b.local:7001' }).redis.clusterNodes).toEqual([
+        { host: 'a', port: 7000 },
+        { host: 'b.local', port: 7001 },
+      ]);
+    });
+  });
+
+  describe('internal secret fallbacks', () => {
+    it.each([
+      [{ INTERNAL_SECRET: 'primary-secret', AUTH_TOKEN: 'auth-token-x', SECRET_KEY: 'secret-key-x' }, 'primary-secret'],
+      [{ AUTH_TOKEN: 'auth-token-x', SECRET_KEY: 'secret-key-x' }, 'auth-token-x'],
+      [{ SECRET_KEY: 'secret-key-x' }, 'secret-key-x'],
+    ])('picks the first of INTERNAL_SECRET, AUTH_TOKEN, SECRET_KEY (%j)', (env, expected) => {
+      expect(loadConfig({ JWT_SECRET: SECRET, ...env }).internalSecret).toBe(expected);
+    });
+  });
+
+  describe('JWT keys', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+    it('accepts a PEM public key as text or as a file path', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+      const file = join(dir, 'jwt.pem');
+      writeFileSync(file, pem);
+      expect(loadConfig({ JWT_PUBLIC_KEY: pem, JWT_ALGORITHMS: 'ES256' }).jwt.publicKey).toBe(pem);
+      expect(loadConfig({ JWT_PUBLIC_KEY: file, JWT_ALGORITHMS: 'ES256' }).jwt.publicKey).toBe(pem);
+    });
+
+    it.each([
+      [{ JWT_SECRET: SECRET, JWT_ALGORITHMS: 'none' }, 'JWT_ALGORITHMS'],
+      [{ JWT_SECRET: SECRET, JWT_ALGORITHMS: 'HS256,XY1' }, 'JWT_ALGORITHMS'],
+      [{ JWT_SECRET: SECRET, JWT_ALGORITHMS: 'RS256' }, 'JWT_PUBLIC_KEY'],
+      [{ JWT_PUBLIC_KEY: pem, JWT_ALGORITHMS: 'HS256' }, 'JWT_ALGORITHMS'],
+      [{ JWT_PUBLIC_KEY: pem, JWT_ALGORITHMS: 'ES256,HS256' }, 'JWT_SECRET'],
+      [{ JWT_PUBLIC_KEY: '/nonexistent/key.pem', JWT_ALGORITHMS: 'RS256' }, 'JWT_PUBLIC_KEY'],
+      [{ JWT_PUBLIC_KEY: '-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----', JWT_ALGORITHMS: 'RS256' }, 'JWT_PUBLIC_KEY'],
+      [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    ])('rejects %j naming %s', (env, variable) => {
+      expect(errorOf(env).variable).toBe(variable);
+    });
+  });
+
+  describe('format errors', () => {
+    it.each([
+      ['PORT', 'abc'],
+      ['PORT', '70000'],
+      ['PORT', '1.5'],
+      ['REDIS_PORT', '0'],
+      ['REDIS_URL', 'http://example'],
+      ['REDIS_CLUSTER_NODES', 'no-port'],
+      ['SOCKET_CONTROL_PREFIX', 'has space'],
+      ['ALLOW_QUERY_TOKEN', 'maybe'],
+      ['CONTROL_ALLOW_PLAINTEXT', 'sometimes'],
+      ['SESSION_POLICY', 'both'],
+      ['MAX_SESSIONS_PER_USER', '0'],
+      ['SESSION_REVOKE_TTL', '5'],
+      ['CORS_ORIGIN', 'not-an-origin'],
+      ['EMIT_ALLOWED_EVENTS', 'a*b'],
+      ['RATE_LIMITS', '{bad'],
+      ['RATE_LIMITS', '{"message:new":[0,1000]}'],
+      ['RATE_LIMITS', '[1,2]'],
+      ['INTERNAL_SERVICES', '[1]'],
+      ['INTERNAL_SERVICES', '{"svc":{"key":"short","type":"x"}}'],
+      ['INTERNAL_SERVICES', '{"bad name":{"key":"0123456789abcdef","type":"x"}}'],
+      ['CUSTOM_SERVICES', 'nope'],
+      ['SOCKETIO_MAX_BUFFER_SIZE', '10'],
+      ['LOG_LEVEL', 'loud'],
+      ['LOG_FORMAT', 'xml'],
+      ['METRICS_ENABLED', '2'],
+      ['TRUST_PROXY', 'y3s'],
+    ])('%s=%s fails with a one-line message naming it', (variable, value) => {
+      const err = errorOf({ JWT_SECRET: SECRET, [variable]: value });
+      expect(err.variable).toBe(variable);
+      expect(err.message).toContain(variable);
+      expect(err.message).not.toContain('\n');
+    });
+
+    it('rejects INTERNAL_PORT equal to PORT', () => {
+      expect(errorOf({ JWT_SECRET: SECRET, PORT: '4000', INTERNAL_PORT: '4000' }).variable).toBe('INTERNAL_PORT');
+    });
+  });
+
+  describe('parsed values', () => {
+    it('parses lists, booleans, JSON and services', () => {
+      const sut = loadConfig({
+        JWT_SECRET: SECRET,
+        CORS_ORIGIN: 'https://a.example, http://localhost:5173',
+        ALLOW_QUERY_TOKEN: 'false',
+        TRUST_PROXY: 'yes',
+        RATE_LIMITS: '{"message:new":[5,1000]}',
+        ALLOWED_SERVICE_TYPES: 'billing, chat',
+        CUSTOM_SERVICES: '{"billing":{"key":"0123456789abcdef","type":"billing"}}',
+      });
+      expect(sut.corsOrigin).toEqual(['https://a.example', 'http://localhost:5173']);
+      expect(sut.jwt.allowQueryToken).toBe(false);
+      expect(sut.trustProxy).toBe(true);
+      expect(sut.rateLimit.overrides).toEqual({ 'message:new': [5, 1000] });
+      expect(sut.serviceRegistration.allowedTypes).toEqual(['billing', 'chat']);
+      expect(sut.services.billing).toEqual({ key: '0123456789abcdef', type: 'billing', enabled: true, description: undefined, metadata: undefined });
+    });
+
+    it('prefers INTERNAL_SERVICES over its alias CUSTOM_SERVICES', () => {
+      const sut = loadConfig({
+        JWT_SECRET: SECRET,
+        INTERNAL_SERVICES: '{"a":{"key":"0123456789abcdef","type":"t"}}',
+        CUSTOM_SERVICES: '{"b":{"key":"0123456789abcdef","type":"t"}}',
+      });
+      expect(Object.keys(sut.services)).toEqual(['a']);
+    });
+  });
+});
+
+describe('readDotEnv', () => {
+  it('reads .env without overriding variables already set', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dotenv-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, 'PORT=4100\nHOST=127.0.0.2\n');
+    const env: NodeJS.ProcessEnv = { PORT: '4200' };
+    const saved = { PORT: process.env.PORT, HOST: process.env.HOST };
+    try {
+      readDotEnv(env, file);
+    } finally {
+      process.env.PORT = saved.PORT;
+      process.env.HOST = saved.HOST;
+      if (saved.PORT === undefined) delete process.env.PORT;
+      if (saved.HOST === undefined) delete process.env.HOST;
+    }
+    expect(env.PORT).toBe('4200');
+  });
+});

@@ -1,0 +1,211 @@
+import type { AppConfig } from '../../src/config/app-config.js';
+import type { ConnectionStore } from '../../src/engine/connection.store.js';
+import type { IdempotencyStore } from '../../src/engine/idempotency.store.js';
+import { MemoryConnectionStore } from '../../src/engine/memory/memory-connection.store.js';
+import { MemoryIdempotencyStore } from '../../src/engine/memory/memory-idempotency.store.js';
+import { MemoryRateLimitStore } from '../../src/engine/memory/memory-rate-limit.store.js';
+import { MemorySessionStore } from '../../src/engine/memory/memory-session.store.js';
+import type { RateLimitStore } from '../../src/engine/rate-limit.store.js';
+import { RedisConnectionStore } from '../../src/engine/redis/redis-connection.store.js';
+import { RedisConnections } from '../../src/engine/redis/redis-connections.js';
+import { RedisIdempotencyStore } from '../../src/engine/redis/redis-idempotency.store.js';
+import { RedisRateLimitStore } from '../../src/engine/redis/redis-rate-limit.store.js';
+import { RedisSessionStore } from '../../src/engine/redis/redis-session.store.js';
+import type { SessionRules, SessionStore } from '../../src/engine/session.store.js';
+import { MetricsService } from '../../src/metrics/metrics.service.js';
+import { redisEnv, testConfig, uniquePrefix } from '../support/app.js';
+
+interface Engine {
+  sessions: SessionStore;
+  /** A second handle on the same state, as a second node would have. */
+  otherNode: SessionStore;
+  connections: ConnectionStore;
+  rates: RateLimitStore;
+  idempotency: IdempotencyStore;
+  close(): Promise<void>;
+}
+
+async function redisEngine(): Promise<Engine> {
+  const config: AppConfig = testConfig(redisEnv(uniquePrefix('contract')));
+  const a = new RedisConnections(config, new MetricsService());
+  const b = new RedisConnections(config, new MetricsService());
+  await Promise.all([a.connect(5000), b.connect(5000)]);
+  return {
+    sessions: new RedisSessionStore(a),
+    otherNode: new RedisSessionStore(b),
+    connections: new RedisConnectionStore(a),
+    rates: new RedisRateLimitStore(a),
+    idempotency: new RedisIdempotencyStore(a),
+    close: async () => {
+      await Promise.all([a.onApplicationShutdown(), b.onApplicationShutdown()]);
+    },
+  };
+}
+
+async function memoryEngine(): Promise<Engine> {
+  const sessions = new MemorySessionStore();
+  return {
+    sessions,
+    otherNode: sessions,
+    connections: new MemoryConnectionStore(),
+    rates: new MemoryRateLimitStore(),
+    idempotency: new MemoryIdempotencyStore(),
+    close: async () => undefined,
+  };
+}
+
+const single = (): SessionRules => ({ policy: 'single', maxPerUser: 10, revokeTtlMs: 60_000, now: Date.now() });
+const multi = (max: number): SessionRules => ({ policy: 'multi', maxPerUser: max, revokeTtlMs: 60_000, now: Date.now() });
+let n = 0;
+const freshUser = () => `user-${Date.now()}-${++n}`;
+
+describe.each([
+  ['memory', memoryEngine],
+  ['redis', redisEngine],
+])('store contract (%s)', (_name, make) => {
+  let sut: Engine;
+
+  beforeAll(async () => {
+    sut = await make();
+  });
+  afterAll(async () => {
+    await sut.close();
+  });
+
+  describe('SessionStore (single policy)', () => {
+    it('accepts a first session and the same session again', async () => {
+      const u = freshUser();
+      expect(await sut.sessions.claim(u, 's1', single())).toEqual({ accepted: true, revoked: [] });
+      expect(await sut.sessions.claim(u, 's1', single())).toEqual({ accepted: true, revoked: [] });
+      expect(await sut.sessions.liveSessions(u, single())).toEqual(['s1']);
+    });
+
+    it('replaces the active session and refuses the replaced one (no ping-pong)', async () => {
+      const u = freshUser();
+      await sut.sessions.claim(u, 's1', single());
+      expect(await sut.sessions.claim(u, 's2', single())).toEqual({ accepted: true, revoked: ['s1'] });
+      expect(await sut.sessions.isRevoked(u, 's1', Date.now())).toBe(true);
+      expect(await sut.sessions.claim(u, 's1', single())).toEqual({ accepted: false });
+      expect(await sut.sessions.liveSessions(u, single())).toEqual(['s2']);
+    });
+
+    it('ends two racing sessions with exactly one live and the other revoked', async () => {
+      for (let i = 0; i < 25; i++) {
+        const u = freshUser();
+        const [a, b] = await Promise.all([sut.sessions.claim(u, 'A', single()), sut.otherNode.claim(u, 'B', single())]);
+        expect(a.accepted || b.accepted).toBe(true);
+        const live = await sut.sessions.liveSessions(u, single());
+        expect(live).toHaveLength(1);
+        const loser = live[0] === 'A' ? 'B' : 'A';
+        expect(await sut.otherNode.isRevoked(u, loser, Date.now())).toBe(true);
+      }
+    });
+
+    it('forceActive revokes every other session and un-revokes the named one', async () => {
+      const u = freshUser();
+      await sut.sessions.claim(u, 's1', single());
+      await sut.sessions.claim(u, 's2', single());
+      expect(await sut.sessions.forceActive(u, 's1', single())).toEqual(['s2']);
+      expect(await sut.sessions.isRevoked(u, 's1', Date.now())).toBe(false);
+      expect(await sut.sessions.isRevoked(u, 's2', Date.now())).toBe(true);
+      expect(await sut.sessions.claim(u, 's1', single())).toEqual({ accepted: true, revoked: [] });
+    });
+
+    it('revokeLive revokes the live session but a new session may connect', async () => {
+      const u = freshUser();
+      await sut.sessions.claim(u, 's1', single());
+      expect(await sut.sessions.revokeLive(u, single())).toEqual(['s1']);
+      expect(await sut.sessions.claim(u, 's1', single())).toEqual({ accepted: false });
+      expect(await sut.sessions.claim(u, 's3', single())).toEqual({ accepted: true, revoked: [] });
+    });
+
+    it('forgets a revocation after its TTL', async () => {
+      const u = freshUser();
+      const short: SessionRules = { ...single(), revokeTtlMs: 50 };
+      await sut.sessions.claim(u, 's1', short);
+      await sut.sessions.claim(u, 's2', short);
+      await new Promise((r) => setTimeout(r, 80)); // the TTL itself is what is under test
+      expect(await sut.sessions.isRevoked(u, 's1', Date.now())).toBe(false);
+    });
+  });
+
+  describe('SessionStore (multi policy)', () => {
+    it('keeps sessions up to the limit and revokes the oldest beyond it', async () => {
+      const u = freshUser();
+      expect((await sut.sessions.claim(u, 'a', multi(2))).accepted).toBe(true);
+      await new Promise((r) => setTimeout(r, 3)); // distinct connect times order the sessions
+      expect(await sut.sessions.claim(u, 'b', multi(2))).toEqual({ accepted: true, revoked: [] });
+      await new Promise((r) => setTimeout(r, 3));
+      expect(await sut.sessions.claim(u, 'c', multi(2))).toEqual({ accepted: true, revoked: ['a'] });
+      expect((await sut.sessions.liveSessions(u, multi(2))).sort()).toEqual(['b', 'c']);
+      expect(await sut.sessions.claim(u, 'a', multi(2))).toEqual({ accepted: false });
+    });
+  });
+
+  describe('RateLimitStore', () => {
+    it('allows up to the limit in the window, then refuses with retryAfterMs', async () => {
+      const key = `rl-${freshUser()}`;
+      for (let i = 0; i < 3; i++) expect((await sut.rates.hit(key, 3, 1000, Date.now())).allowed).toBe(true);
+      const refused = await sut.rates.hit(key, 3, 1000, Date.now());
+      expect(refused.allowed).toBe(false);
+      expect(refused.retryAfterMs).toBeGreaterThan(0);
+      expect(refused.retryAfterMs).toBeLessThanOrEqual(1000);
+    });
+
+    it('slides: hits older than the window stop counting', async () => {
+      const key = `rl-${freshUser()}`;
+      expect((await sut.rates.hit(key, 1, 60, Date.now())).allowed).toBe(true);
+      expect((await sut.rates.hit(key, 1, 60, Date.now())).allowed).toBe(false);
+      await new Promise((r) => setTimeout(r, 90)); // the window length itself is what is under test
+      expect((await sut.rates.hit(key, 1, 60, Date.now())).allowed).toBe(true);
+    });
+
+    it('counts concurrent hits atomically', async () => {
+      const key = `rl-${freshUser()}`;
+      const results = await Promise.all(Array.from({ length: 20 }, () => sut.rates.hit(key, 7, 10_000, Date.now())));
+      expect(results.filter((r) => r.allowed)).toHaveLength(7);
+    });
+  });
+
+  describe('IdempotencyStore', () => {
+    it('lets the first claim through and returns the stored result afterwards', async () => {
+      const key = `idem-${freshUser()}`;
+      expect(await sut.idempotency.claim(key, 10_000)).toEqual({ first: true });
+      expect(await sut.idempotency.claim(key, 10_000)).toEqual({ first: false });
+      await sut.idempotency.complete(key, { recipients: { total: 1 } }, 10_000);
+      expect(await sut.idempotency.claim(key, 10_000)).toEqual({ first: false, result: { recipients: { total: 1 } } });
+    });
+
+    it('release lets a retry claim again', async () => {
+      const key = `idem-${freshUser()}`;
+      await sut.idempotency.claim(key, 10_000);
+      await sut.idempotency.release(key);
+      expect(await sut.idempotency.claim(key, 10_000)).toEqual({ first: true });
+    });
+  });
+
+  describe('ConnectionStore', () => {
+    it('counts users online while a socket sits on a live node', async () => {
+      const [u1, u2, node] = [freshUser(), freshUser(), `node-${freshUser()}`];
+      await sut.connections.heartbeat(node, Date.now(), 10_000);
+      await sut.connections.add(u1, 'sock-1', node);
+      await sut.connections.add(u1, 'sock-2', node);
+      expect(await sut.connections.onlineUsers([u1, u2], Date.now())).toEqual(new Set([u1]));
+      await sut.connections.remove(u1, 'sock-1');
+      expect(await sut.connections.onlineUsers([u1], Date.now())).toEqual(new Set([u1]));
+      await sut.connections.remove(u1, 'sock-2');
+      expect(await sut.connections.onlineUsers([u1], Date.now())).toEqual(new Set());
+    });
+
+    it("stops counting a dead node's sockets once its heartbeat lapses or it is removed", async () => {
+      const [u, node] = [freshUser(), `node-${freshUser()}`];
+      const now = Date.now();
+      await sut.connections.heartbeat(node, now, 1000);
+      await sut.connections.add(u, 'sock', node);
+      expect((await sut.connections.onlineUsers([u], now)).has(u)).toBe(true);
+      expect((await sut.connections.onlineUsers([u], now + 1001)).has(u)).toBe(false);
+      await sut.connections.removeNode(node);
+      expect((await sut.connections.onlineUsers([u], now)).has(u)).toBe(false);
+    });
+  });
+});
