@@ -24,7 +24,7 @@ function base64url(value: object): string {
 
 describe('TokenVerifier', () => {
   const sut = new TokenVerifier(new JwtService({}), loadConfig({ JWT_SECRET: SECRET }));
-  const sign = (claims: { exp?: number }, opts: jwt.SignOptions = {}, key: jwt.Secret = SECRET) =>
+  const sign = (claims: Record<string, unknown> & { exp?: number }, opts: jwt.SignOptions = {}, key: jwt.Secret = SECRET) =>
     jwt.sign(claims, key, { algorithm: 'HS256', ...(claims.exp === undefined ? { expiresIn: 3600 } : {}), ...opts });
 
   describe('verify: identity claims', () => {

@@ -63,6 +63,8 @@ export function parseControlMessage(
       const userId = read.optionalId('userId') ?? read.optionalId('user_id');
       const userIds = read.optionalIdList('userIds');
       const room = read.optionalString('room', 256);
+      // Checked here, not only in EmitService, so every node drops it alike (no claim, no 'duplicate').
+      if (userId === undefined && userIds === undefined && room === undefined) throw new ControlMessageError('missing_field', 'userId');
       const event = read.requiredString('event', 128);
       if (/\s/.test(event)) throw new ControlMessageError('invalid_field', 'event');
       return { channel, emit: { userId, userIds, room, event, payload: read.payload('payload') } };

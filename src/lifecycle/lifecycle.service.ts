@@ -20,11 +20,13 @@ export class LifecycleService {
   async drain(): Promise<void> {
     this.state.begin();
     if (this.sockets.ready) {
-      const local = this.sockets.io.local;
-      const count = (await local.fetchSockets()).length;
-      local.emit('server:shutdown', { reconnect: true });
-      local.disconnectSockets(true);
-      this.logger.log({ sockets: count }, 'Shutting down: clients disconnected');
+      const io = this.sockets.io;
+      io.local.emit('server:shutdown', { reconnect: true });
+      // Close the transports without a DISCONNECT packet: the client sees "transport close" and
+      // reconnects by itself (to another node), and its recovery session is kept for that.
+      const sockets = [...io.sockets.sockets.values()];
+      for (const socket of sockets) socket.conn.close();
+      this.logger.log({ sockets: sockets.length }, 'Shutting down: clients told to reconnect elsewhere');
     }
     await this.inFlight.drain();
   }

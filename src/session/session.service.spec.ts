@@ -4,26 +4,50 @@ import { type ClaimResult, SessionStore, type SessionRules } from '../engine/ses
 import type { SocketServerRef } from '../socket/socket-server.ref.js';
 import { SessionService } from './session.service.js';
 
-/** Records what the service asks of the Socket.IO server. */
-class FakeIo {
-  readonly calls: Array<{ op: 'emit' | 'disconnect'; rooms: string[]; except: string[]; event?: string; payload?: unknown }> = [];
-
-  private operator(rooms: string[], except: string[] = []) {
-    return {
-      except: (room: string) => this.operator(rooms, [...except, room]),
-      emit: (event: string, payload: unknown) => this.calls.push({ op: 'emit', rooms, except, event, payload }),
-      disconnectSockets: () => this.calls.push({ op: 'disconnect', rooms, except }),
-    };
+/** A local socket that records what it was sent, in order. */
+class FakeSocket {
+  constructor(readonly id: string) {}
+  connected = true;
+  readonly calls: Array<{ op: 'emit' | 'disconnect'; event?: string; payload?: unknown }> = [];
+  emit(event: string, payload: unknown) {
+    this.calls.push({ op: 'emit', event, payload });
   }
-
-  to(rooms: string | string[]) {
-    return this.operator(Array.isArray(rooms) ? rooms : [rooms]);
-  }
-
-  in(rooms: string | string[]) {
-    return this.to(rooms);
+  disconnect() {
+    this.connected = false;
+    this.calls.push({ op: 'disconnect' });
   }
 }
+
+/** The parts of the Socket.IO server the service uses: local rooms and sockets, serverSideEmit. */
+class FakeIo {
+  readonly orders: unknown[] = [];
+  readonly sockets = { adapter: { rooms: new Map<string, Set<string>>() }, sockets: new Map<string, FakeSocket>() };
+
+  /** Adds a local socket in `rooms`. */
+  socket(id: string, rooms: string[]): FakeSocket {
+    const s = new FakeSocket(id);
+    this.sockets.sockets.set(id, s);
+    for (const room of rooms) {
+      const members = this.sockets.adapter.rooms.get(room) ?? new Set<string>();
+      members.add(id);
+      this.sockets.adapter.rooms.set(room, members);
+    }
+    return s;
+  }
+
+  serverSideEmit(_event: string, order: unknown) {
+    this.orders.push(order);
+  }
+
+  readonly local = {
+    to: (id: string) => ({ emit: (event: string, payload: unknown) => this.sockets.sockets.get(id)?.emit(event, payload) }),
+  };
+}
+
+const loggedOut = (reason: string) => [
+  { op: 'emit', event: 'auth:logout', payload: { reason } },
+  { op: 'disconnect' },
+];
 
 class FakeStore extends SessionStore {
   next: ClaimResult = { accepted: true, revoked: [] };
@@ -75,39 +99,57 @@ describe('SessionService', () => {
       ['multi', 'session_limit'],
     ])('logs superseded sessions out with the %s reason', async (policy, reason) => {
       const { sut, store, io } = setup({ SESSION_POLICY: policy });
+      const old = io.socket('a', ['user:u', 'session:u:old']);
+      const current = io.socket('b', ['user:u', 'session:u:new']);
       store.next = { accepted: true, revoked: ['old'] };
       await sut.admit('u', 'new');
-      expect(io.calls).toEqual([
-        { op: 'emit', rooms: ['session:u:old'], except: [], event: 'auth:logout', payload: { reason } },
-        { op: 'disconnect', rooms: ['session:u:old'], except: [] },
-      ]);
+      expect(old.calls).toEqual(loggedOut(reason));
+      expect(current.calls).toEqual([]);
     });
 
     it('touches no socket when nothing was superseded', async () => {
       const { sut, io } = setup();
+      const s = io.socket('a', ['user:u', 'session:u:s']);
       await sut.admit('u', 's');
-      expect(io.calls).toEqual([]);
+      expect(s.calls).toEqual([]);
     });
   });
 
   describe('forceLogout', () => {
     it("logs out every socket of the user except the named session's", async () => {
       const { sut, store, io } = setup();
+      const a = io.socket('1', ['user:u', 'session:u:a']);
+      const b = io.socket('2', ['user:u', 'session:u:b']);
+      const keep = io.socket('3', ['user:u', 'session:u:keep']);
       store.forced = ['a', 'b'];
       expect(await sut.forceLogout('u', 'keep')).toEqual({ revokedSessions: 2 });
-      expect(io.calls).toEqual([
-        { op: 'emit', rooms: ['user:u'], except: ['session:u:keep'], event: 'auth:logout', payload: { reason: 'force_logout' } },
-        { op: 'disconnect', rooms: ['user:u'], except: ['session:u:keep'] },
-      ]);
+      expect(a.calls).toEqual(loggedOut('force_logout'));
+      expect(b.calls).toEqual(loggedOut('force_logout'));
+      expect(keep.calls).toEqual([]);
     });
   });
 
   describe('kick', () => {
     it('logs out every socket and revokes only when asked', async () => {
       const { sut, io } = setup();
+      const first = io.socket('1', ['user:u', 'session:u:s']);
       expect(await sut.kick('u', 'banned', false)).toEqual({ revokedSessions: 0 });
+      const second = io.socket('2', ['user:u', 'session:u:s']);
       expect(await sut.kick('u', 'banned', true)).toEqual({ revokedSessions: 1 });
-      expect(io.calls.filter((c) => c.op === 'emit').map((c) => c.payload)).toEqual([{ reason: 'banned' }, { reason: 'banned' }]);
+      expect(first.calls).toEqual(loggedOut('banned'));
+      expect(second.calls).toEqual(loggedOut('banned'));
+    });
+  });
+
+  describe('logoutSessions', () => {
+    it('sends the same order to the other nodes only with the Redis engine', () => {
+      const memory = setup();
+      memory.sut.logoutSessions('u', ['old'], 'session_replaced');
+      expect(memory.io.orders).toEqual([]);
+
+      const redis = setup({ REDIS_URL: 'redis://127.0.0.1:1' });
+      redis.sut.logoutSessions('u', ['old'], 'session_replaced');
+      expect(redis.io.orders).toEqual([{ rooms: ['session:u:old'], except: [], reason: 'session_replaced' }]);
     });
   });
 });

@@ -1,18 +1,21 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { SessionStore, type SessionRules } from '../engine/session.store.js';
-import type { LogoutReason } from '../socket/events.js';
+import type { LogoutOrder, LogoutReason, UserSocket } from '../socket/events.js';
+import { emitThenDisconnect } from '../socket/farewell.js';
 import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 
 /**
  * Session rules of SPEC §3 and the one implementation of force-logout and kick. State changes
- * are single store calls (Lua with Redis); socket effects go through the adapter so they reach
- * every node.
+ * are single store calls (Lua with Redis). A logout is one order every node applies to its own
+ * sockets (emit `auth:logout` then disconnect, in one step): two separate adapter broadcasts
+ * (emit, then disconnectSockets) let a socket that joins its rooms between them be dropped
+ * without the logout.
  */
 @Injectable()
-export class SessionService {
+export class SessionService implements OnApplicationBootstrap {
   private readonly logger = new Logger(SessionService.name);
 
   constructor(
@@ -20,6 +23,12 @@ export class SessionService {
     private readonly store: SessionStore,
     private readonly sockets: SocketServerRef,
   ) {}
+
+  /** With the Redis engine, apply other nodes' logout orders (the gateway has set the server by now). */
+  onApplicationBootstrap(): void {
+    if (this.config.engine !== 'redis') return;
+    this.sockets.io.sockets.on('session:logout', (order: LogoutOrder) => this.applyLocally(order));
+  }
 
   private rules(): SessionRules {
     const { policy, maxPerUser, revokeTtlSec } = this.config.session;
@@ -43,10 +52,7 @@ export class SessionService {
   /** `sessionId` becomes the active session; every other session of the user is revoked and logged out. */
   async forceLogout(userId: string, sessionId: string): Promise<{ revokedSessions: number }> {
     const revoked = await this.store.forceActive(userId, sessionId, this.rules());
-    const io = this.sockets.io;
-    const others = io.to(Rooms.user(userId)).except(Rooms.session(userId, sessionId));
-    others.emit('auth:logout', { reason: 'force_logout' });
-    io.in(Rooms.user(userId)).except(Rooms.session(userId, sessionId)).disconnectSockets(true);
+    this.logout({ rooms: [Rooms.user(userId)], except: [Rooms.session(userId, sessionId)], reason: 'force_logout' });
     this.logger.log({ userId, revokedSessions: revoked.length }, 'Force logout');
     return { revokedSessions: revoked.length };
   }
@@ -54,17 +60,33 @@ export class SessionService {
   /** Logs every socket of the user out; with `invalidateSession` their live sessions cannot reconnect. */
   async kick(userId: string, reason: string, invalidateSession: boolean): Promise<{ revokedSessions: number }> {
     const revoked = invalidateSession ? await this.store.revokeLive(userId, this.rules()) : [];
-    const io = this.sockets.io;
-    io.to(Rooms.user(userId)).emit('auth:logout', { reason });
-    io.in(Rooms.user(userId)).disconnectSockets(true);
+    this.logout({ rooms: [Rooms.user(userId)], except: [], reason });
     this.logger.log({ userId, invalidateSession, revokedSessions: revoked.length }, 'Kick');
     return { revokedSessions: revoked.length };
   }
 
   logoutSessions(userId: string, sessionIds: string[], reason: LogoutReason): void {
-    const rooms = sessionIds.map((s) => Rooms.session(userId, s));
-    const io = this.sockets.io;
-    io.to(rooms).emit('auth:logout', { reason });
-    io.in(rooms).disconnectSockets(true);
+    this.logout({ rooms: sessionIds.map((s) => Rooms.session(userId, s)), except: [], reason });
+  }
+
+  /** `auth:logout` then disconnect, at most once per socket (a socket also checks itself on join). */
+  logoutSocket(socket: UserSocket, reason: LogoutReason): void {
+    emitThenDisconnect(this.sockets.io, socket, 'auth:logout', { reason });
+  }
+
+  private logout(order: LogoutOrder): void {
+    this.applyLocally(order);
+    if (this.config.engine === 'redis') this.sockets.io.serverSideEmit('session:logout', order);
+  }
+
+  private applyLocally({ rooms, except, reason }: LogoutOrder): void {
+    const nsp = this.sockets.io.sockets;
+    const ids = new Set<string>();
+    for (const room of rooms) for (const id of nsp.adapter.rooms.get(room) ?? []) ids.add(id);
+    for (const room of except) for (const id of nsp.adapter.rooms.get(room) ?? []) ids.delete(id);
+    for (const id of ids) {
+      const socket = nsp.sockets.get(id);
+      if (socket) this.logoutSocket(socket, reason);
+    }
   }
 }

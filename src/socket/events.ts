@@ -38,5 +38,17 @@ export interface ClientToServerEvents {
   [event: string]: (...args: never[]) => void;
 }
 
-export type UserServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, UserSocketData>;
-export type UserSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, UserSocketData>;
+/** A logout every node applies to its own sockets in one step (SessionService). */
+export interface LogoutOrder {
+  rooms: string[];
+  except: string[];
+  reason: LogoutReason;
+}
+
+/** Node-to-node events through the adapter (`serverSideEmit`). */
+export interface InterServerEvents {
+  'session:logout': (order: LogoutOrder) => void;
+}
+
+export type UserServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, UserSocketData>;
+export type UserSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, UserSocketData>;

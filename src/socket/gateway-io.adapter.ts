@@ -1,9 +1,27 @@
-import type { INestApplicationContext } from '@nestjs/common';
+import { type INestApplicationContext, Logger } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import type { RedisClient } from '../engine/redis/redis-client.js';
+
+/**
+ * The streams adapter persists a closing socket's recovery session with a SET whose promise it
+ * never handles; if that SET is still queued when the connection closes (Redis down, then
+ * shutdown) the rejection is unhandled and kills the process. Handle it here: a lost session
+ * only means that socket cannot recover.
+ */
+function handleSessionWrites(client: RedisClient): RedisClient {
+  const logger = new Logger('GatewayIoAdapter');
+  const set = client.set as (...args: unknown[]) => Promise<unknown>;
+  const guarded = function (this: RedisClient, ...args: unknown[]): Promise<unknown> {
+    const result = set.apply(this, args);
+    result.catch((err: Error) => logger.warn({ reason: err.message }, 'Could not persist a recovery session'));
+    return result;
+  };
+  Object.defineProperty(client, 'set', { value: guarded, configurable: true, writable: true });
+  return client;
+}
 
 /**
  * Applies the gateway's Socket.IO settings (CORS, heartbeats, buffer size, connection-state
@@ -32,7 +50,7 @@ export class GatewayIoAdapter extends IoAdapter {
       connectionStateRecovery:
         recoveryWindowMs > 0 ? { maxDisconnectionDuration: recoveryWindowMs, skipMiddlewares: false } : undefined,
       adapter: this.redis
-        ? createAdapter(this.redis, {
+        ? createAdapter(handleSessionWrites(this.redis), {
             streamName: `${prefix}:adapter`,
             channelPrefix: `${prefix}:adapter`,
             sessionKeyPrefix: `${prefix}:adapter-session:`,

@@ -69,8 +69,7 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     try {
       // A replacement may have landed between admit and join; its broadcast missed this socket.
       if (await this.sessions.isRevoked(userId, sessionId)) {
-        socket.emit('auth:logout', { reason: 'session_replaced' });
-        socket.disconnect(true);
+        this.sessions.logoutSocket(socket, 'session_replaced');
         return;
       }
       await this.connections.add(userId, socket.id, this.config.nodeId);

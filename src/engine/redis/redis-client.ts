@@ -7,6 +7,8 @@ export interface ClientRole {
   name: string;
   /** Store commands fail fast while Redis is away (handshakes answer UNAVAILABLE) instead of queueing. */
   failFast: boolean;
+  /** True once the app shuts down: stop reconnecting (duplicates made by the adapter share this). */
+  isClosing?: () => boolean;
 }
 
 /** One ioredis client (standalone or Cluster) from REDIS_URL / REDIS_HOST / REDIS_CLUSTER_NODES. */
@@ -18,7 +20,7 @@ export function createRedisClient(settings: RedisSettings, role: ClientRole): Re
     maxRetriesPerRequest: role.failFast ? 1 : null,
     enableOfflineQueue: !role.failFast,
     commandTimeout: role.failFast ? 2000 : undefined,
-    retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
+    retryStrategy: (attempt) => (role.isClosing?.() ? null : Math.min(100 * attempt, 2000)),
   };
   if (settings.clusterNodes?.length) {
     return new Cluster(settings.clusterNodes, {
@@ -26,7 +28,7 @@ export function createRedisClient(settings: RedisSettings, role: ClientRole): Re
       lazyConnect: true,
       enableAutoPipelining: true,
       enableOfflineQueue: !role.failFast,
-      clusterRetryStrategy: (attempt) => Math.min(100 * attempt, 2000),
+      clusterRetryStrategy: (attempt) => (role.isClosing?.() ? null : Math.min(100 * attempt, 2000)),
     });
   }
   if (settings.url) return new Redis(settings.url, options);

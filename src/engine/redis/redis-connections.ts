@@ -19,19 +19,33 @@ export class RedisConnections implements OnApplicationShutdown {
   readonly subscriber: RedisClient;
   readonly adapter: RedisClient;
   readonly keys: RedisKeys;
+  private closing = false;
+  private readonly adapterCopies: RedisClient[] = [];
 
   constructor(config: AppConfig, metrics: MetricsService) {
     this.keys = new RedisKeys(config.prefix);
-    this.command = createRedisClient(config.redis, { name: 'command', failFast: true });
-    this.subscriber = createRedisClient(config.redis, { name: 'subscriber', failFast: false });
-    this.adapter = createRedisClient(config.redis, { name: 'adapter', failFast: false });
-    for (const [name, client] of this.clients()) {
-      // Never log the error object's command arguments: they may carry payloads.
-      client.on('error', (err: Error) => {
-        metrics.redisErrors.inc({ connection: name });
-        this.logger.warn({ connection: name, reason: err.message }, 'Redis connection error');
-      });
-    }
+    const isClosing = () => this.closing;
+    this.command = createRedisClient(config.redis, { name: 'command', failFast: true, isClosing });
+    this.subscriber = createRedisClient(config.redis, { name: 'subscriber', failFast: false, isClosing });
+    // The Socket.IO adapter duplicates this client for its blocking XREAD loop, which only checks for
+    // close between reads: without isClosing it would reconnect forever if Redis went away meanwhile.
+    this.adapter = createRedisClient(config.redis, { name: 'adapter', failFast: false, isClosing });
+    // Never log the error object's command arguments: they may carry payloads.
+    const onError = (name: string) => (err: Error) => {
+      metrics.redisErrors.inc({ connection: name });
+      this.logger.warn({ connection: name, reason: err.message }, 'Redis connection error');
+    };
+    for (const [name, client] of this.clients()) client.on('error', onError(name));
+    // The adapter duplicates its client for the blocking XREAD loop and pub/sub. Keep hold of the
+    // copies: they need our error listener, and closing them ends a pending XREAD at shutdown
+    // instead of up to one block interval later.
+    const duplicate = this.adapter.duplicate.bind(this.adapter) as () => RedisClient;
+    (this.adapter as { duplicate: () => RedisClient }).duplicate = () => {
+      const copy = duplicate();
+      copy.on('error', onError('adapter'));
+      this.adapterCopies.push(copy);
+      return copy;
+    };
     this.command.defineCommand('gwSessionClaim', { numberOfKeys: 2, lua: SESSION_CLAIM });
     this.command.defineCommand('gwSessionForce', { numberOfKeys: 2, lua: SESSION_FORCE_ACTIVE });
     this.command.defineCommand('gwSessionRevokeLive', { numberOfKeys: 2, lua: SESSION_REVOKE_LIVE });
@@ -68,6 +82,8 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    for (const copy of this.adapterCopies) copy.disconnect();
     await Promise.all(
       this.clients().map(async ([, c]) => {
         try {

@@ -1,0 +1,280 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TEST_JWT_SECRET, signToken } from '../support/app.js';
+import { closeAllClients, connectUser, createClient, disconnected, firstOf, nextEvent } from '../support/client.js';
+import { eventually } from '../support/eventually.js';
+import { freePort } from '../support/redis-server.js';
+
+// SPEC §1 and §7 against the built entry point: `node dist/main.js` as a real process.
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const MAIN = join(ROOT, 'dist/main.js');
+const EXIT_TIMEOUT_MS = 10_000;
+
+interface Gateway {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  cwd: string;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code and signal once the process is gone (streams flushed). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children = new Set<Gateway>();
+const dirs = new Set<string>();
+
+async function freshDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'gateway-process-'));
+  dirs.add(dir);
+  return dir;
+}
+
+/** Spawns `node dist/main.js` in `cwd` (a fresh temp dir by default) with PATH plus `env` only. */
+async function spawnGateway(env: Record<string, string>, cwd?: string): Promise<Gateway> {
+  const dir = cwd ?? (await freshDir());
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+    child.once('close', (code, signal) => done({ code, signal }));
+  });
+  const port = Number(env.PORT ?? 0);
+  const gateway: Gateway = { child, port, url: `http://127.0.0.1:${port}`, cwd: dir, stdout: () => out, stderr: () => err, exited };
+  children.add(gateway);
+  return gateway;
+}
+
+async function exitOf(gw: Gateway, timeoutMs = EXIT_TIMEOUT_MS): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`process did not exit within ${timeoutMs} ms; stderr: ${gw.stderr()}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([gw.exited, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function status(url: string, path: string): Promise<number | 'refused'> {
+  try {
+    return (await fetch(`${url}${path}`)).status;
+  } catch {
+    return 'refused';
+  }
+}
+
+/** Waits until GET /health/live answers 200 on `port`; fails early if the process exits. */
+async function untilLive(gw: Gateway, port = gw.port): Promise<void> {
+  let exited = false;
+  void gw.exited.then(() => (exited = true));
+  await eventually(
+    `the gateway to answer on port ${port}`,
+    async () => (exited ? 'exited' : status(`http://127.0.0.1:${port}`, '/health/live')),
+    (s) => s === 200 || s === 'exited',
+    { timeoutMs: 15_000 },
+  ).then((s) => {
+    if (s === 'exited') throw new Error(`the gateway exited early; stderr: ${gw.stderr()}; stdout: ${gw.stdout()}`);
+  });
+}
+
+async function startGateway(env: Record<string, string>, cwd?: string): Promise<Gateway> {
+  const gw = await spawnGateway(env, cwd);
+  await untilLive(gw);
+  return gw;
+}
+
+function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l.trim() !== '');
+}
+
+beforeAll(() => {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test builds before testing)`);
+});
+
+afterEach(async () => {
+  closeAllClients();
+  for (const gw of children) {
+    if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGKILL');
+    await gw.exited;
+  }
+  children.clear();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  dirs.clear();
+});
+
+describe('configuration errors', () => {
+  it.each<[string, Record<string, string>, string]>([
+    ['PORT=abc', { PORT: 'abc' }, 'PORT'],
+    ['JWT_ALGORITHMS=none', { JWT_SECRET: 'some-secret-value-123', JWT_ALGORITHMS: 'none' }, 'JWT_ALGORITHMS'],
+    ['NODE_ENV=production without JWT_SECRET', { NODE_ENV: 'production' }, 'JWT_SECRET'],
+    ['REDIS_URL=http://x', { REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    ['RATE_LIMITS={bad', { RATE_LIMITS: '{bad' }, 'RATE_LIMITS'],
+    ['INTERNAL_SERVICES=[1]', { INTERNAL_SERVICES: '[1]' }, 'INTERNAL_SERVICES'],
+    ['SESSION_POLICY=both', { SESSION_POLICY: 'both' }, 'SESSION_POLICY'],
+  ])('%s: exits 1 with one stderr line naming the variable', async (_label, env, variable) => {
+    const port = String(await freePort());
+    const gw = await spawnGateway({ PORT: port, HOST: '127.0.0.1', ...env });
+
+    const { code } = await exitOf(gw);
+
+    expect(code).toBe(1);
+    const errLines = lines(gw.stderr());
+    expect(errLines).toHaveLength(1);
+    expect(errLines[0]).toContain(variable);
+    expect(gw.stdout()).toBe('');
+  });
+});
+
+describe('.env file', () => {
+  it('is read from the working directory', async () => {
+    const port = await freePort();
+    const cwd = await freshDir();
+    await writeFile(join(cwd, '.env'), `PORT=${port}\nHOST=127.0.0.1\nJWT_SECRET=dotenv-secret-0123456789\n`);
+
+    const gw = await spawnGateway({}, cwd);
+
+    await untilLive(gw, port);
+    expect(gw.stdout()).not.toContain('development mode');
+  });
+
+  it('loses to a real environment variable', async () => {
+    const dotenvPort = await freePort();
+    const realPort = await freePort();
+    const cwd = await freshDir();
+    await writeFile(join(cwd, '.env'), `PORT=${dotenvPort}\nHOST=127.0.0.1\nJWT_SECRET=dotenv-secret-0123456789\n`);
+
+    const gw = await spawnGateway({ PORT: String(realPort) }, cwd);
+
+    await untilLive(gw, realPort);
+    expect(await status(`http://127.0.0.1:${dotenvPort}`, '/health/live')).toBe('refused');
+  });
+});
+
+describe('development mode (no JWT_SECRET, no NODE_ENV)', () => {
+  it('prints a user token, the internal secret and a working curl, once', async () => {
+    const port = String(await freePort());
+    const gw = await spawnGateway({ PORT: port, HOST: '127.0.0.1' });
+    await eventually('the banner', async () => gw.stdout(), (out) => /curl .*\n/.test(out), { timeoutMs: 15_000 });
+    const out = gw.stdout();
+
+    const token = /user token for "[^"]+"[^\n]*\n\s*(\S+)/.exec(out)?.[1];
+    const secret = /internal secret:\s*\n\s*(\S+)/.exec(out)?.[1];
+    const curl = /curl .*/.exec(out)?.[0] ?? '';
+    const url = /-X POST (\S+)/.exec(curl)?.[1];
+    const auth = /-H 'Authorization: ([^']+)'/.exec(curl)?.[1];
+    const body = /-d '([^']+)'/.exec(curl)?.[1];
+    expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(secret).toBeDefined();
+    expect(auth).toBe(`Bearer ${secret}`);
+    expect(url).toBe(`http://localhost:${port}/internal/emit`);
+    const parsed = JSON.parse(body as string) as { userId: string; event: string; payload: unknown };
+
+    const socket = await connectUser(new URL(url as string).origin, token);
+    const pushed = nextEvent(socket, parsed.event);
+    const res = await fetch(url as string, {
+      method: 'POST',
+      headers: { Authorization: auth as string, 'Content-Type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    await expect(pushed).resolves.toEqual(parsed.payload);
+
+    const finalOut = gw.stdout();
+    expect(finalOut.split(token as string)).toHaveLength(2);
+    expect(finalOut.split('curl ')).toHaveLength(2);
+    expect(finalOut.match(/development mode/g)).toHaveLength(1);
+  });
+});
+
+describe('logs', () => {
+  it('are JSON lines and never contain secrets or tokens', async () => {
+    const port = String(await freePort());
+    const jwtSecret = 'JWT-canary-secret-7f3a9c1e5b';
+    const internalSecret = 'INTERNAL-canary-secret-2d8e4f6a';
+    const secretKey = 'SECRETKEY-canary-9b1c3d5e7f';
+    const wrongSecret = 'WRONG-canary-secret-4a6b8c0d';
+    const gw = await startGateway({
+      PORT: port,
+      HOST: '127.0.0.1',
+      JWT_SECRET: jwtSecret,
+      INTERNAL_SECRET: internalSecret,
+      SECRET_KEY: secretKey,
+      SECRET_IV: 'SECRETIV-canary-1a2b3c',
+      LOG_LEVEL: 'trace',
+    });
+    const goodToken = signToken({ sub: 'log-user', session_id: 'log-session' }, { secret: jwtSecret });
+    const headerToken = signToken({ sub: 'log-user', session_id: 'log-session' }, { secret: jwtSecret, expiresIn: 1800 });
+    const badToken = signToken({ sub: 'log-user' }, { secret: 'not-the-jwt-secret-at-all' });
+
+    await connectUser(gw.url, undefined, { query: { token: goodToken } });
+    await connectUser(gw.url, undefined, { extraHeaders: { Authorization: `Bearer ${headerToken}` } });
+    for (const opts of [{ auth: { token: badToken } }, { query: { token: badToken } }]) {
+      const socket = createClient(gw.url, opts);
+      expect((await firstOf(socket, ['connected', 'connect_error'])).event).toBe('connect_error');
+    }
+    const emit = (secret: string) =>
+      fetch(`${gw.url}/internal/emit?token=${goodToken}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ userId: 'log-user', event: 'notification:new', payload: { note: 'hello' } }),
+      });
+    expect((await emit(wrongSecret)).status).toBe(401);
+    expect((await emit(internalSecret)).status).toBe(200);
+    closeAllClients();
+    gw.child.kill('SIGTERM');
+    expect((await exitOf(gw)).code).toBe(0);
+
+    const all = gw.stdout() + gw.stderr();
+    expect(all).toMatch(/"url":"\/internal\/emit".*"statusCode":401/); // the requests were logged
+    for (const secret of [jwtSecret, internalSecret, secretKey, wrongSecret, goodToken, headerToken, badToken]) {
+      expect(all).not.toContain(secret);
+    }
+    // Token parts too: a logged header or payload must not leak half a JWT either.
+    for (const token of [goodToken, headerToken, badToken]) expect(all).not.toContain(token.split('.')[2]);
+    const outLines = lines(gw.stdout());
+    expect(outLines.length).toBeGreaterThan(0);
+    for (const line of outLines) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    for (const line of outLines) expect(typeof JSON.parse(line)).toBe('object');
+    for (const line of lines(gw.stderr())) expect(() => JSON.parse(line) as unknown).not.toThrow();
+  });
+});
+
+describe.each<[NodeJS.Signals]>([['SIGTERM'], ['SIGINT']])('%s with a connected client', (signal) => {
+  it('readiness drops, the client gets server:shutdown then disconnect, new handshakes fail, exit 0 in time', async () => {
+    const port = String(await freePort());
+    const gw = await startGateway({ PORT: port, HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, SHUTDOWN_TIMEOUT_MS: '5000' });
+    expect(await status(gw.url, '/health/ready')).toBe(200);
+    const socket = await connectUser(gw.url, signToken({ sub: 'leaving-user', session_id: 's1' }));
+    const shutdownNotice = nextEvent(socket, 'server:shutdown');
+    const gone = disconnected(socket);
+
+    const started = Date.now();
+    gw.child.kill(signal);
+
+    await expect(shutdownNotice).resolves.toEqual(expect.anything());
+    // Right after the notice: not ready (503), or already not listening; never 200.
+    expect(await status(gw.url, '/health/ready')).not.toBe(200);
+    // A closed transport (not 'io server disconnect') is what makes socket.io clients reconnect, to another node.
+    expect(await gone).toBe('transport close');
+    const late = createClient(gw.url, { auth: { token: signToken({ sub: 'late-user', session_id: 's2' }) } });
+    expect((await firstOf(late, ['connected', 'connect_error'])).event).toBe('connect_error');
+
+    const { code, signal: killedBy } = await exitOf(gw);
+    const elapsed = Date.now() - started;
+    expect({ code, killedBy }).toEqual({ code: 0, killedBy: null });
+    expect(elapsed).toBeLessThan(5000);
+  });
+});
