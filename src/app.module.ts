@@ -6,8 +6,10 @@ import { DeliveryModule } from './delivery/delivery.module.js';
 import { EngineModule } from './engine/engine.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InternalApiModule } from './internal-api/internal-api.module.js';
+import { InternalGatewayModule } from './internal-gateway/internal-gateway.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LoggingModule } from './logging/logging.module.js';
+import { MessagingModule } from './messaging/messaging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { SocketModule } from './socket/socket.module.js';
@@ -29,6 +31,8 @@ export class AppModule {
         DeliveryModule,
         PresenceModule,
         UserGatewayModule,
+        MessagingModule,
+        InternalGatewayModule,
         InternalApiModule,
         HealthModule,
         ...(config.engine === 'redis' ? [ControlBusModule] : []),

@@ -9,6 +9,9 @@ import { AppValidationPipe } from './common/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
 import { RedisConnections } from './engine/redis/redis-connections.js';
 import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
+import { SocketServerRef } from './socket/socket-server.ref.js';
+import { InternalPortServer } from './internal-api/internal-port.server.js';
+import type { Server } from 'socket.io';
 
 export const MAX_BODY_BYTES = '1mb';
 const REDIS_CONNECT_WAIT_MS = 5000;
@@ -16,6 +19,8 @@ const REDIS_CONNECT_WAIT_MS = 5000;
 export interface RunningApp {
   app: INestApplication;
   port: number;
+  /** The bound INTERNAL_PORT, when one is configured. */
+  internalPort?: number;
 }
 
 /**
@@ -33,6 +38,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   app.useGlobalPipes(new AppValidationPipe());
   if (config.trustProxy) app.set('trust proxy', true);
   app.disable('x-powered-by');
+  const internalListener = app.get(InternalPortServer);
+  if (config.internalPort !== undefined) app.use(internalListener.routeFilter);
 
   let redis: RedisConnections | undefined;
   if (config.engine === 'redis') {
@@ -45,5 +52,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   app.useWebSocketAdapter(new GatewayIoAdapter(app, config, redis?.adapter));
   await app.listen(config.port, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
-  return { app, port };
+  if (config.internalPort === undefined) return { app, port };
+  const internalPort = await internalListener.listen(app.getHttpAdapter().getInstance(), app.get(SocketServerRef).io as unknown as Server);
+  return { app, port, internalPort };
 }

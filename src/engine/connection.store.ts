@@ -5,8 +5,13 @@
 export abstract class ConnectionStore {
   abstract add(userId: string, socketId: string, nodeId: string): Promise<void>;
   abstract remove(userId: string, socketId: string): Promise<void>;
+  /** Live sockets (on live nodes) per user; users without any are absent. */
+  abstract socketCounts(userIds: string[], now: number): Promise<Map<string, number>>;
+
   /** Those of `userIds` with at least one socket on a live node. */
-  abstract onlineUsers(userIds: string[], now: number): Promise<Set<string>>;
+  async onlineUsers(userIds: string[], now: number): Promise<Set<string>> {
+    return new Set((await this.socketCounts(userIds, now)).keys());
+  }
   abstract heartbeat(nodeId: string, now: number, ttlMs: number): Promise<void>;
   abstract removeNode(nodeId: string): Promise<void>;
 }

@@ -10,6 +10,9 @@ import { MemoryIdempotencyStore } from './memory/memory-idempotency.store.js';
 import { MemoryRateLimitStore } from './memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './memory/memory-session.store.js';
 import { RateLimitStore } from './rate-limit.store.js';
+import { ServiceStore } from './service.store.js';
+import { MemoryServiceStore } from './memory/memory-service.store.js';
+import { RedisServiceStore } from './redis/redis-service.store.js';
 import { RedisConnectionStore } from './redis/redis-connection.store.js';
 import { RedisConnections } from './redis/redis-connections.js';
 import { RedisEngineHealth } from './redis/redis-engine-health.js';
@@ -17,7 +20,7 @@ import { RedisIdempotencyStore } from './redis/redis-idempotency.store.js';
 import { RedisRateLimitStore } from './redis/redis-rate-limit.store.js';
 import { RedisSessionStore } from './redis/redis-session.store.js';
 
-const PORTS = [SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, EngineHealth];
+const PORTS = [SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, ServiceStore, EngineHealth];
 
 /** Binds every store port to its memory or Redis implementation, by configuration. */
 @Global()
@@ -32,6 +35,7 @@ export class EngineModule {
             { provide: ConnectionStore, useClass: RedisConnectionStore },
             { provide: RateLimitStore, useClass: RedisRateLimitStore },
             { provide: IdempotencyStore, useClass: RedisIdempotencyStore },
+            { provide: ServiceStore, useClass: RedisServiceStore },
             { provide: EngineHealth, useClass: RedisEngineHealth },
           ]
         : [
@@ -39,6 +43,7 @@ export class EngineModule {
             { provide: ConnectionStore, useClass: MemoryConnectionStore },
             { provide: RateLimitStore, useClass: MemoryRateLimitStore },
             { provide: IdempotencyStore, useClass: MemoryIdempotencyStore },
+            { provide: ServiceStore, useClass: MemoryServiceStore },
             { provide: EngineHealth, useClass: MemoryEngineHealth },
           ];
     const exportsList = config.engine === 'redis' ? [...PORTS, RedisConnections] : PORTS;

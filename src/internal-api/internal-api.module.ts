@@ -1,7 +1,15 @@
 import { Module } from '@nestjs/common';
+import { PresenceModule } from '../presence/presence.module.js';
 import { SessionModule } from '../session/session.module.js';
 import { InternalController } from './internal.controller.js';
+import { InternalPortServer } from './internal-port.server.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
+import { ServicesController } from './services.controller.js';
 
-@Module({ imports: [SessionModule], controllers: [InternalController], providers: [InternalSecretGuard] })
+@Module({
+  imports: [SessionModule, PresenceModule],
+  controllers: [InternalController, ServicesController],
+  providers: [InternalSecretGuard, InternalPortServer],
+  exports: [InternalPortServer],
+})
 export class InternalApiModule {}

@@ -1,17 +1,15 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { type Ack, ok } from '../common/ack.js';
 import { EmitService } from '../delivery/emit.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { PresenceQueryService, type PresenceView } from '../presence/presence-query.service.js';
 import { SessionService } from '../session/session.service.js';
 import { EmitDto } from './dto/emit.dto.js';
 import { ForceLogoutDto } from './dto/force-logout.dto.js';
 import { KickDto } from './dto/kick.dto.js';
+import { PresenceQueryDto } from './dto/presence-query.dto.js';
+import { type EmitResponse, toEmitResponse } from './emit-response.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
-
-interface EmitResponse {
-  recipients?: { total: number; sent: number; failed: number };
-  room?: string;
-}
 
 /** Internal HTTP API for backends (SPEC §6.1). Thin: validate, call the shared service, shape. */
 @Controller('internal')
@@ -21,16 +19,14 @@ export class InternalController {
     private readonly emitter: EmitService,
     private readonly sessions: SessionService,
     private readonly metrics: MetricsService,
+    private readonly presence: PresenceQueryService,
   ) {}
 
   @Post('emit')
   @HttpCode(200)
   async emit(@Body() dto: EmitDto): Promise<Ack<EmitResponse>> {
     this.metrics.internalRequests.inc({ action: 'emit', transport: 'http' });
-    const result = await this.emitter.emit(dto);
-    if (!result.recipients) return ok({ room: result.room });
-    const { total, sent, failed } = result.recipients;
-    return ok({ recipients: { total, sent: sent.length, failed: failed.length } });
+    return ok(toEmitResponse(await this.emitter.emit(dto)));
   }
 
   @Post('force-logout')
@@ -45,5 +41,11 @@ export class InternalController {
   async kick(@Body() dto: KickDto): Promise<Ack<{ revokedSessions: number }>> {
     this.metrics.internalRequests.inc({ action: 'kick', transport: 'http' });
     return ok(await this.sessions.kick(dto.userId, dto.reason ?? 'kicked', dto.invalidateSession ?? false));
+  }
+
+  @Get('presence')
+  async presenceOf(@Query() query: PresenceQueryDto): Promise<Ack<{ users: PresenceView[] }>> {
+    this.metrics.internalRequests.inc({ action: 'presence', transport: 'http' });
+    return ok(await this.presence.describe(query.userIds));
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { NodeHeartbeat } from './node-heartbeat.service.js';
+import { PresenceQueryService } from './presence-query.service.js';
 
-@Module({ providers: [NodeHeartbeat] })
+@Module({ providers: [NodeHeartbeat, PresenceQueryService], exports: [PresenceQueryService] })
 export class PresenceModule {}

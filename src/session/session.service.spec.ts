@@ -8,6 +8,8 @@ import { SessionService } from './session.service.js';
 class FakeSocket {
   constructor(readonly id: string) {}
   connected = true;
+  /** emitThenDisconnect writes through the namespace's local broadcast to this socket's id room. */
+  readonly nsp = { local: { to: (_id: string) => ({ emit: (event: string, payload: unknown) => this.emit(event, payload) }) } };
   readonly calls: Array<{ op: 'emit' | 'disconnect'; event?: string; payload?: unknown }> = [];
   emit(event: string, payload: unknown) {
     this.calls.push({ op: 'emit', event, payload });

@@ -71,7 +71,7 @@ export class SessionService implements OnApplicationBootstrap {
 
   /** `auth:logout` then disconnect, at most once per socket (a socket also checks itself on join). */
   logoutSocket(socket: UserSocket, reason: LogoutReason): void {
-    emitThenDisconnect(this.sockets.io, socket, 'auth:logout', { reason });
+    emitThenDisconnect(socket, 'auth:logout', { reason });
   }
 
   private logout(order: LogoutOrder): void {

@@ -1,4 +1,4 @@
-import type { UserServer, UserSocket } from './events.js';
+import type { Socket } from 'socket.io';
 
 /**
  * Sends one last event to a socket of this node, then disconnects it with a DISCONNECT packet
@@ -6,8 +6,8 @@ import type { UserServer, UserSocket } from './events.js';
  * Not `socket.emit`: with connection-state recovery on a cluster adapter that packet is
  * published to Redis first and written later, i.e. after the disconnect, and would be lost.
  */
-export function emitThenDisconnect(io: UserServer, socket: UserSocket, event: string, payload: unknown): void {
+export function emitThenDisconnect(socket: Socket, event: string, payload: unknown): void {
   if (!socket.connected) return;
-  (io.local.to(socket.id).emit as (event: string, payload: unknown) => boolean)(event, payload);
+  (socket.nsp.local.to(socket.id).emit as (event: string, payload: unknown) => boolean)(event, payload);
   socket.disconnect(true);
 }

@@ -7,6 +7,7 @@ import { RateLimitStore } from '../engine/rate-limit.store.js';
 import { ShutdownState } from '../lifecycle/shutdown.state.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionService } from '../session/session.service.js';
+import { PortPolicy } from '../socket/port-policy.js';
 import type { UserSocket } from '../socket/events.js';
 import { clientIp } from './client-ip.js';
 
@@ -32,9 +33,11 @@ export class HandshakeAuth {
     private readonly rateLimits: RateLimitStore,
     private readonly shutdown: ShutdownState,
     private readonly metrics: MetricsService,
+    private readonly ports: PortPolicy,
   ) {}
 
   readonly middleware = (socket: UserSocket, next: Next): void => {
+    if (!this.ports.allowsPublic(socket.request.socket.localPort)) return next(new Error('Invalid namespace'));
     this.authenticate(socket).then(
       () => next(),
       (err: unknown) => {

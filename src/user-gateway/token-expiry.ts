@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { UserSocket } from '../socket/events.js';
 import { emitThenDisconnect } from '../socket/farewell.js';
-import { SocketServerRef } from '../socket/socket-server.ref.js';
 
 /** setTimeout cannot wait longer than ~24.8 days; longer expiries re-arm. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -10,8 +9,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 @Injectable()
 export class TokenExpiry {
   private readonly timers = new WeakMap<UserSocket, NodeJS.Timeout>();
-
-  constructor(private readonly sockets: SocketServerRef) {}
 
   arm(socket: UserSocket): void {
     this.clear(socket);
@@ -32,6 +29,6 @@ export class TokenExpiry {
 
   private expire(socket: UserSocket): void {
     const expiredAt = new Date(socket.data.expiresAt ?? Date.now()).toISOString();
-    emitThenDisconnect(this.sockets.io, socket, 'auth:expired', { expiredAt });
+    emitThenDisconnect(socket, 'auth:expired', { expiredAt });
   }
 }

@@ -113,29 +113,33 @@ describe('sessions across two nodes (redis engine, single policy)', () => {
       logouts: Logout[];
       outcome: 'connected' | 'refused' | 'dropped';
       error?: ConnectErrorLike;
+      /** Resolves when the server disconnects the socket, whenever that happens. */
+      gone: Promise<void>;
     }
 
     const attempt = async (url: string, token: string): Promise<Attempt> => {
       const socket = createClient(url, { auth: { token } });
-      // Listen before any packet can arrive: a loser may be logged out right after (or before) `connected`.
+      // Listen before any packet can arrive: a loser may be logged out right after (or before)
+      // `connected`, even while the other attempt is still being awaited.
       const logouts = collect<Logout>(socket, 'auth:logout');
+      const gone = new Promise<void>((resolve) => socket.once('disconnect', () => resolve()));
       const first = await firstOf<ConnectErrorLike>(socket, ['connected', 'connect_error', 'disconnect']);
-      if (first.event === 'connect_error') return { socket, logouts, outcome: 'refused', error: first.payload };
-      return { socket, logouts, outcome: first.event === 'connected' ? 'connected' : 'dropped' };
+      if (first.event === 'connect_error') return { socket, logouts, gone, outcome: 'refused', error: first.payload };
+      return { socket, logouts, gone, outcome: first.event === 'connected' ? 'connected' : 'dropped' };
     };
 
-    /** Resolves with the index of the first socket the server disconnects. */
-    const firstDropped = (sockets: ClientSocket[], timeoutMs = 5000): Promise<number> =>
-      new Promise((resolve, reject) => {
-        const handlers = sockets.map((s, i) => () => finish(() => resolve(i)));
-        const timer = setTimeout(() => finish(() => reject(new Error('neither racing session was logged out'))), timeoutMs);
-        function finish(settle: () => void): void {
-          clearTimeout(timer);
-          sockets.forEach((s, i) => s.off('disconnect', handlers[i]));
-          settle();
-        }
-        sockets.forEach((s, i) => s.on('disconnect', handlers[i]));
+    /** Resolves with the index of the first attempt the server disconnects (possibly already). */
+    const firstDropped = async (attempts: Attempt[], timeoutMs = 5000): Promise<number> => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('neither racing session was logged out')), timeoutMs);
       });
+      try {
+        return await Promise.race([...attempts.map((r, i) => r.gone.then(() => i)), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
 
     const winners = { S1: 0, S2: 0 };
     for (let round = 0; round < 10; round += 1) {
@@ -158,7 +162,7 @@ describe('sessions across two nodes (redis engine, single policy)', () => {
       const connectedIdx = results.flatMap((r, i) => (r.outcome === 'connected' ? [i] : []));
       if (connectedIdx.length === 2) {
         // Both got in; the one that lost the store's race must now be logged out.
-        loserIndex = await firstDropped(results.map((r) => r.socket));
+        loserIndex = await firstDropped(results);
       } else {
         expect(connectedIdx).toHaveLength(1);
         loserIndex = 1 - connectedIdx[0];

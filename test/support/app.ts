@@ -14,6 +14,9 @@ export interface TestApp {
   config: AppConfig;
   port: number;
   url: string;
+  /** With INTERNAL_PORT set (use '0' for a free one): the bound port and its base URL. */
+  internalPort?: number;
+  internalUrl?: string;
   close(): Promise<void>;
 }
 
@@ -43,8 +46,16 @@ export function testConfig(overrides: Env = {}): AppConfig {
 /** Boots the real app (HTTP + Socket.IO) on a free port. */
 export async function startApp(overrides: Env = {}): Promise<TestApp> {
   const config = testConfig(overrides);
-  const { app, port } = await createApp(config);
-  return { app, config, port, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+  const { app, port, internalPort } = await createApp(config);
+  return {
+    app,
+    config,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    internalPort,
+    internalUrl: internalPort === undefined ? undefined : `http://127.0.0.1:${internalPort}`,
+    close: () => app.close(),
+  };
 }
 
 export interface TokenOptions {

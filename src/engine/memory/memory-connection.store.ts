@@ -20,13 +20,13 @@ export class MemoryConnectionStore extends ConnectionStore {
     if (m.size === 0) this.sockets.delete(userId);
   }
 
-  async onlineUsers(userIds: string[], now: number): Promise<Set<string>> {
-    const online = new Set<string>();
+  async socketCounts(userIds: string[], now: number): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
     for (const u of userIds) {
-      const m = this.sockets.get(u);
-      if (m && [...m.values()].some((n) => (this.nodes.get(n) ?? 0) > now)) online.add(u);
+      const live = [...(this.sockets.get(u)?.values() ?? [])].filter((n) => (this.nodes.get(n) ?? 0) > now).length;
+      if (live > 0) counts.set(u, live);
     }
-    return online;
+    return counts;
   }
 
   async heartbeat(nodeId: string, now: number, ttlMs: number): Promise<void> {

@@ -68,3 +68,20 @@ end
 redis.call('ZADD', key, now, ARGV[3])
 redis.call('PEXPIRE', key, window)
 return {1, 0}`;
+
+/** KEYS: services hash. ARGV: name, service JSON, max registered. Returns registered|exists|limit. */
+export const SERVICE_REGISTER = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'exists' end
+if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 'limit' end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 'registered'`;
+
+/** KEYS: services hash. ARGV: name, status. Returns the updated JSON or false. */
+export const SERVICE_SET_STATUS = `
+local raw = redis.call('HGET', KEYS[1], ARGV[1])
+if not raw then return false end
+local s = cjson.decode(raw)
+s.status = ARGV[2]
+local updated = cjson.encode(s)
+redis.call('HSET', KEYS[1], ARGV[1], updated)
+return updated`;

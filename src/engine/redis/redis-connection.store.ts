@@ -17,18 +17,19 @@ export class RedisConnectionStore extends ConnectionStore {
     await this.redis.command.hdel(this.redis.keys.connections(userId), socketId);
   }
 
-  async onlineUsers(userIds: string[], now: number): Promise<Set<string>> {
+  async socketCounts(userIds: string[], now: number): Promise<Map<string, number>> {
     const { command, keys } = this.redis;
     const [alive, ...perUser] = await Promise.all([
       command.zrangebyscore(keys.nodes, now, '+inf'),
       ...userIds.map((u) => command.hvals(keys.connections(u))),
     ]);
     const aliveNodes = new Set(alive);
-    const online = new Set<string>();
+    const counts = new Map<string, number>();
     userIds.forEach((u, i) => {
-      if (perUser[i].some((node) => aliveNodes.has(node))) online.add(u);
+      const live = perUser[i].filter((node) => aliveNodes.has(node)).length;
+      if (live > 0) counts.set(u, live);
     });
-    return online;
+    return counts;
   }
 
   async heartbeat(nodeId: string, now: number, ttlMs: number): Promise<void> {

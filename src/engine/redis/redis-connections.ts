@@ -3,9 +3,10 @@ import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { createRedisClient, type RedisClient } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
-import { RATE_HIT, SESSION_CLAIM, SESSION_FORCE_ACTIVE, SESSION_REVOKE_LIVE } from './lua-scripts.js';
+import { RATE_HIT, SERVICE_REGISTER, SERVICE_SET_STATUS, SESSION_CLAIM, SESSION_FORCE_ACTIVE, SESSION_REVOKE_LIVE } from './lua-scripts.js';
 
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
+type ScriptName = 'gwSessionClaim' | 'gwSessionForce' | 'gwSessionRevokeLive' | 'gwRateHit' | 'gwServiceRegister' | 'gwServiceSetStatus';
 
 /**
  * The gateway's Redis connections, created before the app listens and closed on shutdown:
@@ -50,6 +51,8 @@ export class RedisConnections implements OnApplicationShutdown {
     this.command.defineCommand('gwSessionForce', { numberOfKeys: 2, lua: SESSION_FORCE_ACTIVE });
     this.command.defineCommand('gwSessionRevokeLive', { numberOfKeys: 2, lua: SESSION_REVOKE_LIVE });
     this.command.defineCommand('gwRateHit', { numberOfKeys: 1, lua: RATE_HIT });
+    this.command.defineCommand('gwServiceRegister', { numberOfKeys: 1, lua: SERVICE_REGISTER });
+    this.command.defineCommand('gwServiceSetStatus', { numberOfKeys: 1, lua: SERVICE_SET_STATUS });
   }
 
   private clients(): Array<[string, RedisClient]> {
@@ -76,7 +79,7 @@ export class RedisConnections implements OnApplicationShutdown {
     }
   }
 
-  script(name: 'gwSessionClaim' | 'gwSessionForce' | 'gwSessionRevokeLive' | 'gwRateHit'): ScriptFn {
+  script(name: ScriptName): ScriptFn {
     const fn = (this.command as unknown as Record<string, ScriptFn>)[name];
     return fn.bind(this.command);
   }

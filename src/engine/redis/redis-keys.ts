@@ -14,6 +14,9 @@ export class RedisKeys {
   connections(userId: string): string {
     return `${this.prefix}:conn:{${userId}}`;
   }
+  get services(): string {
+    return `${this.prefix}:services`;
+  }
   get nodes(): string {
     return `${this.prefix}:nodes`;
   }

@@ -1,0 +1,5 @@
+import { IsIdArray } from '../../common/validators.js';
+
+export class GetOnlineUsersDto {
+  @IsIdArray(1, 1000) userIds!: string[];
+}

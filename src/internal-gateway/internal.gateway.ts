@@ -1,0 +1,137 @@
+import { UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import type { Namespace } from 'socket.io';
+import { type Ack, ok } from '../common/ack.js';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { AppValidationPipe } from '../common/validation.pipe.js';
+import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
+import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
+import { EmitService } from '../delivery/emit.service.js';
+import { EmitDto } from '../internal-api/dto/emit.dto.js';
+import { ForceLogoutDto } from '../internal-api/dto/force-logout.dto.js';
+import { KickDto } from '../internal-api/dto/kick.dto.js';
+import { type EmitResponse, toEmitResponse } from '../internal-api/emit-response.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { DirectMessageService } from '../messaging/direct-message.service.js';
+import { ServiceSendMessageDto } from '../messaging/dto/send-message.dto.js';
+import { PresenceQueryService, type PresenceView } from '../presence/presence-query.service.js';
+import { SessionService } from '../session/session.service.js';
+import { AuthenticateServiceDto, RegisterServiceDto } from './dto/service-auth.dto.js';
+import { GetOnlineUsersDto } from './dto/get-online-users.dto.js';
+import { InternalSocketRef } from './internal-socket.ref.js';
+import { ServiceHandshake } from './service-handshake.js';
+import { type ServiceIdentity, ServiceRegistry } from './service-registry.service.js';
+import { type ServiceSessionInfo, ServiceSessions, type ServiceSocket } from './service-sessions.js';
+
+/**
+ * `/internal`: backend services on a persistent connection (SPEC §6.2). Every action calls the
+ * same service method as its HTTP route; until authenticated a socket may only
+ * `authenticate_service` or `register_service`.
+ */
+@WebSocketGateway({ namespace: '/internal' })
+@UsePipes(AppValidationPipe)
+@UseFilters(WsAckExceptionFilter)
+@UseInterceptors(WsMetricsInterceptor)
+export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  constructor(
+    private readonly handshake: ServiceHandshake,
+    private readonly registry: ServiceRegistry,
+    private readonly sessions: ServiceSessions,
+    private readonly emitter: EmitService,
+    private readonly userSessions: SessionService,
+    private readonly messages: DirectMessageService,
+    private readonly presence: PresenceQueryService,
+    private readonly metrics: MetricsService,
+    private readonly socketRef: InternalSocketRef,
+  ) {}
+
+  afterInit(nsp: Namespace): void {
+    this.handshake.attach(nsp);
+    this.socketRef.set(nsp);
+  }
+
+  async handleConnection(socket: ServiceSocket): Promise<void> {
+    socket.onAny(() => this.sessions.touch(socket));
+    const identity = this.handshake.identityOf(socket);
+    if (!identity) return this.sessions.awaitAuthentication(socket);
+    const info = await this.sessions.start(socket, identity);
+    (socket.emit as (event: string, payload: unknown) => boolean)('authenticated', info);
+  }
+
+  handleDisconnect(socket: ServiceSocket): void {
+    this.sessions.clear(socket);
+  }
+
+  @SubscribeMessage('authenticate_service')
+  async authenticate(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: AuthenticateServiceDto): Promise<Ack<ServiceSessionInfo>> {
+    if (socket.data.service) throw new AppError(ErrorCode.FORBIDDEN, 'Already authenticated');
+    const identity = await this.registry.authenticate(dto.serviceName, dto.serviceKey);
+    return ok(await this.sessions.start(socket, identity));
+  }
+
+  @SubscribeMessage('register_service')
+  async register(@MessageBody() dto: RegisterServiceDto): Promise<Ack<{ serviceName: string; status: string }>> {
+    return ok(await this.registry.register(dto));
+  }
+
+  @SubscribeMessage('send_message')
+  async sendMessage(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: ServiceSendMessageDto) {
+    return ok(await this.messages.fromService(await this.act(socket, 'send_message'), dto));
+  }
+
+  @SubscribeMessage('emit')
+  async emit(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: EmitDto): Promise<Ack<EmitResponse>> {
+    await this.act(socket, 'emit');
+    return ok(toEmitResponse(await this.emitter.emit(dto)));
+  }
+
+  @SubscribeMessage('force_logout')
+  async forceLogout(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: ForceLogoutDto) {
+    await this.act(socket, 'force-logout');
+    return ok(await this.userSessions.forceLogout(dto.userId, dto.sessionId));
+  }
+
+  @SubscribeMessage('kick')
+  async kick(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: KickDto) {
+    await this.act(socket, 'kick');
+    return ok(await this.userSessions.kick(dto.userId, dto.reason ?? 'kicked', dto.invalidateSession ?? false));
+  }
+
+  @SubscribeMessage('get_online_users')
+  async getOnlineUsers(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: GetOnlineUsersDto): Promise<Ack<{ users: PresenceView[] }>> {
+    await this.act(socket, 'get_online_users');
+    return ok(await this.presence.describe(dto.userIds));
+  }
+
+  @SubscribeMessage('notify')
+  async notify(@ConnectedSocket() socket: ServiceSocket): Promise<never> {
+    await this.act(socket, 'notify');
+    throw new AppError(ErrorCode.UNAVAILABLE, 'Notifications are not available on this gateway version yet');
+  }
+
+  @SubscribeMessage('report_status')
+  async reportStatus(@ConnectedSocket() socket: ServiceSocket): Promise<never> {
+    await this.act(socket, 'report_status');
+    throw new AppError(ErrorCode.UNAVAILABLE, 'Status reports are not available on this gateway version yet');
+  }
+
+  /** The caller's identity, refusing sockets that are not (or no longer) an active service. */
+  private async act(socket: ServiceSocket, action: string): Promise<ServiceIdentity> {
+    const service = socket.data.service;
+    if (!service) throw new AppError(ErrorCode.AUTH_REQUIRED, 'Authenticate with authenticate_service first');
+    if (!(await this.registry.isActive(service.name))) {
+      socket.disconnect(true);
+      throw new AppError(ErrorCode.AUTH_INVALID, 'Service is no longer active');
+    }
+    this.metrics.internalRequests.inc({ action, transport: 'socket' });
+    return { name: service.name, type: service.type };
+  }
+}

@@ -1,0 +1,64 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Namespace } from 'socket.io';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { ShutdownState } from '../lifecycle/shutdown.state.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { PortPolicy } from '../socket/port-policy.js';
+import { handshakeError } from '../user-gateway/handshake-auth.js';
+import { type ServiceIdentity, ServiceRegistry } from './service-registry.service.js';
+import type { ServiceSocket } from './service-sessions.js';
+
+const pending = new WeakMap<ServiceSocket, ServiceIdentity>();
+
+/**
+ * `/internal` middleware: the namespace only exists on the internal port when one is set;
+ * credentials in the handshake `auth` are checked before the connection exists; a user JWT is
+ * never accepted here.
+ */
+@Injectable()
+export class ServiceHandshake {
+  private readonly logger = new Logger(ServiceHandshake.name);
+
+  constructor(
+    private readonly registry: ServiceRegistry,
+    private readonly ports: PortPolicy,
+    private readonly shutdown: ShutdownState,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  attach(nsp: Namespace): void {
+    nsp.use((socket, next) => {
+      if (!this.ports.allowsInternal(socket.request.socket.localPort)) return next(new Error('Invalid namespace'));
+      this.check(socket as ServiceSocket).then(
+        () => next(),
+        (err: unknown) => {
+          const appError = err instanceof AppError ? err : new AppError(ErrorCode.UNAVAILABLE, 'Service store unavailable');
+          if (!(err instanceof AppError)) this.logger.warn({ reason: (err as Error)?.message }, 'Service handshake failed on the store');
+          this.metrics.handshakeRejections.inc({ code: appError.code });
+          next(handshakeError(appError));
+        },
+      );
+    });
+  }
+
+  /** The identity proven in the handshake, if any (consumed once). */
+  identityOf(socket: ServiceSocket): ServiceIdentity | undefined {
+    const identity = pending.get(socket);
+    pending.delete(socket);
+    return identity;
+  }
+
+  private async check(socket: ServiceSocket): Promise<void> {
+    if (this.shutdown.shuttingDown) throw new AppError(ErrorCode.UNAVAILABLE, 'Server is shutting down');
+    const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
+    const { serviceName, serviceKey } = auth;
+    if (serviceName === undefined && serviceKey === undefined) {
+      if (auth.token !== undefined) throw new AppError(ErrorCode.AUTH_INVALID, 'User tokens cannot authenticate on /internal');
+      return; // may authenticate_service or register_service within the deadline
+    }
+    if (typeof serviceName !== 'string' || typeof serviceKey !== 'string' || serviceName.length > 64 || serviceKey.length > 1024) {
+      throw new AppError(ErrorCode.AUTH_INVALID, 'serviceName and serviceKey must be strings');
+    }
+    pending.set(socket, await this.registry.authenticate(serviceName, serviceKey));
+  }
+}

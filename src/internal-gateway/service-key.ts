@@ -1,0 +1,22 @@
+import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+
+const scrypt = promisify(scryptCb) as (key: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number }) => Promise<Buffer>;
+const PARAMS = { N: 2 ** 14, r: 8, p: 1 };
+const LENGTH = 32;
+
+/** Service keys are kept only as scrypt hashes: `scrypt$N$r$p$salt$hash` (base64). */
+export async function hashServiceKey(key: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(key, salt, LENGTH, PARAMS);
+  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+/** Constant-time check of `key` against a stored hash; false for any malformed hash. */
+export async function verifyServiceKey(key: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const actual = await scrypt(key, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}

@@ -1,0 +1,139 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { type ServiceStatus, ServiceStore, type StoredService } from '../engine/service.store.js';
+import { hashServiceKey, verifyServiceKey } from './service-key.js';
+
+export interface ServiceIdentity {
+  name: string;
+  type: string;
+}
+
+export interface ServiceView {
+  name: string;
+  type: string;
+  description?: string;
+  metadata?: Record<string, unknown>;
+  status: ServiceStatus;
+  source: 'config' | 'registered';
+  createdAt?: string;
+}
+
+export interface Registration {
+  serviceName: string;
+  serviceKey: string;
+  serviceType: string;
+  description?: string;
+  metadata?: Record<string, unknown>;
+}
+
+interface ConfiguredService extends ServiceView {
+  keyHash: string;
+}
+
+/** A hash to compare against when the name is unknown, so both cases cost one scrypt. */
+let decoyHash: Promise<string> | undefined;
+
+/**
+ * Backend services (SPEC §6.2): configured ones from INTERNAL_SERVICES and registered ones in
+ * the store. Keys exist only as scrypt hashes once start-up has hashed the configured ones.
+ */
+@Injectable()
+export class ServiceRegistry implements OnModuleInit {
+  private readonly configured = new Map<string, ConfiguredService>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly store: ServiceStore,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    decoyHash ??= hashServiceKey('decoy-key-never-valid');
+    for (const [name, def] of Object.entries(this.config.services)) {
+      const keyHash = await hashServiceKey(def.key);
+      this.configured.set(name, {
+        name,
+        type: def.type,
+        description: def.description,
+        metadata: def.metadata,
+        status: def.enabled ? 'active' : 'disabled',
+        source: 'config',
+        keyHash,
+      });
+      // Drop the plaintext now that it is hashed.
+      def.key = '';
+    }
+  }
+
+  /** AUTH_INVALID for unknown names, wrong keys, disabled or not yet approved services. */
+  async authenticate(name: string, key: string): Promise<ServiceIdentity> {
+    const service = this.configured.get(name) ?? (await this.store.get(name));
+    const valid = await verifyServiceKey(key, service?.keyHash ?? (await decoyHash!));
+    if (!service || !valid) throw new AppError(ErrorCode.AUTH_INVALID, 'Unknown service or wrong key');
+    if (service.status === 'pending') throw new AppError(ErrorCode.AUTH_INVALID, 'Service is waiting for approval');
+    if (service.status !== 'active') throw new AppError(ErrorCode.AUTH_INVALID, 'Service is disabled');
+    return { name: service.name, type: service.type };
+  }
+
+  async register(reg: Registration): Promise<{ serviceName: string; status: ServiceStatus }> {
+    const rules = this.config.serviceRegistration;
+    if (!rules.enabled) throw new AppError(ErrorCode.FORBIDDEN, 'Service registration is disabled');
+    if (rules.allowedTypes !== 'any' && !rules.allowedTypes.includes(reg.serviceType)) {
+      throw new AppError(ErrorCode.FORBIDDEN, `Service type "${reg.serviceType}" is not allowed`);
+    }
+    if (this.configured.has(reg.serviceName)) throw this.nameTaken();
+    const status: ServiceStatus = rules.requireApproval ? 'pending' : 'active';
+    const service: StoredService = {
+      name: reg.serviceName,
+      type: reg.serviceType,
+      description: reg.description,
+      metadata: reg.metadata,
+      keyHash: await hashServiceKey(reg.serviceKey),
+      status,
+      createdAt: new Date().toISOString(),
+    };
+    const outcome = await this.store.register(service, Math.max(0, rules.maxServices - this.configured.size));
+    if (outcome === 'exists') throw this.nameTaken();
+    if (outcome === 'limit') throw new AppError(ErrorCode.FORBIDDEN, `MAX_SERVICES (${rules.maxServices}) reached`);
+    return { serviceName: service.name, status };
+  }
+
+  async list(): Promise<ServiceView[]> {
+    const registered = (await this.store.list()).map((s) => this.view(s));
+    return [...[...this.configured.values()].map((s) => this.view(s)), ...registered];
+  }
+
+  async approve(name: string): Promise<ServiceView> {
+    if (this.configured.has(name)) throw new AppError(ErrorCode.FORBIDDEN, 'Configured services need no approval');
+    const updated = await this.store.setStatus(name, 'active');
+    if (!updated) throw new AppError(ErrorCode.NOT_FOUND, `No registered service "${name}"`);
+    return this.view(updated);
+  }
+
+  async remove(name: string): Promise<void> {
+    if (this.configured.has(name)) throw new AppError(ErrorCode.FORBIDDEN, 'Configured services are removed from INTERNAL_SERVICES');
+    if (!(await this.store.remove(name))) throw new AppError(ErrorCode.NOT_FOUND, `No registered service "${name}"`);
+  }
+
+  /** Still allowed to act: not removed, disabled or pending since it authenticated. */
+  async isActive(name: string): Promise<boolean> {
+    const service = this.configured.get(name) ?? (await this.store.get(name));
+    return service?.status === 'active';
+  }
+
+  private nameTaken(): AppError {
+    return new AppError(ErrorCode.VALIDATION_FAILED, 'Service name is taken', [{ field: 'serviceName', errors: ['serviceName is taken'] }]);
+  }
+
+  private view(s: StoredService | ConfiguredService): ServiceView {
+    return {
+      name: s.name,
+      type: s.type,
+      description: s.description,
+      metadata: s.metadata,
+      status: s.status,
+      source: 'source' in s ? s.source : 'registered',
+      createdAt: s.createdAt,
+    };
+  }
+}

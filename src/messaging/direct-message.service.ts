@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { DeliveryService, type RecipientReport } from '../delivery/delivery.service.js';
+import { EmitService } from '../delivery/emit.service.js';
+import type { ServiceIdentity } from '../internal-gateway/service-registry.service.js';
+
+export interface DirectMessage {
+  recipientIds: string[];
+  message: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface SendReport {
+  recipients: RecipientReport;
+  timestamp: string;
+}
+
+/**
+ * Direct messages to users' sockets (SPEC §4.1 and §6.2 send_message). How a message is
+ * labelled depends only on who is authenticated, never on what the sender wrote: a user's
+ * `metadata.source` is dropped, a service's metadata is wrapped under its own identity.
+ */
+@Injectable()
+export class DirectMessageService {
+  constructor(
+    private readonly delivery: DeliveryService,
+    private readonly emitter: EmitService,
+  ) {}
+
+  async fromUser(userId: string, msg: DirectMessage): Promise<SendReport> {
+    const timestamp = new Date().toISOString();
+    const { source: _dropped, ...metadata } = msg.metadata ?? {};
+    const payload = { from: userId, message: msg.message, metadata, timestamp };
+    return { recipients: await this.delivery.toUsers(msg.recipientIds, 'message', payload), timestamp };
+  }
+
+  async fromService(service: ServiceIdentity, msg: DirectMessage & { event?: string }): Promise<SendReport & { status: 'sent' }> {
+    const event = msg.event ?? 'message';
+    if (!this.emitter.isAllowed(event)) throw new AppError(ErrorCode.EVENT_NOT_ALLOWED, `Event "${event}" is not in EMIT_ALLOWED_EVENTS`);
+    const timestamp = new Date().toISOString();
+    const payload = {
+      message: msg.message,
+      metadata: { source: 'internal_service', serviceName: service.name, serviceType: service.type, timestamp, metadata: msg.metadata ?? {} },
+    };
+    return { status: 'sent', recipients: await this.delivery.toUsers(msg.recipientIds, event, payload), timestamp };
+  }
+}

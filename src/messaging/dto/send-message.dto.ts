@@ -1,0 +1,17 @@
+import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsJsonObject } from '../../common/json-object.js';
+import { IsIdArray } from '../../common/validators.js';
+
+export const MAX_MESSAGE_LENGTH = 64 * 1024;
+
+/** `send_message` from a user (SPEC §4.1). */
+export class SendMessageDto {
+  @IsIdArray(1, 100) recipientIds!: string[];
+  @IsString() @MaxLength(MAX_MESSAGE_LENGTH) message!: string;
+  @IsOptional() @IsJsonObject() metadata?: Record<string, unknown>;
+}
+
+/** `send_message` from a service (SPEC §6.2): the user form plus the event name. */
+export class ServiceSendMessageDto extends SendMessageDto {
+  @IsOptional() @IsString() @Length(1, 128) event?: string;
+}
