@@ -12,6 +12,7 @@ import { LoggingModule } from './logging/logging.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PresenceModule } from './presence/presence.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { SocketModule } from './socket/socket.module.js';
 import { UserGatewayModule } from './user-gateway/user-gateway.module.js';
 
@@ -29,6 +30,7 @@ export class AppModule {
         SocketModule,
         LifecycleModule,
         DeliveryModule,
+        RateLimitModule,
         PresenceModule,
         UserGatewayModule,
         MessagingModule,

@@ -4,6 +4,7 @@ import { type Ack, ok } from '../common/ack.js';
 import { AppValidationPipe } from '../common/validation.pipe.js';
 import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
 import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
+import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
 import { ClientEventsRegistry } from '../socket/client-events.registry.js';
 import type { UserSocket } from '../socket/events.js';
 import { DirectMessageService, type SendReport } from './direct-message.service.js';
@@ -13,7 +14,7 @@ import { SendMessageDto } from './dto/send-message.dto.js';
 @WebSocketGateway()
 @UsePipes(AppValidationPipe)
 @UseFilters(WsAckExceptionFilter)
-@UseInterceptors(WsMetricsInterceptor)
+@UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
 export class DirectMessageGateway {
   constructor(
     private readonly messages: DirectMessageService,

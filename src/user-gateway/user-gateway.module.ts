@@ -2,8 +2,9 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { SessionModule } from '../session/session.module.js';
 import { HandshakeAuth } from './handshake-auth.js';
+import { IdleTimeout } from './idle-timeout.js';
 import { TokenExpiry } from './token-expiry.js';
 import { UserGateway } from './user.gateway.js';
 
-@Module({ imports: [AuthModule, SessionModule], providers: [UserGateway, HandshakeAuth, TokenExpiry] })
+@Module({ imports: [AuthModule, SessionModule], providers: [UserGateway, HandshakeAuth, TokenExpiry, IdleTimeout] })
 export class UserGatewayModule {}

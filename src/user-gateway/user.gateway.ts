@@ -14,6 +14,7 @@ import { AppError, ErrorCode } from '../common/error-codes.js';
 import { AppValidationPipe } from '../common/validation.pipe.js';
 import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
 import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
+import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
 import { ConnectionStore } from '../engine/connection.store.js';
 import { InFlight } from '../lifecycle/in-flight.js';
@@ -25,13 +26,14 @@ import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { AuthRefreshDto } from './dto/auth-refresh.dto.js';
 import { HandshakeAuth } from './handshake-auth.js';
+import { IdleTimeout } from './idle-timeout.js';
 import { TokenExpiry } from './token-expiry.js';
 
 /** The `/` namespace: authenticated user sockets (SPEC §2). */
 @WebSocketGateway()
 @UsePipes(AppValidationPipe)
 @UseFilters(WsAckExceptionFilter)
-@UseInterceptors(WsMetricsInterceptor)
+@UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
 export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(UserGateway.name);
   private readonly closed = new WeakSet<UserSocket>();
@@ -47,6 +49,7 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly serverRef: SocketServerRef,
     private readonly events: ClientEventsRegistry,
     private readonly inFlight: InFlight,
+    private readonly idle: IdleTimeout,
   ) {
     events.registerGateway(this);
   }
@@ -59,7 +62,9 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   async handleConnection(socket: UserSocket): Promise<void> {
     const { userId, sessionId, chats } = socket.data;
     this.metrics.socketOpened();
+    this.idle.touch(socket);
     socket.onAny((event: string) => {
+      this.idle.touch(socket);
       if (this.events.has(event)) this.metrics.eventsReceived.inc({ event });
       else this.metrics.unknownEvents.inc();
     });
@@ -86,6 +91,7 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.closed.add(socket);
     this.metrics.socketClosed();
     this.expiry.clear(socket);
+    this.idle.clear(socket);
     if (!socket.data.userId) return;
     await this.inFlight.track(
       this.connections.remove(socket.data.userId, socket.id).catch((err: Error) => {
