@@ -11,6 +11,8 @@ import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { NotificationModule } from './notification/notification.module.js';
+import { StatusModule } from './status/status.module.js';
 import { PresenceModule } from './presence/presence.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { SocketModule } from './socket/socket.module.js';
@@ -34,6 +36,8 @@ export class AppModule {
         PresenceModule,
         UserGatewayModule,
         MessagingModule,
+        NotificationModule,
+        StatusModule,
         InternalGatewayModule,
         InternalApiModule,
         HealthModule,

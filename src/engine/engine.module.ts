@@ -11,6 +11,12 @@ import { MemoryRateLimitStore } from './memory/memory-rate-limit.store.js';
 import { MemorySessionStore } from './memory/memory-session.store.js';
 import { RateLimitStore } from './rate-limit.store.js';
 import { ServiceStore } from './service.store.js';
+import { NotificationStore } from './notification.store.js';
+import { StatusStore } from './status.store.js';
+import { MemoryNotificationStore } from './memory/memory-notification.store.js';
+import { MemoryStatusStore } from './memory/memory-status.store.js';
+import { RedisNotificationStore } from './redis/redis-notification.store.js';
+import { RedisStatusStore } from './redis/redis-status.store.js';
 import { MemoryServiceStore } from './memory/memory-service.store.js';
 import { RedisServiceStore } from './redis/redis-service.store.js';
 import { RedisConnectionStore } from './redis/redis-connection.store.js';
@@ -20,7 +26,7 @@ import { RedisIdempotencyStore } from './redis/redis-idempotency.store.js';
 import { RedisRateLimitStore } from './redis/redis-rate-limit.store.js';
 import { RedisSessionStore } from './redis/redis-session.store.js';
 
-const PORTS = [SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, ServiceStore, EngineHealth];
+const PORTS = [SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, ServiceStore, NotificationStore, StatusStore, EngineHealth];
 
 /** Binds every store port to its memory or Redis implementation, by configuration. */
 @Global()
@@ -36,6 +42,8 @@ export class EngineModule {
             { provide: RateLimitStore, useClass: RedisRateLimitStore },
             { provide: IdempotencyStore, useClass: RedisIdempotencyStore },
             { provide: ServiceStore, useClass: RedisServiceStore },
+            { provide: NotificationStore, useClass: RedisNotificationStore },
+            { provide: StatusStore, useClass: RedisStatusStore },
             { provide: EngineHealth, useClass: RedisEngineHealth },
           ]
         : [
@@ -44,6 +52,8 @@ export class EngineModule {
             { provide: RateLimitStore, useClass: MemoryRateLimitStore },
             { provide: IdempotencyStore, useClass: MemoryIdempotencyStore },
             { provide: ServiceStore, useClass: MemoryServiceStore },
+            { provide: NotificationStore, useClass: MemoryNotificationStore },
+            { provide: StatusStore, useClass: MemoryStatusStore },
             { provide: EngineHealth, useClass: MemoryEngineHealth },
           ];
     const exportsList = config.engine === 'redis' ? [...PORTS, RedisConnections] : PORTS;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PresenceModule } from '../presence/presence.module.js';
 import { SessionModule } from '../session/session.module.js';
+import { FeedsController } from './feeds.controller.js';
 import { InternalController } from './internal.controller.js';
 import { InternalPortServer } from './internal-port.server.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
@@ -8,7 +9,7 @@ import { ServicesController } from './services.controller.js';
 
 @Module({
   imports: [SessionModule, PresenceModule],
-  controllers: [InternalController, ServicesController],
+  controllers: [InternalController, ServicesController, FeedsController],
   providers: [InternalSecretGuard, InternalPortServer],
   exports: [InternalPortServer],
 })

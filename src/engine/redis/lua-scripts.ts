@@ -76,12 +76,41 @@ if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 'limit' end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 'registered'`;
 
-/** KEYS: services hash. ARGV: name, status. Returns the updated JSON or false. */
+/**
+ * KEYS: services hash. ARGV: name, the JSON read before, the JSON to write. Compare-and-set:
+ * 1 written, 0 no such service, -1 changed since read (retry). The JSON is edited by the caller:
+ * cjson would turn [] into {} and round numbers to 14 digits.
+ */
 export const SERVICE_SET_STATUS = `
 local raw = redis.call('HGET', KEYS[1], ARGV[1])
-if not raw then return false end
-local s = cjson.decode(raw)
-s.status = ARGV[2]
-local updated = cjson.encode(s)
-redis.call('HSET', KEYS[1], ARGV[1], updated)
-return updated`;
+if not raw then return 0 end
+if raw ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1`;
+
+/**
+ * KEYS: notifications hash (id → JSON), index zset (id by time). ARGV: id, JSON, max, ttlMs.
+ * Adds one, drops expired ones and all but the newest `max`.
+ */
+export const NOTIFICATION_ADD = `${NOW}
+local hash, idx = KEYS[1], KEYS[2]
+local max, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
+local function drop(ids)
+  if #ids > 0 then
+    redis.call('HDEL', hash, unpack(ids))
+    redis.call('ZREM', idx, unpack(ids))
+  end
+end
+drop(redis.call('ZRANGEBYSCORE', idx, '-inf', now - ttl))
+redis.call('HSET', hash, ARGV[1], ARGV[2])
+redis.call('ZADD', idx, now, ARGV[1])
+local excess = redis.call('ZCARD', idx) - max
+if excess > 0 then drop(redis.call('ZRANGE', idx, 0, excess - 1)) end
+redis.call('PEXPIRE', hash, ttl)
+redis.call('PEXPIRE', idx, ttl)
+return 1`;
+
+/** KEYS: hash, index. ARGV: id. Returns 1 when it was pending. */
+export const NOTIFICATION_REMOVE = `
+redis.call('ZREM', KEYS[2], ARGV[1])
+return redis.call('HDEL', KEYS[1], ARGV[1])`;

@@ -3,10 +3,10 @@ import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { createRedisClient, type RedisClient } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
-import { RATE_HIT, SERVICE_REGISTER, SERVICE_SET_STATUS, SESSION_CLAIM, SESSION_FORCE_ACTIVE, SESSION_REVOKE_LIVE } from './lua-scripts.js';
+import { NOTIFICATION_ADD, NOTIFICATION_REMOVE, RATE_HIT, SERVICE_REGISTER, SERVICE_SET_STATUS, SESSION_CLAIM, SESSION_FORCE_ACTIVE, SESSION_REVOKE_LIVE } from './lua-scripts.js';
 
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
-type ScriptName = 'gwSessionClaim' | 'gwSessionForce' | 'gwSessionRevokeLive' | 'gwRateHit' | 'gwServiceRegister' | 'gwServiceSetStatus';
+type ScriptName = 'gwSessionClaim' | 'gwSessionForce' | 'gwSessionRevokeLive' | 'gwRateHit' | 'gwServiceRegister' | 'gwServiceSetStatus' | 'gwNotificationAdd' | 'gwNotificationRemove';
 
 /**
  * The gateway's Redis connections, created before the app listens and closed on shutdown:
@@ -53,6 +53,8 @@ export class RedisConnections implements OnApplicationShutdown {
     this.command.defineCommand('gwRateHit', { numberOfKeys: 1, lua: RATE_HIT });
     this.command.defineCommand('gwServiceRegister', { numberOfKeys: 1, lua: SERVICE_REGISTER });
     this.command.defineCommand('gwServiceSetStatus', { numberOfKeys: 1, lua: SERVICE_SET_STATUS });
+    this.command.defineCommand('gwNotificationAdd', { numberOfKeys: 2, lua: NOTIFICATION_ADD });
+    this.command.defineCommand('gwNotificationRemove', { numberOfKeys: 2, lua: NOTIFICATION_REMOVE });
   }
 
   private clients(): Array<[string, RedisClient]> {

@@ -14,6 +14,15 @@ export class RedisKeys {
   connections(userId: string): string {
     return `${this.prefix}:conn:{${userId}}`;
   }
+  notifications(userId: string): string {
+    return `${this.prefix}:notif:{${userId}}`;
+  }
+  notificationIndex(userId: string): string {
+    return `${this.prefix}:notif-idx:{${userId}}`;
+  }
+  get status(): string {
+    return `${this.prefix}:status`;
+  }
   get services(): string {
     return `${this.prefix}:services`;
   }

@@ -1,0 +1,49 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { type Ack, ok } from '../common/ack.js';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { PushNotificationDto } from '../notification/dto/notification.dto.js';
+import { NotificationService, type PushResult } from '../notification/notification.service.js';
+import { ReportStatusDto } from '../status/dto/status.dto.js';
+import { UptimeKumaWebhookDto } from '../status/dto/uptime-kuma.dto.js';
+import { StatusService } from '../status/status.service.js';
+import { fromUptimeKuma } from '../status/uptime-kuma.js';
+import { InternalSecretGuard } from './internal-secret.guard.js';
+
+/** Backends feeding user features: notifications and the status page (SPEC §6.1). */
+@Controller('internal')
+@UseGuards(InternalSecretGuard)
+export class FeedsController {
+  constructor(
+    private readonly notifications: NotificationService,
+    private readonly status: StatusService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  @Post('notifications')
+  @HttpCode(200)
+  async notify(@Body() dto: PushNotificationDto): Promise<Ack<PushResult>> {
+    this.metrics.internalRequests.inc({ action: 'notify', transport: 'http' });
+    return ok(await this.notifications.push(dto, dto.notification));
+  }
+
+  @Post('status')
+  @HttpCode(200)
+  async report(@Body() dto: ReportStatusDto) {
+    this.metrics.internalRequests.inc({ action: 'report_status', transport: 'http' });
+    return ok(await this.status.report(dto));
+  }
+
+  @Post('webhooks/uptime-kuma')
+  @HttpCode(200)
+  async uptimeKuma(@Body() body: UptimeKumaWebhookDto) {
+    this.metrics.internalRequests.inc({ action: 'uptime_kuma', transport: 'http' });
+    const report = fromUptimeKuma(body);
+    if (!report) {
+      throw new AppError(ErrorCode.VALIDATION_FAILED, 'Not an Uptime Kuma heartbeat', [
+        { field: 'heartbeat.status', errors: ['heartbeat.status must be 0, 1, 2 or 3 and monitor.name a non-empty string'] },
+      ]);
+    }
+    return ok(await this.status.report(report));
+  }
+}

@@ -1,0 +1,61 @@
+import { UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { type Ack, ok } from '../common/ack.js';
+import { AppError } from '../common/error-codes.js';
+import { HasAck } from '../common/has-ack.decorator.js';
+import { AppValidationPipe } from '../common/validation.pipe.js';
+import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
+import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
+import type { StoredNotification } from '../engine/notification.store.js';
+import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
+import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import type { UserSocket } from '../socket/events.js';
+import { NotificationIdDto } from './dto/notification.dto.js';
+import { NotificationService } from './notification.service.js';
+
+/** Notification events of `/` (SPEC §4.6). */
+@WebSocketGateway()
+@UsePipes(AppValidationPipe)
+@UseFilters(WsAckExceptionFilter)
+@UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
+export class NotificationGateway {
+  constructor(
+    private readonly notifications: NotificationService,
+    events: ClientEventsRegistry,
+  ) {
+    events.registerGateway(this);
+  }
+
+  @SubscribeMessage('notification:get-pending')
+  async pending(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ notifications: StoredNotification[] }>> {
+    return ok({ notifications: await this.notifications.pending(socket.data.userId) });
+  }
+
+  @SubscribeMessage('notification:read')
+  async read(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: NotificationIdDto, @HasAck() hasAck: boolean): Promise<Ack<{ id: string }>> {
+    try {
+      await this.notifications.read(socket.data.userId, dto.id);
+    } catch (err) {
+      if (!hasAck && err instanceof AppError) (socket.emit as (e: string, p: unknown) => boolean)('notification:read:error', { id: dto.id, error: err.toBody() });
+      throw err;
+    }
+    return ok({ id: dto.id });
+  }
+
+  @SubscribeMessage('notification:clear')
+  async clear(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: NotificationIdDto): Promise<Ack<{ id: string }>> {
+    await this.notifications.clear(socket.data.userId, dto.id);
+    return ok({ id: dto.id });
+  }
+
+  @SubscribeMessage('notification:clear-all')
+  async clearAll(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ cleared: number }>> {
+    return ok(await this.notifications.clearAll(socket.data.userId));
+  }
+
+  /** The user room is joined on connect; this only confirms. */
+  @SubscribeMessage('subscribe:notifications')
+  subscribe(): Ack<{ subscribed: true }> {
+    return ok({ subscribed: true });
+  }
+}

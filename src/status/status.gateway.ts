@@ -1,0 +1,44 @@
+import { UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import { ConnectedSocket, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { type Ack, ok } from '../common/ack.js';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { AppValidationPipe } from '../common/validation.pipe.js';
+import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
+import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
+import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
+import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import type { UserSocket } from '../socket/events.js';
+import { STATUS_ROOM, StatusService } from './status.service.js';
+
+/** Status page events of `/` (SPEC §4.7). */
+@WebSocketGateway()
+@UsePipes(AppValidationPipe)
+@UseFilters(WsAckExceptionFilter)
+@UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
+export class StatusGateway {
+  constructor(
+    private readonly status: StatusService,
+    events: ClientEventsRegistry,
+  ) {
+    events.registerGateway(this);
+  }
+
+  @SubscribeMessage('subscribe:status')
+  async subscribe(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ subscribed: true }>> {
+    await socket.join(STATUS_ROOM);
+    (socket.emit as (e: string, p: unknown) => boolean)('status:current', await this.status.current());
+    return ok({ subscribed: true });
+  }
+
+  @SubscribeMessage('unsubscribe:status')
+  async unsubscribe(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ subscribed: false }>> {
+    await socket.leave(STATUS_ROOM);
+    return ok({ subscribed: false });
+  }
+
+  @SubscribeMessage('admin:refresh-status')
+  async refresh(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ requestedBy: string; timestamp: string }>> {
+    if (!socket.data.roles.includes('admin')) throw new AppError(ErrorCode.FORBIDDEN, 'Unauthorized');
+    return ok(await this.status.requestRefresh(socket.data.userId));
+  }
+}

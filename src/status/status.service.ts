@@ -1,0 +1,48 @@
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { DeliveryService } from '../delivery/delivery.service.js';
+import { RedisConnections } from '../engine/redis/redis-connections.js';
+import { type ServiceStatusEntry, StatusStore } from '../engine/status.store.js';
+import type { StatusReport } from './uptime-kuma.js';
+
+export const STATUS_ROOM = 'status-updates';
+
+/** The status page (SPEC §4.7): snapshot in the store, changes broadcast to `status-updates`. */
+@Injectable()
+export class StatusService {
+  private readonly logger = new Logger(StatusService.name);
+
+  constructor(
+    private readonly store: StatusStore,
+    private readonly delivery: DeliveryService,
+    @Optional() private readonly redis?: RedisConnections,
+  ) {}
+
+  async report(report: StatusReport): Promise<{ service: string; status: string; timestamp: string }> {
+    const timestamp = new Date().toISOString();
+    const entry: ServiceStatusEntry = { status: report.status, updatedAt: timestamp, ...(report.message ? { message: report.message } : {}) };
+    await this.store.set(report.service, entry);
+    this.delivery.toRoom(STATUS_ROOM, 'service:status', {
+      service: report.service,
+      status: report.status,
+      ...(report.message ? { message: report.message } : {}),
+      timestamp,
+    });
+    return { service: report.service, status: report.status, timestamp };
+  }
+
+  async current(): Promise<{ services: Record<string, ServiceStatusEntry> }> {
+    return { services: await this.store.snapshot() };
+  }
+
+  /** Tells subscribers a refresh is under way and asks backends (Redis `{prefix}:status-refresh`) for fresh reports. */
+  async requestRefresh(requestedBy: string): Promise<{ requestedBy: string; timestamp: string }> {
+    const request = { requestedBy, timestamp: new Date().toISOString() };
+    this.delivery.toRoom(STATUS_ROOM, 'status:refreshing', request);
+    if (this.redis) {
+      await this.redis.command.publish(this.redis.keys.channel('status-refresh'), JSON.stringify(request)).catch((err: Error) => {
+        this.logger.warn({ reason: err.message }, 'Could not publish the status refresh request');
+      });
+    }
+    return request;
+  }
+}
