@@ -8,7 +8,11 @@ import { AppError, ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
 import { PortPolicy } from '../socket/port-policy.js';
 
-const isInternalPath = (path: string) => path === '/internal' || path.startsWith('/internal/');
+/** Case-insensitive like Express routing, so `/INTERNAL/emit` cannot slip past on the public port. */
+const isInternalPath = (path: string) => {
+  const p = path.toLowerCase();
+  return p === '/internal' || p.startsWith('/internal/');
+};
 
 /**
  * INTERNAL_PORT: a second listener on the same Express app and the same Socket.IO engine.

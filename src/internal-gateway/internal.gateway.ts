@@ -1,4 +1,4 @@
-import { UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import { UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -22,11 +22,16 @@ import { type EmitResponse, toEmitResponse } from '../internal-api/emit-response
 import { MetricsService } from '../metrics/metrics.service.js';
 import { DirectMessageService } from '../messaging/direct-message.service.js';
 import { ServiceSendMessageDto } from '../messaging/dto/send-message.dto.js';
+import { PushNotificationDto } from '../notification/dto/notification.dto.js';
+import { NotificationService, type PushResult } from '../notification/notification.service.js';
 import { PresenceQueryService, type PresenceView } from '../presence/presence-query.service.js';
+import { ReportStatusDto } from '../status/dto/status.dto.js';
+import { StatusService } from '../status/status.service.js';
 import { SessionService } from '../session/session.service.js';
 import { AuthenticateServiceDto, RegisterServiceDto } from './dto/service-auth.dto.js';
 import { GetOnlineUsersDto } from './dto/get-online-users.dto.js';
 import { InternalSocketRef } from './internal-socket.ref.js';
+import { ServiceAuthGuard } from './service-auth.guard.js';
 import { ServiceHandshake } from './service-handshake.js';
 import { type ServiceIdentity, ServiceRegistry } from './service-registry.service.js';
 import { type ServiceSessionInfo, ServiceSessions, type ServiceSocket } from './service-sessions.js';
@@ -38,6 +43,7 @@ import { type ServiceSessionInfo, ServiceSessions, type ServiceSocket } from './
  */
 @WebSocketGateway({ namespace: '/internal' })
 @UsePipes(AppValidationPipe)
+@UseGuards(ServiceAuthGuard)
 @UseFilters(WsAckExceptionFilter)
 @UseInterceptors(WsMetricsInterceptor)
 export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
@@ -51,6 +57,8 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly presence: PresenceQueryService,
     private readonly metrics: MetricsService,
     private readonly socketRef: InternalSocketRef,
+    private readonly notifications: NotificationService,
+    private readonly status: StatusService,
   ) {}
 
   afterInit(nsp: Namespace): void {
@@ -112,15 +120,15 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   @SubscribeMessage('notify')
-  async notify(@ConnectedSocket() socket: ServiceSocket): Promise<never> {
+  async notify(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: PushNotificationDto): Promise<Ack<PushResult>> {
     await this.act(socket, 'notify');
-    throw new AppError(ErrorCode.UNAVAILABLE, 'Notifications are not available on this gateway version yet');
+    return ok(await this.notifications.push(dto, dto.notification));
   }
 
   @SubscribeMessage('report_status')
-  async reportStatus(@ConnectedSocket() socket: ServiceSocket): Promise<never> {
+  async reportStatus(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: ReportStatusDto) {
     await this.act(socket, 'report_status');
-    throw new AppError(ErrorCode.UNAVAILABLE, 'Status reports are not available on this gateway version yet');
+    return ok(await this.status.report(dto));
   }
 
   /** The caller's identity, refusing sockets that are not (or no longer) an active service. */

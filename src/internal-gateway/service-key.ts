@@ -17,6 +17,17 @@ export async function verifyServiceKey(key: string, stored: string): Promise<boo
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = await scrypt(key, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  // A hash part decoding to no bytes would compare equal to any key's zero-length derivation.
+  if (expected.length !== LENGTH) return false;
+  let actual: Buffer;
+  try {
+    actual = await scrypt(key, Buffer.from(salt, 'base64'), LENGTH, { N: Number(n), r: Number(r), p: Number(p) });
+  } catch (err) {
+    // Invalid N/r/p (not numbers, N not a power of two, over the memory limit) make a malformed hash.
+    if (INVALID_PARAMS.has((err as { code?: string }).code ?? '')) return false;
+    throw err;
+  }
+  return timingSafeEqual(actual, expected);
 }
+
+const INVALID_PARAMS = new Set(['ERR_OUT_OF_RANGE', 'ERR_CRYPTO_INVALID_SCRYPT_PARAMS', 'ERR_INVALID_ARG_TYPE']);

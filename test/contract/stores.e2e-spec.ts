@@ -4,13 +4,16 @@ import type { IdempotencyStore } from '../../src/engine/idempotency.store.js';
 import { MemoryConnectionStore } from '../../src/engine/memory/memory-connection.store.js';
 import { MemoryIdempotencyStore } from '../../src/engine/memory/memory-idempotency.store.js';
 import { MemoryRateLimitStore } from '../../src/engine/memory/memory-rate-limit.store.js';
+import { MemoryServiceStore } from '../../src/engine/memory/memory-service.store.js';
 import { MemorySessionStore } from '../../src/engine/memory/memory-session.store.js';
 import type { RateLimitStore } from '../../src/engine/rate-limit.store.js';
 import { RedisConnectionStore } from '../../src/engine/redis/redis-connection.store.js';
 import { RedisConnections } from '../../src/engine/redis/redis-connections.js';
 import { RedisIdempotencyStore } from '../../src/engine/redis/redis-idempotency.store.js';
 import { RedisRateLimitStore } from '../../src/engine/redis/redis-rate-limit.store.js';
+import { RedisServiceStore } from '../../src/engine/redis/redis-service.store.js';
 import { RedisSessionStore } from '../../src/engine/redis/redis-session.store.js';
+import type { ServiceStore, StoredService } from '../../src/engine/service.store.js';
 import type { SessionRules, SessionStore } from '../../src/engine/session.store.js';
 import { MetricsService } from '../../src/metrics/metrics.service.js';
 import { redisEnv, testConfig, uniquePrefix } from '../support/app.js';
@@ -22,6 +25,7 @@ interface Engine {
   connections: ConnectionStore;
   rates: RateLimitStore;
   idempotency: IdempotencyStore;
+  services: ServiceStore;
   close(): Promise<void>;
 }
 
@@ -36,6 +40,7 @@ async function redisEngine(): Promise<Engine> {
     connections: new RedisConnectionStore(a),
     rates: new RedisRateLimitStore(a),
     idempotency: new RedisIdempotencyStore(a),
+    services: new RedisServiceStore(a),
     close: async () => {
       await Promise.all([a.onApplicationShutdown(), b.onApplicationShutdown()]);
     },
@@ -50,6 +55,7 @@ async function memoryEngine(): Promise<Engine> {
     connections: new MemoryConnectionStore(),
     rates: new MemoryRateLimitStore(),
     idempotency: new MemoryIdempotencyStore(),
+    services: new MemoryServiceStore(),
     close: async () => undefined,
   };
 }
@@ -206,6 +212,98 @@ describe.each([
       expect((await sut.connections.onlineUsers([u], now + 1001)).has(u)).toBe(false);
       await sut.connections.removeNode(node);
       expect((await sut.connections.onlineUsers([u], now)).has(u)).toBe(false);
+    });
+  });
+
+  describe('ServiceStore', () => {
+    const service = (over: Partial<StoredService> = {}): StoredService => ({
+      name: `svc-${freshUser()}`,
+      type: 'billing',
+      keyHash: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==',
+      status: 'pending',
+      createdAt: new Date().toISOString(),
+      ...over,
+    });
+    /** The store is shared by the tests of one engine: limits are set relative to what it holds. */
+    const stored = async () => (await sut.services.list()).length;
+
+    it("registers a new name, then answers 'exists' for it without overwriting", async () => {
+      const s = service({ description: 'first' });
+      expect(await sut.services.register(s, (await stored()) + 10)).toBe('registered');
+      expect(await sut.services.register({ ...s, description: 'second', keyHash: 'other' }, (await stored()) + 10)).toBe('exists');
+      expect(await sut.services.get(s.name)).toEqual(s);
+    });
+
+    it("answers 'limit' once maxRegistered services are stored, and stores nothing", async () => {
+      const max = (await stored()) + 1;
+      expect(await sut.services.register(service(), max)).toBe('registered');
+      const refused = service();
+      expect(await sut.services.register(refused, max)).toBe('limit');
+      expect(await sut.services.get(refused.name)).toBeUndefined();
+      expect(await stored()).toBe(max);
+    });
+
+    it("prefers 'exists' over 'limit' for a taken name", async () => {
+      const s = service();
+      await sut.services.register(s, (await stored()) + 1);
+      expect(await sut.services.register(s, 0)).toBe('exists');
+    });
+
+    it('admits exactly the limit among concurrent registrations of different names', async () => {
+      const before = await stored();
+      const batch = Array.from({ length: 10 }, () => service());
+      const outcomes = await Promise.all(batch.map((s) => sut.services.register(s, before + 5)));
+      expect(outcomes.filter((o) => o === 'registered')).toHaveLength(5);
+      expect(outcomes.filter((o) => o === 'limit')).toHaveLength(5);
+      expect(await stored()).toBe(before + 5);
+      const names = new Set((await sut.services.list()).map((s) => s.name));
+      batch.forEach((s, i) => expect(names.has(s.name)).toBe(outcomes[i] === 'registered'));
+    });
+
+    it('round-trips every field through get and list; get of an unknown name is undefined', async () => {
+      const s = service({ description: 'Reports', metadata: { team: 'payments', tags: ['a', 'b'], nested: { n: 1, ok: true } } });
+      await sut.services.register(s, (await stored()) + 1);
+      expect(await sut.services.get(s.name)).toEqual(s);
+      expect((await sut.services.list()).find((x) => x.name === s.name)).toEqual(s);
+      expect(await sut.services.get(`missing-${freshUser()}`)).toBeUndefined();
+    });
+
+    it('setStatus returns the updated service, keeps every other field, and persists it', async () => {
+      const s = service({ description: 'Mailer', metadata: { tags: [], regions: ['eu'], empty: {}, big: 123456789012345, ratio: 0.1, text: 'a/b \u00e9 é' } });
+      await sut.services.register(s, (await stored()) + 1);
+      const updated = await sut.services.setStatus(s.name, 'active');
+      expect(updated).toEqual({ ...s, status: 'active' });
+      expect(await sut.services.get(s.name)).toEqual({ ...s, status: 'active' });
+      expect(await sut.services.setStatus(s.name, 'disabled')).toEqual({ ...s, status: 'disabled' });
+    });
+
+    it('concurrent setStatus calls leave one of the written statuses, and a racing remove is never undone', async () => {
+      for (let i = 0; i < 10; i++) {
+        const s = service();
+        await sut.services.register(s, (await stored()) + 1);
+        const [a, b] = await Promise.all([sut.services.setStatus(s.name, 'active'), sut.services.setStatus(s.name, 'disabled')]);
+        expect([a?.status, b?.status]).toEqual(['active', 'disabled']);
+        expect(['active', 'disabled']).toContain((await sut.services.get(s.name))?.status);
+        const [updated, removed] = await Promise.all([sut.services.setStatus(s.name, 'pending'), sut.services.remove(s.name)]);
+        expect(removed).toBe(true);
+        if (updated) expect(updated).toEqual({ ...s, status: 'pending' });
+        expect(await sut.services.get(s.name)).toBeUndefined();
+      }
+    });
+
+    it('setStatus of an unknown name is undefined and creates nothing', async () => {
+      const name = `missing-${freshUser()}`;
+      expect(await sut.services.setStatus(name, 'active')).toBeUndefined();
+      expect(await sut.services.get(name)).toBeUndefined();
+    });
+
+    it('remove is true for a stored service, then false', async () => {
+      const s = service();
+      await sut.services.register(s, (await stored()) + 1);
+      expect(await sut.services.remove(s.name)).toBe(true);
+      expect(await sut.services.get(s.name)).toBeUndefined();
+      expect(await sut.services.remove(s.name)).toBe(false);
+      expect(await sut.services.register(s, (await stored()) + 1)).toBe('registered');
     });
   });
 });

@@ -114,3 +114,18 @@ return 1`;
 export const NOTIFICATION_REMOVE = `
 redis.call('ZREM', KEYS[2], ARGV[1])
 return redis.call('HDEL', KEYS[1], ARGV[1])`;
+
+/** KEYS: chat member set. ARGV: the new members. Returns {added..., '|', removed...}. */
+export const CHAT_SET_MEMBERS = `
+local before = redis.call('SMEMBERS', KEYS[1])
+local after = {}
+for i = 1, #ARGV do after[ARGV[i]] = true end
+local had = {}
+local out = {}
+for _, u in ipairs(before) do had[u] = true end
+for u in pairs(after) do if not had[u] then out[#out + 1] = u end end
+out[#out + 1] = '|'
+for _, u in ipairs(before) do if not after[u] then out[#out + 1] = u end end
+redis.call('DEL', KEYS[1])
+if #ARGV > 0 then redis.call('SADD', KEYS[1], unpack(ARGV)) end
+return out`;

@@ -3,10 +3,10 @@ import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { createRedisClient, type RedisClient } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
-import { NOTIFICATION_ADD, NOTIFICATION_REMOVE, RATE_HIT, SERVICE_REGISTER, SERVICE_SET_STATUS, SESSION_CLAIM, SESSION_FORCE_ACTIVE, SESSION_REVOKE_LIVE } from './lua-scripts.js';
+import { CHAT_SET_MEMBERS, NOTIFICATION_ADD, NOTIFICATION_REMOVE, RATE_HIT, SERVICE_REGISTER, SERVICE_SET_STATUS, SESSION_CLAIM, SESSION_FORCE_ACTIVE, SESSION_REVOKE_LIVE } from './lua-scripts.js';
 
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
-type ScriptName = 'gwSessionClaim' | 'gwSessionForce' | 'gwSessionRevokeLive' | 'gwRateHit' | 'gwServiceRegister' | 'gwServiceSetStatus' | 'gwNotificationAdd' | 'gwNotificationRemove';
+type ScriptName = 'gwSessionClaim' | 'gwSessionForce' | 'gwSessionRevokeLive' | 'gwRateHit' | 'gwServiceRegister' | 'gwServiceSetStatus' | 'gwNotificationAdd' | 'gwNotificationRemove' | 'gwChatSetMembers';
 
 /**
  * The gateway's Redis connections, created before the app listens and closed on shutdown:
@@ -55,6 +55,7 @@ export class RedisConnections implements OnApplicationShutdown {
     this.command.defineCommand('gwServiceSetStatus', { numberOfKeys: 1, lua: SERVICE_SET_STATUS });
     this.command.defineCommand('gwNotificationAdd', { numberOfKeys: 2, lua: NOTIFICATION_ADD });
     this.command.defineCommand('gwNotificationRemove', { numberOfKeys: 2, lua: NOTIFICATION_REMOVE });
+    this.command.defineCommand('gwChatSetMembers', { numberOfKeys: 1, lua: CHAT_SET_MEMBERS });
   }
 
   private clients(): Array<[string, RedisClient]> {

@@ -20,6 +20,18 @@ export class RedisKeys {
   notificationIndex(userId: string): string {
     return `${this.prefix}:notif-idx:{${userId}}`;
   }
+  chatMembers(chatId: string): string {
+    return `${this.prefix}:chat:{${chatId}}:members`;
+  }
+  userChats(userId: string): string {
+    return `${this.prefix}:user-chats:{${userId}}`;
+  }
+  friends(userId: string): string {
+    return `${this.prefix}:friends:{${userId}}`;
+  }
+  get inbound(): string {
+    return `${this.prefix}:inbound`;
+  }
   get status(): string {
     return `${this.prefix}:status`;
   }

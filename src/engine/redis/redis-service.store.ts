@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { type RegisterOutcome, type ServiceStatus, ServiceStore, type StoredService } from '../service.store.js';
 import { RedisConnections } from './redis-connections.js';
 
-/** One hash `{prefix}:services` of name → JSON; register and status changes are Lua. */
+const SET_STATUS_ATTEMPTS = 10;
+
+/** One hash `{prefix}:services` of name → JSON; register and status changes are atomic Lua. */
 @Injectable()
 export class RedisServiceStore extends ServiceStore {
   constructor(private readonly redis: RedisConnections) {
@@ -27,9 +29,17 @@ export class RedisServiceStore extends ServiceStore {
     return all.map((raw) => JSON.parse(raw) as StoredService);
   }
 
+  /** Read, edit in JS, compare-and-set in Lua; a concurrent change to the same service retries. */
   async setStatus(name: string, status: ServiceStatus): Promise<StoredService | undefined> {
-    const raw = (await this.redis.script('gwServiceSetStatus')(this.key, name, status)) as string | null;
-    return raw ? (JSON.parse(raw) as StoredService) : undefined;
+    for (let attempt = 0; attempt < SET_STATUS_ATTEMPTS; attempt++) {
+      const raw = await this.redis.command.hget(this.key, name);
+      if (!raw) return undefined;
+      const updated: StoredService = { ...(JSON.parse(raw) as StoredService), status };
+      const outcome = Number(await this.redis.script('gwServiceSetStatus')(this.key, name, raw, JSON.stringify(updated)));
+      if (outcome === 1) return updated;
+      if (outcome === 0) return undefined;
+    }
+    throw new Error(`Service "${name}" kept changing during setStatus`);
   }
 
   async remove(name: string): Promise<boolean> {
