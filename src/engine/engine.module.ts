@@ -13,6 +13,9 @@ import { RateLimitStore } from './rate-limit.store.js';
 import { ServiceStore } from './service.store.js';
 import { NotificationStore } from './notification.store.js';
 import { StatusStore } from './status.store.js';
+import { MembershipStore } from './membership.store.js';
+import { MemoryMembershipStore } from './memory/memory-membership.store.js';
+import { RedisMembershipStore } from './redis/redis-membership.store.js';
 import { MemoryNotificationStore } from './memory/memory-notification.store.js';
 import { MemoryStatusStore } from './memory/memory-status.store.js';
 import { RedisNotificationStore } from './redis/redis-notification.store.js';
@@ -26,7 +29,7 @@ import { RedisIdempotencyStore } from './redis/redis-idempotency.store.js';
 import { RedisRateLimitStore } from './redis/redis-rate-limit.store.js';
 import { RedisSessionStore } from './redis/redis-session.store.js';
 
-const PORTS = [SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, ServiceStore, NotificationStore, StatusStore, EngineHealth];
+const PORTS = [SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, ServiceStore, NotificationStore, StatusStore, MembershipStore, EngineHealth];
 
 /** Binds every store port to its memory or Redis implementation, by configuration. */
 @Global()
@@ -44,6 +47,7 @@ export class EngineModule {
             { provide: ServiceStore, useClass: RedisServiceStore },
             { provide: NotificationStore, useClass: RedisNotificationStore },
             { provide: StatusStore, useClass: RedisStatusStore },
+            { provide: MembershipStore, useClass: RedisMembershipStore },
             { provide: EngineHealth, useClass: RedisEngineHealth },
           ]
         : [
@@ -54,6 +58,7 @@ export class EngineModule {
             { provide: ServiceStore, useClass: MemoryServiceStore },
             { provide: NotificationStore, useClass: MemoryNotificationStore },
             { provide: StatusStore, useClass: MemoryStatusStore },
+            { provide: MembershipStore, useClass: MemoryMembershipStore },
             { provide: EngineHealth, useClass: MemoryEngineHealth },
           ];
     const exportsList = config.engine === 'redis' ? [...PORTS, RedisConnections] : PORTS;
