@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
+import { ChatModule } from './chat/chat.module.js';
 import { ControlBusModule } from './control-bus/control-bus.module.js';
 import { DeliveryModule } from './delivery/delivery.module.js';
 import { EngineModule } from './engine/engine.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         PresenceModule,
         UserGatewayModule,
         MessagingModule,
+        ChatModule,
         NotificationModule,
         StatusModule,
         InternalGatewayModule,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PresenceModule } from '../presence/presence.module.js';
 import { SessionModule } from '../session/session.module.js';
+import { ChatsController } from './chats.controller.js';
 import { FeedsController } from './feeds.controller.js';
 import { InternalController } from './internal.controller.js';
 import { InternalPortServer } from './internal-port.server.js';
@@ -9,7 +10,7 @@ import { ServicesController } from './services.controller.js';
 
 @Module({
   imports: [SessionModule, PresenceModule],
-  controllers: [InternalController, ServicesController, FeedsController],
+  controllers: [InternalController, ServicesController, FeedsController, ChatsController],
   providers: [InternalSecretGuard, InternalPortServer],
   exports: [InternalPortServer],
 })

@@ -30,7 +30,54 @@ export interface ServerToClientEvents {
   'auth:logout': (payload: { reason: LogoutReason }) => void;
   'server:shutdown': (payload: { reconnect: boolean }) => void;
   error: (error: ErrorBody) => void;
+  'chat:member-joined': (payload: ChatMemberChange) => void;
+  'chat:member-left': (payload: ChatMemberChange) => void;
+  'message:new': (payload: ChatMessage) => void;
+  'message:delivered': (payload: Receipt) => void;
+  'message:read': (payload: Receipt) => void;
+  'message:typing': (payload: TypingState) => void;
+  'message:stop-typing': (payload: TypingState) => void;
+  'reaction:new': (payload: Reaction) => void;
+  'reaction:remove': (payload: Reaction) => void;
   [event: string]: (...args: never[]) => void;
+}
+
+export interface ChatMemberChange {
+  chatId: string;
+  userId: string;
+}
+
+export interface ChatMessage {
+  messageId: string;
+  chatId: string;
+  senderId: string;
+  content?: string;
+  encryptedContent?: string;
+  messageType: string;
+  replyToId?: string;
+  metadata?: Record<string, unknown>;
+  tempId?: string;
+  timestamp: string;
+}
+
+export interface Receipt {
+  chatId: string;
+  messageIds: string[];
+  userId: string;
+  timestamp: string;
+}
+
+export interface TypingState {
+  chatId: string;
+  userId: string;
+}
+
+export interface Reaction {
+  chatId: string;
+  messageId: string;
+  reaction: string;
+  userId: string;
+  timestamp: string;
 }
 
 export interface ClientToServerEvents {

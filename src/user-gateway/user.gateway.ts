@@ -16,6 +16,7 @@ import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
 import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
 import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
+import { ChatService } from '../chat/chat.service.js';
 import { ConnectionStore } from '../engine/connection.store.js';
 import { InFlight } from '../lifecycle/in-flight.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -50,6 +51,7 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly events: ClientEventsRegistry,
     private readonly inFlight: InFlight,
     private readonly idle: IdleTimeout,
+    private readonly chats: ChatService,
   ) {
     events.registerGateway(this);
   }
@@ -72,6 +74,9 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     await socket.join([Rooms.user(userId), Rooms.session(userId, sessionId), ...chats.map(Rooms.chat)]);
 
     try {
+      // Chats the backend registered for this user (the token's `chats` claim is joined above).
+      const stored = await this.chats.chatsOf(userId);
+      if (stored.length > 0) await socket.join(stored.map(Rooms.chat));
       // A replacement may have landed between admit and join; its broadcast missed this socket.
       if (await this.sessions.isRevoked(userId, sessionId)) {
         this.sessions.logoutSocket(socket, 'session_replaced');

@@ -1,0 +1,95 @@
+import { UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { type Ack, ok } from '../common/ack.js';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { AppValidationPipe } from '../common/validation.pipe.js';
+import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
+import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
+import { PresenceQueryService } from '../presence/presence-query.service.js';
+import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
+import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import type { Reaction, Receipt, UserSocket } from '../socket/events.js';
+import { Rooms } from '../socket/rooms.js';
+import { ChatMessageService } from './chat-message.service.js';
+import { ChatService } from './chat.service.js';
+import { ChatIdDto, ChatIdsDto, NewMessageDto, ReactionDto, ReceiptDto } from './dto/chat.dto.js';
+
+/** Chat rooms and chat traffic on `/` (SPEC §4.3, §4.4). */
+@WebSocketGateway()
+@UsePipes(AppValidationPipe)
+@UseFilters(WsAckExceptionFilter)
+@UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
+export class ChatGateway {
+  constructor(
+    private readonly chats: ChatService,
+    private readonly messages: ChatMessageService,
+    private readonly presence: PresenceQueryService,
+    events: ClientEventsRegistry,
+  ) {
+    events.registerGateway(this);
+  }
+
+  @SubscribeMessage('chat:join')
+  async join(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: ChatIdDto): Promise<Ack<{ chatId: string }>> {
+    if (!(await this.chats.ensureJoined(socket, dto.chatId))) throw new AppError(ErrorCode.FORBIDDEN, 'Not a member of this chat');
+    return ok({ chatId: dto.chatId });
+  }
+
+  @SubscribeMessage('chat:leave')
+  async leave(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: ChatIdDto): Promise<Ack<{ chatId: string }>> {
+    await socket.leave(Rooms.chat(dto.chatId));
+    return ok({ chatId: dto.chatId });
+  }
+
+  @SubscribeMessage('chat:join-multiple')
+  async joinMultiple(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: ChatIdsDto): Promise<Ack<{ joined: string[]; refused: string[] }>> {
+    const unique = [...new Set(dto.chatIds)];
+    const allowed = await Promise.all(unique.map((c) => this.chats.ensureJoined(socket, c)));
+    return ok({ joined: unique.filter((_, i) => allowed[i]), refused: unique.filter((_, i) => !allowed[i]) });
+  }
+
+  @SubscribeMessage('chat:get-active-members')
+  async activeMembers(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: ChatIdDto) {
+    if (!(await this.chats.canAccess(socket, dto.chatId))) throw new AppError(ErrorCode.FORBIDDEN, 'Not a member of this chat');
+    const members = await this.chats.members(dto.chatId);
+    const { users } = await this.presence.describe(members);
+    return ok({ members: users.filter((u) => u.status !== 'offline').map(({ userId, status }) => ({ userId, status })) });
+  }
+
+  @SubscribeMessage('message:new')
+  async newMessage(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: NewMessageDto) {
+    return ok(await this.messages.newMessage(socket, dto));
+  }
+
+  @SubscribeMessage('message:delivered')
+  async delivered(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: ReceiptDto): Promise<Ack<Receipt>> {
+    return ok(await this.messages.receipt(socket, 'message:delivered', dto));
+  }
+
+  @SubscribeMessage('message:read')
+  async read(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: ReceiptDto): Promise<Ack<Receipt>> {
+    return ok(await this.messages.receipt(socket, 'message:read', dto));
+  }
+
+  @SubscribeMessage('message:typing')
+  async typing(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: ChatIdDto): Promise<Ack> {
+    await this.messages.startTyping(socket, dto.chatId);
+    return ok();
+  }
+
+  @SubscribeMessage('message:stop-typing')
+  async stopTyping(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: ChatIdDto): Promise<Ack> {
+    await this.messages.endTyping(socket, dto.chatId);
+    return ok();
+  }
+
+  @SubscribeMessage('reaction:new')
+  async reactionNew(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: ReactionDto): Promise<Ack<Reaction>> {
+    return ok(await this.messages.reaction(socket, 'reaction:new', dto));
+  }
+
+  @SubscribeMessage('reaction:remove')
+  async reactionRemove(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: ReactionDto): Promise<Ack<Reaction>> {
+    return ok(await this.messages.reaction(socket, 'reaction:remove', dto));
+  }
+}

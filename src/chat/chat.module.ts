@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { PresenceModule } from '../presence/presence.module.js';
+import { ChatMessageService } from './chat-message.service.js';
+import { ChatGateway } from './chat.gateway.js';
+import { ChatService } from './chat.service.js';
+import { InboundStream } from './inbound-stream.js';
+import { TypingTracker } from './typing-tracker.js';
+
+@Global()
+@Module({
+  imports: [PresenceModule],
+  providers: [ChatService, ChatMessageService, ChatGateway, InboundStream, TypingTracker],
+  exports: [ChatService],
+})
+export class ChatModule {}

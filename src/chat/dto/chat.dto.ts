@@ -1,0 +1,43 @@
+import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsJsonObject } from '../../common/json-object.js';
+import { IsId, IsIdArray } from '../../common/validators.js';
+
+export const MESSAGE_TYPES = ['text', 'image', 'video', 'audio', 'file', 'voice'] as const;
+export const MAX_CONTENT_LENGTH = 64 * 1024;
+
+export class ChatIdDto {
+  @IsId() chatId!: string;
+}
+
+export class ChatIdsDto {
+  @IsIdArray(1, 100) chatIds!: string[];
+}
+
+export class UserIdsDto {
+  @IsIdArray(0, 10000) userIds!: string[];
+}
+
+export class FriendIdsDto {
+  @IsIdArray(0, 10000) friendIds!: string[];
+}
+
+export class NewMessageDto {
+  @IsId() chatId!: string;
+  @IsOptional() @IsString() @MaxLength(MAX_CONTENT_LENGTH) content?: string;
+  @IsOptional() @IsString() @MaxLength(MAX_CONTENT_LENGTH) encryptedContent?: string;
+  @IsIn(MESSAGE_TYPES) messageType!: (typeof MESSAGE_TYPES)[number];
+  @IsOptional() @IsId() replyToId?: string;
+  @IsOptional() @IsJsonObject() metadata?: Record<string, unknown>;
+  @IsOptional() @IsString() @Length(1, 128) tempId?: string;
+}
+
+export class ReceiptDto {
+  @IsId() chatId!: string;
+  @IsIdArray(1, 500) messageIds!: string[];
+}
+
+export class ReactionDto {
+  @IsId() chatId!: string;
+  @IsId() messageId!: string;
+  @IsString() @Length(1, 32) reaction!: string;
+}
