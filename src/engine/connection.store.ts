@@ -1,10 +1,12 @@
 /**
  * Registry of live sockets per user across nodes. A socket counts only while its node
- * keeps heartbeating, so a crashed node's sockets stop counting after the node TTL.
+ * keeps heartbeating; a dead node's sockets are swept through a per-node index (no KEYS).
  */
 export abstract class ConnectionStore {
-  abstract add(userId: string, socketId: string, nodeId: string): Promise<void>;
-  abstract remove(userId: string, socketId: string): Promise<void>;
+  /** `first` when this made the user go from no socket to one. */
+  abstract add(userId: string, socketId: string, nodeId: string): Promise<{ first: boolean }>;
+  /** `last` when this removed the user's last socket. */
+  abstract remove(userId: string, socketId: string, nodeId: string): Promise<{ last: boolean }>;
   /** Live sockets (on live nodes) per user; users without any are absent. */
   abstract socketCounts(userIds: string[], now: number): Promise<Map<string, number>>;
 
@@ -12,6 +14,15 @@ export abstract class ConnectionStore {
   async onlineUsers(userIds: string[], now: number): Promise<Set<string>> {
     return new Set((await this.socketCounts(userIds, now)).keys());
   }
+
   abstract heartbeat(nodeId: string, now: number, ttlMs: number): Promise<void>;
-  abstract removeNode(nodeId: string): Promise<void>;
+  /** Nodes whose heartbeat lapsed before `now`. */
+  abstract deadNodes(now: number): Promise<string[]>;
+  /**
+   * Claims a node for cleanup (only one caller wins) and removes its sockets; returns the users
+   * left with no socket at all. Also used by a node on its own graceful shutdown.
+   */
+  abstract sweepNode(nodeId: string): Promise<string[]>;
+  /** Every user with a socket, paged (cursor '0' starts and ends). */
+  abstract scanOnline(cursor: string, count: number): Promise<{ cursor: string; userIds: string[] }>;
 }

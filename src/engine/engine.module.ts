@@ -14,6 +14,9 @@ import { ServiceStore } from './service.store.js';
 import { NotificationStore } from './notification.store.js';
 import { StatusStore } from './status.store.js';
 import { MembershipStore } from './membership.store.js';
+import { PresenceStore } from './presence.store.js';
+import { MemoryPresenceStore } from './memory/memory-presence.store.js';
+import { RedisPresenceStore } from './redis/redis-presence.store.js';
 import { MemoryMembershipStore } from './memory/memory-membership.store.js';
 import { RedisMembershipStore } from './redis/redis-membership.store.js';
 import { MemoryNotificationStore } from './memory/memory-notification.store.js';
@@ -29,7 +32,7 @@ import { RedisIdempotencyStore } from './redis/redis-idempotency.store.js';
 import { RedisRateLimitStore } from './redis/redis-rate-limit.store.js';
 import { RedisSessionStore } from './redis/redis-session.store.js';
 
-const PORTS = [SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, ServiceStore, NotificationStore, StatusStore, MembershipStore, EngineHealth];
+const PORTS = [SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, ServiceStore, NotificationStore, StatusStore, MembershipStore, PresenceStore, EngineHealth];
 
 /** Binds every store port to its memory or Redis implementation, by configuration. */
 @Global()
@@ -48,6 +51,7 @@ export class EngineModule {
             { provide: NotificationStore, useClass: RedisNotificationStore },
             { provide: StatusStore, useClass: RedisStatusStore },
             { provide: MembershipStore, useClass: RedisMembershipStore },
+            { provide: PresenceStore, useClass: RedisPresenceStore },
             { provide: EngineHealth, useClass: RedisEngineHealth },
           ]
         : [
@@ -59,6 +63,7 @@ export class EngineModule {
             { provide: NotificationStore, useClass: MemoryNotificationStore },
             { provide: StatusStore, useClass: MemoryStatusStore },
             { provide: MembershipStore, useClass: MemoryMembershipStore },
+            { provide: PresenceStore, useClass: MemoryPresenceStore },
             { provide: EngineHealth, useClass: MemoryEngineHealth },
           ];
     const exportsList = config.engine === 'redis' ? [...PORTS, RedisConnections] : PORTS;

@@ -1,29 +1,36 @@
 import { Injectable } from '@nestjs/common';
 import { ConnectionStore } from '../engine/connection.store.js';
+import { type PresenceStatus, PresenceStore } from '../engine/presence.store.js';
 
 export interface PresenceView {
   userId: string;
-  status: 'online' | 'offline';
+  status: PresenceStatus;
   customStatus: string | null;
   lastSeen: string | null;
   devices: number;
 }
 
 /**
- * Presence as seen by backends (GET /internal/presence, get_online_users): from the socket
- * registry, so a user counts as online while any socket of theirs sits on a live node.
+ * Presence as stored: a user with no socket on a live node is offline; one who chose "offline"
+ * appears offline; otherwise their chosen status, `online` by default. No visibility rules here:
+ * callers decide who may see what (backends see everything).
  */
 @Injectable()
 export class PresenceQueryService {
-  constructor(private readonly connections: ConnectionStore) {}
+  constructor(
+    private readonly connections: ConnectionStore,
+    private readonly store: PresenceStore,
+  ) {}
 
   async describe(userIds: string[]): Promise<{ users: PresenceView[] }> {
     const unique = [...new Set(userIds)];
-    const counts = await this.connections.socketCounts(unique, Date.now());
+    const [counts, states] = await Promise.all([this.connections.socketCounts(unique, Date.now()), this.store.get(unique)]);
     return {
       users: unique.map((userId) => {
         const devices = counts.get(userId) ?? 0;
-        return { userId, status: devices > 0 ? 'online' : 'offline', customStatus: null, lastSeen: null, devices };
+        const state = states.get(userId) ?? {};
+        const status: PresenceStatus = devices === 0 ? 'offline' : (state.status ?? 'online');
+        return { userId, status, customStatus: state.customStatus ?? null, lastSeen: state.lastSeen ?? null, devices };
       }),
     };
   }

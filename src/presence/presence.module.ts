@@ -1,6 +1,13 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { NodeHeartbeat } from './node-heartbeat.service.js';
 import { PresenceQueryService } from './presence-query.service.js';
+import { PresenceVisibility } from './presence-visibility.js';
+import { PresenceGateway } from './presence.gateway.js';
+import { PresenceService } from './presence.service.js';
 
-@Module({ providers: [NodeHeartbeat, PresenceQueryService], exports: [PresenceQueryService] })
+@Global()
+@Module({
+  providers: [NodeHeartbeat, PresenceQueryService, PresenceVisibility, PresenceService, PresenceGateway],
+  exports: [PresenceQueryService, PresenceService],
+})
 export class PresenceModule {}

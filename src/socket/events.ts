@@ -39,7 +39,15 @@ export interface ServerToClientEvents {
   'message:stop-typing': (payload: TypingState) => void;
   'reaction:new': (payload: Reaction) => void;
   'reaction:remove': (payload: Reaction) => void;
+  'presence:update': (payload: PresenceUpdate) => void;
   [event: string]: (...args: never[]) => void;
+}
+
+export interface PresenceUpdate {
+  userId: string;
+  status: 'online' | 'away' | 'busy' | 'offline';
+  customStatus: string | null;
+  lastSeen: string | null;
 }
 
 export interface ChatMemberChange {

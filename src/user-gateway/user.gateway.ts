@@ -17,7 +17,7 @@ import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
 import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
 import { ChatService } from '../chat/chat.service.js';
-import { ConnectionStore } from '../engine/connection.store.js';
+import { PresenceService } from '../presence/presence.service.js';
 import { InFlight } from '../lifecycle/in-flight.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionService } from '../session/session.service.js';
@@ -44,7 +44,7 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly handshake: HandshakeAuth,
     private readonly verifier: TokenVerifier,
     private readonly sessions: SessionService,
-    private readonly connections: ConnectionStore,
+    private readonly presence: PresenceService,
     private readonly expiry: TokenExpiry,
     private readonly metrics: MetricsService,
     private readonly serverRef: SocketServerRef,
@@ -82,8 +82,8 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         this.sessions.logoutSocket(socket, 'session_replaced');
         return;
       }
-      await this.connections.add(userId, socket.id, this.config.nodeId);
-      if (this.closed.has(socket)) await this.connections.remove(userId, socket.id);
+      await this.presence.connected(userId, socket.id);
+      if (this.closed.has(socket)) await this.presence.disconnected(userId, socket.id);
     } catch (err) {
       this.logger.warn({ reason: (err as Error).message }, 'Could not register socket in the engine store');
     }
@@ -99,7 +99,7 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.idle.clear(socket);
     if (!socket.data.userId) return;
     await this.inFlight.track(
-      this.connections.remove(socket.data.userId, socket.id).catch((err: Error) => {
+      this.presence.disconnected(socket.data.userId, socket.id).catch((err: Error) => {
         this.logger.warn({ reason: err.message }, 'Could not unregister socket from the engine store');
       }),
     );

@@ -191,27 +191,57 @@ describe.each([
   });
 
   describe('ConnectionStore', () => {
-    it('counts users online while a socket sits on a live node', async () => {
+    it('reports the first and the last socket of a user, and counts users on live nodes', async () => {
       const [u1, u2, node] = [freshUser(), freshUser(), `node-${freshUser()}`];
       await sut.connections.heartbeat(node, Date.now(), 10_000);
-      await sut.connections.add(u1, 'sock-1', node);
-      await sut.connections.add(u1, 'sock-2', node);
+      expect(await sut.connections.add(u1, 'sock-1', node)).toEqual({ first: true });
+      expect(await sut.connections.add(u1, 'sock-2', node)).toEqual({ first: false });
+      expect(await sut.connections.socketCounts([u1, u2], Date.now())).toEqual(new Map([[u1, 2]]));
       expect(await sut.connections.onlineUsers([u1, u2], Date.now())).toEqual(new Set([u1]));
-      await sut.connections.remove(u1, 'sock-1');
-      expect(await sut.connections.onlineUsers([u1], Date.now())).toEqual(new Set([u1]));
-      await sut.connections.remove(u1, 'sock-2');
+      expect(await sut.connections.remove(u1, 'sock-1', node)).toEqual({ last: false });
+      expect(await sut.connections.remove(u1, 'sock-1', node)).toEqual({ last: false });
+      expect(await sut.connections.remove(u1, 'sock-2', node)).toEqual({ last: true });
       expect(await sut.connections.onlineUsers([u1], Date.now())).toEqual(new Set());
     });
 
-    it("stops counting a dead node's sockets once its heartbeat lapses or it is removed", async () => {
+    it('counts concurrent connects as exactly one first socket', async () => {
       const [u, node] = [freshUser(), `node-${freshUser()}`];
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => sut.connections.add(u, `s${i}`, node)));
+      expect(results.filter((r) => r.first)).toHaveLength(1);
+      const removed = await Promise.all(Array.from({ length: 10 }, (_, i) => sut.connections.remove(u, `s${i}`, node)));
+      expect(removed.filter((r) => r.last)).toHaveLength(1);
+    });
+
+    it("stops counting a dead node's sockets once its heartbeat lapses, and one sweeper removes them", async () => {
+      const [u, alsoElsewhere, dead, alive] = [freshUser(), freshUser(), `node-${freshUser()}`, `node-${freshUser()}`];
       const now = Date.now();
-      await sut.connections.heartbeat(node, now, 1000);
-      await sut.connections.add(u, 'sock', node);
-      expect((await sut.connections.onlineUsers([u], now)).has(u)).toBe(true);
-      expect((await sut.connections.onlineUsers([u], now + 1001)).has(u)).toBe(false);
-      await sut.connections.removeNode(node);
-      expect((await sut.connections.onlineUsers([u], now)).has(u)).toBe(false);
+      await sut.connections.heartbeat(dead, now - 2000, 1000);
+      await sut.connections.heartbeat(alive, now, 60_000);
+      await sut.connections.add(u, 'sock', dead);
+      await sut.connections.add(alsoElsewhere, 'a', dead);
+      await sut.connections.add(alsoElsewhere, 'b', alive);
+      expect((await sut.connections.onlineUsers([u, alsoElsewhere], now)).has(u)).toBe(false);
+      expect(await sut.connections.deadNodes(now)).toContain(dead);
+      const sweeps = await Promise.all([sut.connections.sweepNode(dead), sut.connections.sweepNode(dead)]);
+      expect(sweeps.flat()).toEqual([u]);
+      expect(await sut.connections.deadNodes(now)).not.toContain(dead);
+      expect(await sut.connections.socketCounts([u, alsoElsewhere], now)).toEqual(new Map([[alsoElsewhere, 1]]));
+    });
+
+    it('pages over every user with a socket', async () => {
+      const node = `node-${freshUser()}`;
+      const users = Array.from({ length: 7 }, () => freshUser());
+      for (const u of users) await sut.connections.add(u, 'only', node);
+      const seen = new Set<string>();
+      let cursor = '0';
+      for (let i = 0; i < 1000; i++) {
+        const page = await sut.connections.scanOnline(cursor, 3);
+        page.userIds.forEach((u) => seen.add(u));
+        cursor = page.cursor;
+        if (cursor === '0') break;
+      }
+      for (const u of users) expect(seen.has(u)).toBe(true);
+      for (const u of users) await sut.connections.remove(u, 'only', node);
     });
   });
 

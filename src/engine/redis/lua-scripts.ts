@@ -90,7 +90,9 @@ return 1`;
 
 /**
  * KEYS: notifications hash (id → JSON), index zset (id by time). ARGV: id, JSON, max, ttlMs.
- * Adds one, drops expired ones and all but the newest `max`.
+ * Adds one, drops expired ones and all but the newest `max`. Scores strictly increase per
+ * user (a burst within one millisecond is scored 1 ms apart), because equal scores would
+ * order by id, not by arrival.
  */
 export const NOTIFICATION_ADD = `${NOW}
 local hash, idx = KEYS[1], KEYS[2]
@@ -102,8 +104,11 @@ local function drop(ids)
   end
 end
 drop(redis.call('ZRANGEBYSCORE', idx, '-inf', now - ttl))
+local score = now
+local newest = redis.call('ZREVRANGE', idx, 0, 0, 'WITHSCORES')
+if newest[2] and tonumber(newest[2]) >= score then score = tonumber(newest[2]) + 1 end
 redis.call('HSET', hash, ARGV[1], ARGV[2])
-redis.call('ZADD', idx, now, ARGV[1])
+redis.call('ZADD', idx, score, ARGV[1])
 local excess = redis.call('ZCARD', idx) - max
 if excess > 0 then drop(redis.call('ZRANGE', idx, 0, excess - 1)) end
 redis.call('PEXPIRE', hash, ttl)
@@ -129,3 +134,15 @@ for _, u in ipairs(before) do if not after[u] then out[#out + 1] = u end end
 redis.call('DEL', KEYS[1])
 if #ARGV > 0 then redis.call('SADD', KEYS[1], unpack(ARGV)) end
 return out`;
+
+/** KEYS: user's socket hash. ARGV: socketId, nodeId. Returns 1 when it is the user's first socket. */
+export const CONNECTION_ADD = `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('HLEN', KEYS[1]) == 1 then return 1 end
+return 0`;
+
+/** KEYS: user's socket hash. ARGV: socketId. Returns 1 when it removed the user's last socket. */
+export const CONNECTION_REMOVE = `
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('HLEN', KEYS[1]) == 0 then return 1 end
+return 0`;

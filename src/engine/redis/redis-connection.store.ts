@@ -2,19 +2,33 @@ import { Injectable } from '@nestjs/common';
 import { ConnectionStore } from '../connection.store.js';
 import { RedisConnections } from './redis-connections.js';
 
-/** Sockets per user as a hash socketId → nodeId; nodes heartbeat into a sorted set by expiry. */
+const SEP = '\u0000';
+
+/**
+ * Per user a hash socketId → nodeId (first/last transitions in Lua); per node an index set of
+ * `userId␀socketId` for sweeping a dead node; a set of users with sockets for paging; nodes
+ * heartbeat into a sorted set scored by expiry.
+ */
 @Injectable()
 export class RedisConnectionStore extends ConnectionStore {
   constructor(private readonly redis: RedisConnections) {
     super();
   }
 
-  async add(userId: string, socketId: string, nodeId: string): Promise<void> {
-    await this.redis.command.hset(this.redis.keys.connections(userId), socketId, nodeId);
+  async add(userId: string, socketId: string, nodeId: string): Promise<{ first: boolean }> {
+    const { command, keys } = this.redis;
+    await command.sadd(keys.nodeSockets(nodeId), `${userId}${SEP}${socketId}`);
+    const first = (await this.redis.script('gwConnAdd')(keys.connections(userId), socketId, nodeId)) === 1;
+    if (first) await command.sadd(keys.online, userId);
+    return { first };
   }
 
-  async remove(userId: string, socketId: string): Promise<void> {
-    await this.redis.command.hdel(this.redis.keys.connections(userId), socketId);
+  async remove(userId: string, socketId: string, nodeId: string): Promise<{ last: boolean }> {
+    const { command, keys } = this.redis;
+    const last = (await this.redis.script('gwConnRemove')(keys.connections(userId), socketId)) === 1;
+    await command.srem(keys.nodeSockets(nodeId), `${userId}${SEP}${socketId}`);
+    if (last) await command.srem(keys.online, userId);
+    return { last };
   }
 
   async socketCounts(userIds: string[], now: number): Promise<Map<string, number>> {
@@ -36,7 +50,28 @@ export class RedisConnectionStore extends ConnectionStore {
     await this.redis.command.zadd(this.redis.keys.nodes, now + ttlMs, nodeId);
   }
 
-  async removeNode(nodeId: string): Promise<void> {
-    await this.redis.command.zrem(this.redis.keys.nodes, nodeId);
+  async deadNodes(now: number): Promise<string[]> {
+    return this.redis.command.zrangebyscore(this.redis.keys.nodes, '-inf', now);
+  }
+
+  async sweepNode(nodeId: string): Promise<string[]> {
+    const { command, keys } = this.redis;
+    // ZREM answers 1 to exactly one sweeper; a node sweeping itself at shutdown claims it too.
+    const claimed = (await command.zrem(keys.nodes, nodeId)) === 1;
+    if (!claimed) return [];
+    const entries = await command.smembers(keys.nodeSockets(nodeId));
+    const gone: string[] = [];
+    for (const entry of entries) {
+      const i = entry.indexOf(SEP);
+      const { last } = await this.remove(entry.slice(0, i), entry.slice(i + 1), nodeId);
+      if (last) gone.push(entry.slice(0, i));
+    }
+    await command.del(keys.nodeSockets(nodeId));
+    return gone;
+  }
+
+  async scanOnline(cursor: string, count: number): Promise<{ cursor: string; userIds: string[] }> {
+    const [next, userIds] = await this.redis.command.sscan(this.redis.keys.online, cursor, 'COUNT', count);
+    return { cursor: next, userIds };
   }
 }

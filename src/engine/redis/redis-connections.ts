@@ -3,10 +3,10 @@ import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { createRedisClient, type RedisClient } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
-import { CHAT_SET_MEMBERS, NOTIFICATION_ADD, NOTIFICATION_REMOVE, RATE_HIT, SERVICE_REGISTER, SERVICE_SET_STATUS, SESSION_CLAIM, SESSION_FORCE_ACTIVE, SESSION_REVOKE_LIVE } from './lua-scripts.js';
+import { CHAT_SET_MEMBERS, CONNECTION_ADD, CONNECTION_REMOVE, NOTIFICATION_ADD, NOTIFICATION_REMOVE, RATE_HIT, SERVICE_REGISTER, SERVICE_SET_STATUS, SESSION_CLAIM, SESSION_FORCE_ACTIVE, SESSION_REVOKE_LIVE } from './lua-scripts.js';
 
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
-type ScriptName = 'gwSessionClaim' | 'gwSessionForce' | 'gwSessionRevokeLive' | 'gwRateHit' | 'gwServiceRegister' | 'gwServiceSetStatus' | 'gwNotificationAdd' | 'gwNotificationRemove' | 'gwChatSetMembers';
+type ScriptName = 'gwSessionClaim' | 'gwSessionForce' | 'gwSessionRevokeLive' | 'gwRateHit' | 'gwServiceRegister' | 'gwServiceSetStatus' | 'gwNotificationAdd' | 'gwNotificationRemove' | 'gwChatSetMembers' | 'gwConnAdd' | 'gwConnRemove';
 
 /**
  * The gateway's Redis connections, created before the app listens and closed on shutdown:
@@ -56,6 +56,8 @@ export class RedisConnections implements OnApplicationShutdown {
     this.command.defineCommand('gwNotificationAdd', { numberOfKeys: 2, lua: NOTIFICATION_ADD });
     this.command.defineCommand('gwNotificationRemove', { numberOfKeys: 2, lua: NOTIFICATION_REMOVE });
     this.command.defineCommand('gwChatSetMembers', { numberOfKeys: 1, lua: CHAT_SET_MEMBERS });
+    this.command.defineCommand('gwConnAdd', { numberOfKeys: 1, lua: CONNECTION_ADD });
+    this.command.defineCommand('gwConnRemove', { numberOfKeys: 1, lua: CONNECTION_REMOVE });
   }
 
   private clients(): Array<[string, RedisClient]> {

@@ -38,6 +38,15 @@ export class RedisKeys {
   get services(): string {
     return `${this.prefix}:services`;
   }
+  nodeSockets(nodeId: string): string {
+    return `${this.prefix}:node-sockets:${nodeId}`;
+  }
+  get online(): string {
+    return `${this.prefix}:online`;
+  }
+  presence(userId: string): string {
+    return `${this.prefix}:presence:{${userId}}`;
+  }
   get nodes(): string {
     return `${this.prefix}:nodes`;
   }

@@ -1,0 +1,70 @@
+import { UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { type Ack, ok } from '../common/ack.js';
+import { AppValidationPipe } from '../common/validation.pipe.js';
+import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
+import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
+import { ConnectionStore } from '../engine/connection.store.js';
+import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
+import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import type { PresenceUpdate, UserSocket } from '../socket/events.js';
+import { OnlinePageDto, PresenceUpdateDto, PresenceUsersDto } from './dto/presence.dto.js';
+import type { PresenceView } from './presence-query.service.js';
+import { PresenceService, presenceRoom } from './presence.service.js';
+
+const withoutDevices = ({ devices: _d, ...rest }: PresenceView): PresenceUpdate => rest;
+
+/** Presence events of `/` (SPEC §4.2): strangers learn nothing on any of these paths. */
+@WebSocketGateway()
+@UsePipes(AppValidationPipe)
+@UseFilters(WsAckExceptionFilter)
+@UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
+export class PresenceGateway {
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly connections: ConnectionStore,
+    events: ClientEventsRegistry,
+  ) {
+    events.registerGateway(this);
+  }
+
+  @SubscribeMessage('presence:update')
+  async update(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUpdateDto): Promise<Ack<PresenceUpdate>> {
+    return ok(await this.presence.setStatus(socket.data.userId, dto.status, dto.customStatus ?? null));
+  }
+
+  @SubscribeMessage('presence:subscribe')
+  async subscribe(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUsersDto): Promise<Ack<{ users: PresenceUpdate[] }>> {
+    const users = await this.presence.visible(socket.data.userId, dto.userIds);
+    await socket.join(users.map((u) => presenceRoom(u.userId)));
+    return ok({ users: users.map(withoutDevices) });
+  }
+
+  @SubscribeMessage('presence:unsubscribe')
+  async unsubscribe(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUsersDto): Promise<Ack<{ userIds: string[] }>> {
+    await Promise.all(dto.userIds.map((u) => socket.leave(presenceRoom(u))));
+    return ok({ userIds: dto.userIds });
+  }
+
+  @SubscribeMessage('get_online_users')
+  async online(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ users: string[] }>> {
+    return ok({ users: (await this.presence.onlineCircle(socket.data.userId)).map((u) => u.userId) });
+  }
+
+  @SubscribeMessage('get_detailed_online_users')
+  async detailed(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ users: PresenceView[] }>> {
+    return ok({ users: await this.presence.onlineCircle(socket.data.userId) });
+  }
+
+  /**
+   * Pages over every online user, filtered to those the caller may see (admins see everyone),
+   * so a page may hold fewer than `limit`; cursor '0' means the end.
+   */
+  @SubscribeMessage('get_all_online_users')
+  async all(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: OnlinePageDto): Promise<Ack<{ users: string[]; cursor: string }>> {
+    const page = await this.connections.scanOnline(dto.cursor ?? '0', dto.limit ?? 100);
+    const isAdmin = socket.data.roles.includes('admin');
+    const views = await this.presence.visible(socket.data.userId, page.userIds, isAdmin);
+    return ok({ users: views.filter((v) => v.status !== 'offline').map((v) => v.userId), cursor: page.cursor });
+  }
+}

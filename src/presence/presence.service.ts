@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { ConnectionStore } from '../engine/connection.store.js';
+import { type PresenceStatus, PresenceStore } from '../engine/presence.store.js';
+import type { PresenceUpdate } from '../socket/events.js';
+import { Rooms } from '../socket/rooms.js';
+import { SocketServerRef } from '../socket/socket-server.ref.js';
+import { AppConfig } from '../config/app-config.js';
+import { PresenceQueryService, type PresenceView } from './presence-query.service.js';
+import { PresenceVisibility } from './presence-visibility.js';
+
+
+export const presenceRoom = (userId: string) => `presence:${userId}`;
+
+/**
+ * Presence of users (SPEC §4.2), per socket: a user is connected while any socket of theirs on
+ * any live node is. Changes (first socket, last socket, status) go to those who see the user.
+ */
+@Injectable()
+export class PresenceService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly connections: ConnectionStore,
+    private readonly store: PresenceStore,
+    private readonly query: PresenceQueryService,
+    private readonly visibility: PresenceVisibility,
+    private readonly sockets: SocketServerRef,
+  ) {}
+
+  async connected(userId: string, socketId: string): Promise<void> {
+    const { first } = await this.connections.add(userId, socketId, this.config.nodeId);
+    if (first) await this.broadcast(userId);
+  }
+
+  async disconnected(userId: string, socketId: string): Promise<void> {
+    const { last } = await this.connections.remove(userId, socketId, this.config.nodeId);
+    if (last) await this.wentOffline(userId);
+  }
+
+  /** The user's last socket is gone (disconnect, or swept with a dead node). */
+  async wentOffline(userId: string): Promise<void> {
+    await this.store.setLastSeen(userId, new Date().toISOString());
+    await this.broadcast(userId);
+  }
+
+  async setStatus(userId: string, status: PresenceStatus, customStatus: string | null): Promise<PresenceUpdate> {
+    await this.store.setStatus(userId, status, customStatus);
+    return this.broadcast(userId);
+  }
+
+  /** Current presence of those of `targets` the viewer may see (admins and backends: all). */
+  async visible(viewerId: string, targets: string[], all = false): Promise<PresenceView[]> {
+    const allowed = all ? new Set(targets) : await this.visibility.visibleTo(viewerId, targets);
+    return (await this.query.describe([...allowed])).users;
+  }
+
+  /** The viewer's friends and chat co-members who are online (appear-offline excluded). */
+  async onlineCircle(viewerId: string): Promise<PresenceView[]> {
+    const circle = await this.visibility.watchersOf(viewerId);
+    return (await this.query.describe([...circle])).users.filter((u) => u.status !== 'offline');
+  }
+
+  private async broadcast(userId: string): Promise<PresenceUpdate> {
+    const [view] = (await this.query.describe([userId])).users;
+    const update: PresenceUpdate = { userId, status: view.status, customStatus: view.customStatus, lastSeen: view.lastSeen };
+    const watchers = await this.visibility.watchersOf(userId);
+    const rooms = [...[...watchers].map(Rooms.user), presenceRoom(userId)];
+    this.sockets.io.to(rooms).emit('presence:update', update);
+    return update;
+  }
+}
