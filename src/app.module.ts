@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
+import { CallModule } from './call/call.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { ControlBusModule } from './control-bus/control-bus.module.js';
 import { DeliveryModule } from './delivery/delivery.module.js';
@@ -38,6 +39,7 @@ export class AppModule {
         UserGatewayModule,
         MessagingModule,
         ChatModule,
+        CallModule,
         NotificationModule,
         StatusModule,
         InternalGatewayModule,

@@ -36,4 +36,9 @@ export class DeliveryService {
   toRoom(room: string, event: string, payload: unknown): void {
     this.sockets.io.to(room).emit(event, payload as never);
   }
+
+  /** One broadcast to several rooms minus some (each socket at most once). */
+  toRooms(rooms: string[], except: string[], event: string, payload: unknown): void {
+    this.sockets.io.to(rooms).except(except).emit(event, payload as never);
+  }
 }

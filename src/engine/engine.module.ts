@@ -15,6 +15,9 @@ import { NotificationStore } from './notification.store.js';
 import { StatusStore } from './status.store.js';
 import { MembershipStore } from './membership.store.js';
 import { PresenceStore } from './presence.store.js';
+import { CallStore } from './call.store.js';
+import { MemoryCallStore } from './memory/memory-call.store.js';
+import { RedisCallStore } from './redis/redis-call.store.js';
 import { MemoryPresenceStore } from './memory/memory-presence.store.js';
 import { RedisPresenceStore } from './redis/redis-presence.store.js';
 import { MemoryMembershipStore } from './memory/memory-membership.store.js';
@@ -32,7 +35,7 @@ import { RedisIdempotencyStore } from './redis/redis-idempotency.store.js';
 import { RedisRateLimitStore } from './redis/redis-rate-limit.store.js';
 import { RedisSessionStore } from './redis/redis-session.store.js';
 
-const PORTS = [SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, ServiceStore, NotificationStore, StatusStore, MembershipStore, PresenceStore, EngineHealth];
+const PORTS = [SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, ServiceStore, NotificationStore, StatusStore, MembershipStore, PresenceStore, CallStore, EngineHealth];
 
 /** Binds every store port to its memory or Redis implementation, by configuration. */
 @Global()
@@ -52,6 +55,7 @@ export class EngineModule {
             { provide: StatusStore, useClass: RedisStatusStore },
             { provide: MembershipStore, useClass: RedisMembershipStore },
             { provide: PresenceStore, useClass: RedisPresenceStore },
+            { provide: CallStore, useClass: RedisCallStore },
             { provide: EngineHealth, useClass: RedisEngineHealth },
           ]
         : [
@@ -64,6 +68,7 @@ export class EngineModule {
             { provide: StatusStore, useClass: MemoryStatusStore },
             { provide: MembershipStore, useClass: MemoryMembershipStore },
             { provide: PresenceStore, useClass: MemoryPresenceStore },
+            { provide: CallStore, useClass: MemoryCallStore },
             { provide: EngineHealth, useClass: MemoryEngineHealth },
           ];
     const exportsList = config.engine === 'redis' ? [...PORTS, RedisConnections] : PORTS;

@@ -146,3 +146,37 @@ export const CONNECTION_REMOVE = `
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
 if redis.call('HLEN', KEYS[1]) == 0 then return 1 end
 return 0`;
+
+/** KEYS: call, ringing zset. ARGV: socketId. Returns the updated JSON, 0 (no call) or -1 (not ringing). */
+export const CALL_ANSWER = `
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local c = cjson.decode(raw)
+if c.state ~= 'ringing' then return -1 end
+c.state = 'active'
+c.answerSocketId = ARGV[1]
+local updated = cjson.encode(c)
+redis.call('SET', KEYS[1], updated, 'KEEPTTL')
+redis.call('ZREM', KEYS[2], c.callId)
+return updated`;
+
+/** KEYS: call, ringing zset. ARGV: callId. Returns the JSON of the removed call, or false. */
+export const CALL_END = `
+local raw = redis.call('GET', KEYS[1])
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return raw`;
+
+/** KEYS: ringing zset. ARGV: call key prefix. Claims up to 100 calls ringing past their deadline. */
+export const CALL_EXPIRE_DUE = `${NOW}
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)) do
+  redis.call('ZREM', KEYS[1], id)
+  local key = ARGV[1] .. id
+  local raw = redis.call('GET', key)
+  if raw and cjson.decode(raw).state == 'ringing' then
+    redis.call('DEL', key)
+    out[#out + 1] = raw
+  end
+end
+return out`;

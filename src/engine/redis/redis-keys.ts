@@ -47,6 +47,13 @@ export class RedisKeys {
   presence(userId: string): string {
     return `${this.prefix}:presence:{${userId}}`;
   }
+  /** All call keys share the `{calls}` hash tag (see RedisCallStore). */
+  call(callId: string): string {
+    return `${this.prefix}:{calls}:call:${callId}`;
+  }
+  get ringingCalls(): string {
+    return `${this.prefix}:{calls}:ringing`;
+  }
   get nodes(): string {
     return `${this.prefix}:nodes`;
   }

@@ -1,0 +1,50 @@
+import { UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { type Ack, ok } from '../common/ack.js';
+import { AppValidationPipe } from '../common/validation.pipe.js';
+import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
+import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
+import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
+import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import type { UserSocket } from '../socket/events.js';
+import { CallService } from './call.service.js';
+import { AnswerCallDto, CallReasonDto, IceCandidateDto, InitiateCallDto } from './dto/call.dto.js';
+
+/** Call signalling events of `/` (SPEC §4.5). */
+@WebSocketGateway()
+@UsePipes(AppValidationPipe)
+@UseFilters(WsAckExceptionFilter)
+@UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
+export class CallGateway {
+  constructor(
+    private readonly calls: CallService,
+    events: ClientEventsRegistry,
+  ) {
+    events.registerGateway(this);
+  }
+
+  @SubscribeMessage('call:initiate')
+  async initiate(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: InitiateCallDto): Promise<Ack<{ callId: string }>> {
+    return ok(await this.calls.initiate(socket, dto));
+  }
+
+  @SubscribeMessage('call:answer')
+  async answer(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: AnswerCallDto): Promise<Ack<{ callId: string }>> {
+    return ok(await this.calls.answer(socket, dto));
+  }
+
+  @SubscribeMessage('call:reject')
+  async reject(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: CallReasonDto): Promise<Ack<{ callId: string }>> {
+    return ok(await this.calls.reject(socket, dto));
+  }
+
+  @SubscribeMessage('call:end')
+  async end(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: CallReasonDto): Promise<Ack<{ callId: string }>> {
+    return ok(await this.calls.end(socket, dto));
+  }
+
+  @SubscribeMessage('call:ice-candidate')
+  async ice(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: IceCandidateDto): Promise<Ack<{ callId: string }>> {
+    return ok(await this.calls.iceCandidate(socket, dto));
+  }
+}

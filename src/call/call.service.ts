@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { DeliveryService } from '../delivery/delivery.service.js';
+import { type CallRecord, CallStore } from '../engine/call.store.js';
+import { ConnectionStore } from '../engine/connection.store.js';
+import { NotificationService } from '../notification/notification.service.js';
+import type { UserSocket } from '../socket/events.js';
+import { Rooms } from '../socket/rooms.js';
+import type { AnswerCallDto, CallReasonDto, IceCandidateDto, InitiateCallDto } from './dto/call.dto.js';
+
+/** How long a call record may live at all (a stuck active call is forgotten after this). */
+const CALL_TTL_MS = 6 * 60 * 60 * 1000;
+const SWEEP_EVERY_MS = 1000;
+
+/**
+ * WebRTC signalling (SPEC §4.5). Call state is in the store, so the parties may sit on any
+ * nodes; every transition is atomic there. The ring timeout is claimed in the store too:
+ * a local timer fires it on time, and every node sweeps for calls whose node died.
+ */
+@Injectable()
+export class CallService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(CallService.name);
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly calls: CallStore,
+    private readonly connections: ConnectionStore,
+    private readonly delivery: DeliveryService,
+    private readonly notifications: NotificationService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.sweeper = setInterval(() => void this.expireDue(), SWEEP_EVERY_MS);
+    this.sweeper.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.sweeper);
+  }
+
+  async initiate(socket: UserSocket, dto: InitiateCallDto): Promise<{ callId: string }> {
+    const callerId = socket.data.userId;
+    if (dto.calleeId === callerId) throw new AppError(ErrorCode.VALIDATION_FAILED, 'Cannot call yourself', [{ field: 'calleeId', errors: ['calleeId must be another user'] }]);
+    const online = await this.connections.onlineUsers([dto.calleeId], Date.now());
+    if (!online.has(dto.calleeId)) {
+      await this.missed(dto.calleeId, callerId, dto.callType, dto.chatId);
+      throw new AppError(ErrorCode.USER_OFFLINE, 'The callee is offline');
+    }
+    const call: CallRecord = {
+      callId: randomUUID(),
+      callerId,
+      calleeId: dto.calleeId,
+      callType: dto.callType,
+      ...(dto.chatId !== undefined ? { chatId: dto.chatId } : {}),
+      state: 'ringing',
+      callerSocketId: socket.id,
+      createdAt: new Date().toISOString(),
+      ringDeadline: Date.now() + this.config.callRingTimeoutMs,
+    };
+    await this.calls.create(call, CALL_TTL_MS);
+    this.delivery.toRoom(Rooms.user(dto.calleeId), 'call:incoming', {
+      callId: call.callId,
+      callerId,
+      callType: dto.callType,
+      ...(dto.sdp !== undefined ? { sdp: dto.sdp } : {}),
+      ...(dto.chatId !== undefined ? { chatId: dto.chatId } : {}),
+    });
+    setTimeout(() => void this.expireDue(), this.config.callRingTimeoutMs + 5).unref();
+    return { callId: call.callId };
+  }
+
+  async answer(socket: UserSocket, dto: AnswerCallDto): Promise<{ callId: string }> {
+    const call = await this.party(socket, dto.callId);
+    if (socket.data.userId !== call.calleeId) throw new AppError(ErrorCode.FORBIDDEN, 'Only the callee can answer');
+    const outcome = await this.calls.answer(dto.callId, socket.id);
+    if (!outcome.answered) throw new AppError(ErrorCode.NOT_FOUND, 'The call is no longer ringing');
+    this.delivery.toRoom(call.callerSocketId, 'call:answer', { callId: dto.callId, ...(dto.sdp !== undefined ? { sdp: dto.sdp } : {}), by: call.calleeId });
+    this.delivery.toRooms([Rooms.user(call.calleeId)], [socket.id], 'call:end', { callId: dto.callId, reason: 'answered_elsewhere' });
+    return { callId: dto.callId };
+  }
+
+  async reject(socket: UserSocket, dto: CallReasonDto): Promise<{ callId: string }> {
+    const call = await this.finish(socket, dto.callId);
+    this.delivery.toRoom(this.otherParty(call, socket.data.userId), 'call:reject', { callId: dto.callId, ...(dto.reason ? { reason: dto.reason } : {}), by: socket.data.userId });
+    return { callId: dto.callId };
+  }
+
+  async end(socket: UserSocket, dto: CallReasonDto): Promise<{ callId: string }> {
+    const call = await this.finish(socket, dto.callId);
+    this.delivery.toRoom(this.otherParty(call, socket.data.userId), 'call:end', { callId: dto.callId, reason: dto.reason ?? 'ended', by: socket.data.userId });
+    return { callId: dto.callId };
+  }
+
+  async iceCandidate(socket: UserSocket, dto: IceCandidateDto): Promise<{ callId: string }> {
+    const call = await this.party(socket, dto.callId);
+    this.delivery.toRoom(this.otherParty(call, socket.data.userId), 'call:ice-candidate', { callId: dto.callId, candidate: dto.candidate, from: socket.data.userId });
+    return { callId: dto.callId };
+  }
+
+  /** Claims every call ringing past its deadline; each is ended by exactly one node. */
+  async expireDue(): Promise<void> {
+    try {
+      for (const call of await this.calls.expireDue(Date.now())) {
+        this.delivery.toRooms([call.callerSocketId, Rooms.user(call.calleeId)], [], 'call:end', { callId: call.callId, reason: 'timeout' });
+        await this.missed(call.calleeId, call.callerId, call.callType, call.chatId);
+      }
+    } catch (err) {
+      this.logger.warn({ reason: (err as Error).message }, 'Ring timeout sweep failed');
+    }
+  }
+
+  /** The call, if `socket`'s user is one of its two parties. */
+  private async party(socket: UserSocket, callId: string): Promise<CallRecord> {
+    const call = await this.calls.get(callId);
+    if (!call) throw new AppError(ErrorCode.NOT_FOUND, 'Unknown or ended call');
+    if (socket.data.userId !== call.callerId && socket.data.userId !== call.calleeId) throw new AppError(ErrorCode.FORBIDDEN, 'Not a party to this call');
+    return call;
+  }
+
+  private async finish(socket: UserSocket, callId: string): Promise<CallRecord> {
+    await this.party(socket, callId);
+    const ended = await this.calls.end(callId);
+    if (!ended) throw new AppError(ErrorCode.NOT_FOUND, 'Unknown or ended call');
+    return ended;
+  }
+
+  /** Where the other party listens: its call socket once known, else all the callee's sockets. */
+  private otherParty(call: CallRecord, actorId: string): string {
+    if (actorId === call.callerId) return call.answerSocketId ?? Rooms.user(call.calleeId);
+    return call.callerSocketId;
+  }
+
+  private async missed(calleeId: string, callerId: string, callType: string, chatId?: string): Promise<void> {
+    await this.notifications.push({ userId: calleeId }, { type: 'call:missed', data: { callerId, callType, ...(chatId ? { chatId } : {}) } });
+  }
+}

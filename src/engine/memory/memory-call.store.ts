@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { type AnswerOutcome, type CallRecord, CallStore } from '../call.store.js';
+
+@Injectable()
+export class MemoryCallStore extends CallStore {
+  private readonly calls = new Map<string, { call: CallRecord; until: number }>();
+
+  private live(callId: string): CallRecord | undefined {
+    const e = this.calls.get(callId);
+    if (e && e.until <= Date.now()) this.calls.delete(callId);
+    return e && e.until > Date.now() ? e.call : undefined;
+  }
+
+  async create(call: CallRecord, ttlMs: number): Promise<void> {
+    this.calls.set(call.callId, { call: { ...call }, until: Date.now() + ttlMs });
+  }
+
+  async get(callId: string): Promise<CallRecord | undefined> {
+    const c = this.live(callId);
+    return c && { ...c };
+  }
+
+  async answer(callId: string, socketId: string): Promise<AnswerOutcome> {
+    const c = this.live(callId);
+    if (!c) return { answered: false, reason: 'not_found' };
+    if (c.state !== 'ringing') return { answered: false, reason: 'not_ringing' };
+    c.state = 'active';
+    c.answerSocketId = socketId;
+    return { answered: { ...c } };
+  }
+
+  async end(callId: string): Promise<CallRecord | undefined> {
+    const c = this.live(callId);
+    this.calls.delete(callId);
+    return c && { ...c };
+  }
+
+  async expireDue(now: number): Promise<CallRecord[]> {
+    const due = [...this.calls.values()].filter((e) => e.call.state === 'ringing' && e.call.ringDeadline <= now).map((e) => e.call);
+    for (const c of due) this.calls.delete(c.callId);
+    return due.map((c) => ({ ...c }));
+  }
+}
