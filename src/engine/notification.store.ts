@@ -18,7 +18,8 @@ export abstract class NotificationStore {
   abstract add(userId: string, notification: StoredNotification, rules: NotificationRules): Promise<void>;
   /** Newest first. */
   abstract list(userId: string, rules: NotificationRules): Promise<StoredNotification[]>;
-  /** Removes one; false when it was not pending. */
-  abstract remove(userId: string, id: string): Promise<boolean>;
-  abstract clear(userId: string): Promise<number>;
+  /** Removes one; false when it was not pending (never stored, or expired). */
+  abstract remove(userId: string, id: string, rules: NotificationRules): Promise<boolean>;
+  /** Removes all; returns how many were still pending. */
+  abstract clear(userId: string, rules: NotificationRules): Promise<number>;
 }

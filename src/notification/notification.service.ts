@@ -58,15 +58,15 @@ export class NotificationService {
 
   /** NOT_FOUND unless pending; on success every socket of the user learns it was read. */
   async read(userId: string, id: string): Promise<void> {
-    if (!(await this.store.remove(userId, id))) throw new AppError(ErrorCode.NOT_FOUND, 'No such pending notification');
+    if (!(await this.store.remove(userId, id, this.rules()))) throw new AppError(ErrorCode.NOT_FOUND, 'No such pending notification');
     this.delivery.toRoom(Rooms.user(userId), 'notification:read:success', { id });
   }
 
   async clear(userId: string, id: string): Promise<void> {
-    if (!(await this.store.remove(userId, id))) throw new AppError(ErrorCode.NOT_FOUND, 'No such pending notification');
+    if (!(await this.store.remove(userId, id, this.rules()))) throw new AppError(ErrorCode.NOT_FOUND, 'No such pending notification');
   }
 
   async clearAll(userId: string): Promise<{ cleared: number }> {
-    return { cleared: await this.store.clear(userId) };
+    return { cleared: await this.store.clear(userId, this.rules()) };
   }
 }

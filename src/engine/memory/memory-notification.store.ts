@@ -31,15 +31,17 @@ export class MemoryNotificationStore extends NotificationStore {
       .map((e) => ({ ...e.n }));
   }
 
-  async remove(userId: string, id: string): Promise<boolean> {
-    const entries = this.users.get(userId) ?? [];
+  async remove(userId: string, id: string, rules: NotificationRules): Promise<boolean> {
+    const entries = this.live(userId, rules);
     const kept = entries.filter((e) => e.n.id !== id);
-    this.users.set(userId, kept);
-    return kept.length !== entries.length;
+    if (kept.length === entries.length) return false;
+    if (kept.length === 0) this.users.delete(userId);
+    else this.users.set(userId, kept);
+    return true;
   }
 
-  async clear(userId: string): Promise<number> {
-    const n = this.users.get(userId)?.length ?? 0;
+  async clear(userId: string, rules: NotificationRules): Promise<number> {
+    const n = this.live(userId, rules).length;
     this.users.delete(userId);
     return n;
   }

@@ -115,10 +115,13 @@ redis.call('PEXPIRE', hash, ttl)
 redis.call('PEXPIRE', idx, ttl)
 return 1`;
 
-/** KEYS: hash, index. ARGV: id. Returns 1 when it was pending. */
-export const NOTIFICATION_REMOVE = `
+/** KEYS: hash, index. ARGV: id, ttlMs. Returns 1 when it was pending (stored and not expired). */
+export const NOTIFICATION_REMOVE = `${NOW}
+local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
-return redis.call('HDEL', KEYS[1], ARGV[1])`;
+redis.call('HDEL', KEYS[1], ARGV[1])
+if score and tonumber(score) > now - tonumber(ARGV[2]) then return 1 end
+return 0`;
 
 /** KEYS: chat member set. ARGV: the new members. Returns {added..., '|', removed...}. */
 export const CHAT_SET_MEMBERS = `

@@ -25,14 +25,17 @@ export class RedisNotificationStore extends NotificationStore {
     return raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as StoredNotification);
   }
 
-  async remove(userId: string, id: string): Promise<boolean> {
-    return (await this.redis.script('gwNotificationRemove')(...this.keys(userId), id)) === 1;
+  async remove(userId: string, id: string, rules: NotificationRules): Promise<boolean> {
+    return (await this.redis.script('gwNotificationRemove')(...this.keys(userId), id, rules.ttlMs)) === 1;
   }
 
-  async clear(userId: string): Promise<number> {
+  async clear(userId: string, rules: NotificationRules): Promise<number> {
     const [hash, idx] = this.keys(userId);
-    const n = await this.redis.command.hlen(hash);
+    const [, live] = await Promise.all([
+      this.redis.command.zremrangebyscore(idx, '-inf', rules.now - rules.ttlMs),
+      this.redis.command.zcard(idx),
+    ]);
     await this.redis.command.del(hash, idx);
-    return n;
+    return live;
   }
 }
