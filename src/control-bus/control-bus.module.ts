@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { SessionModule } from '../session/session.module.js';
 import { ControlBusService } from './control-bus.service.js';
+import { SubscriberHeartbeat } from './subscriber-heartbeat.js';
 
 /** Only loaded with the Redis engine: the control bus is Redis pub/sub. */
-@Module({ imports: [SessionModule], providers: [ControlBusService] })
+@Module({ imports: [SessionModule], providers: [ControlBusService, SubscriberHeartbeat] })
 export class ControlBusModule {}
