@@ -9,6 +9,10 @@ import { MembershipStore } from '../engine/membership.store.js';
 export class PresenceVisibility {
   constructor(private readonly membership: MembershipStore) {}
 
+  friendsOf(userId: string): Promise<string[]> {
+    return this.membership.friendsOf(userId);
+  }
+
   /** Everyone who sees `userId`. */
   async watchersOf(userId: string): Promise<Set<string>> {
     return this.circle(userId);

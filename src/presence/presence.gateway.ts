@@ -48,12 +48,12 @@ export class PresenceGateway {
 
   @SubscribeMessage('get_online_users')
   async online(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ users: string[] }>> {
-    return ok({ users: (await this.presence.onlineCircle(socket.data.userId)).map((u) => u.userId) });
+    return ok({ users: (await this.presence.onlineFriends(socket.data.userId)).map((u) => u.userId) });
   }
 
   @SubscribeMessage('get_detailed_online_users')
   async detailed(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ users: PresenceView[] }>> {
-    return ok({ users: await this.presence.onlineCircle(socket.data.userId) });
+    return ok({ users: await this.presence.onlineFriends(socket.data.userId) });
   }
 
   /**

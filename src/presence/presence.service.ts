@@ -53,10 +53,10 @@ export class PresenceService {
     return (await this.query.describe([...allowed])).users;
   }
 
-  /** The viewer's friends and chat co-members who are online (appear-offline excluded). */
-  async onlineCircle(viewerId: string): Promise<PresenceView[]> {
-    const circle = await this.visibility.watchersOf(viewerId);
-    return (await this.query.describe([...circle])).users.filter((u) => u.status !== 'offline');
+  /** The viewer's online friends (SPEC §4.2 get_online_users; appear-offline excluded). */
+  async onlineFriends(viewerId: string): Promise<PresenceView[]> {
+    const friends = await this.visibility.friendsOf(viewerId);
+    return (await this.query.describe(friends)).users.filter((u) => u.status !== 'offline');
   }
 
   private async broadcast(userId: string): Promise<PresenceUpdate> {
