@@ -84,12 +84,14 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
 
   async reject(socket: UserSocket, dto: CallReasonDto): Promise<{ callId: string }> {
     const call = await this.finish(socket, dto.callId);
+    this.stopRingingElsewhere(call, socket, 'rejected_elsewhere');
     this.delivery.toRoom(this.otherParty(call, socket.data.userId), 'call:reject', { callId: dto.callId, ...(dto.reason ? { reason: dto.reason } : {}), by: socket.data.userId });
     return { callId: dto.callId };
   }
 
   async end(socket: UserSocket, dto: CallReasonDto): Promise<{ callId: string }> {
     const call = await this.finish(socket, dto.callId);
+    this.stopRingingElsewhere(call, socket, 'ended_elsewhere');
     this.delivery.toRoom(this.otherParty(call, socket.data.userId), 'call:end', { callId: dto.callId, reason: dto.reason ?? 'ended', by: socket.data.userId });
     return { callId: dto.callId };
   }
@@ -125,6 +127,12 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
     const ended = await this.calls.end(callId);
     if (!ended) throw new AppError(ErrorCode.NOT_FOUND, 'Unknown or ended call');
     return ended;
+  }
+
+  /** A callee who turns a ringing call down on one device stops it ringing on the others. */
+  private stopRingingElsewhere(call: CallRecord, socket: UserSocket, reason: string): void {
+    if (call.state !== 'ringing' || socket.data.userId !== call.calleeId) return;
+    this.delivery.toRooms([Rooms.user(call.calleeId)], [socket.id], 'call:end', { callId: call.callId, reason });
   }
 
   /** Where the other party listens: its call socket once known, else all the callee's sockets. */

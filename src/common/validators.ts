@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, ValidateIf } from 'class-validator';
 
 export const MAX_ID_LENGTH = 128;
 
@@ -16,4 +16,12 @@ export function IsIdArray(min: number, max: number): PropertyDecorator {
     IsString({ each: true }),
     Length(1, MAX_ID_LENGTH, { each: true }),
   );
+}
+
+/**
+ * An optional field that may be absent but not `null` (class-validator's IsOptional lets
+ * `null` through, which would then be relayed to other users as is).
+ */
+export function Optional(): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
 }

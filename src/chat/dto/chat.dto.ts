@@ -1,6 +1,6 @@
-import { IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsIn, IsString, Length, MaxLength } from 'class-validator';
 import { IsJsonObject } from '../../common/json-object.js';
-import { IsId, IsIdArray } from '../../common/validators.js';
+import { IsId, IsIdArray, Optional } from '../../common/validators.js';
 
 export const MESSAGE_TYPES = ['text', 'image', 'video', 'audio', 'file', 'voice'] as const;
 export const MAX_CONTENT_LENGTH = 64 * 1024;
@@ -23,12 +23,12 @@ export class FriendIdsDto {
 
 export class NewMessageDto {
   @IsId() chatId!: string;
-  @IsOptional() @IsString() @MaxLength(MAX_CONTENT_LENGTH) content?: string;
-  @IsOptional() @IsString() @MaxLength(MAX_CONTENT_LENGTH) encryptedContent?: string;
+  @Optional() @IsString() @MaxLength(MAX_CONTENT_LENGTH) content?: string;
+  @Optional() @IsString() @MaxLength(MAX_CONTENT_LENGTH) encryptedContent?: string;
   @IsIn(MESSAGE_TYPES) messageType!: (typeof MESSAGE_TYPES)[number];
-  @IsOptional() @IsId() replyToId?: string;
-  @IsOptional() @IsJsonObject() metadata?: Record<string, unknown>;
-  @IsOptional() @IsString() @Length(1, 128) tempId?: string;
+  @Optional() @IsId() replyToId?: string;
+  @Optional() @IsJsonObject() metadata?: Record<string, unknown>;
+  @Optional() @IsString() @Length(1, 128) tempId?: string;
 }
 
 export class ReceiptDto {

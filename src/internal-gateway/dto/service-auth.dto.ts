@@ -1,4 +1,5 @@
-import { IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsString, Length, Matches, MaxLength } from 'class-validator';
+import { Optional } from '../../common/validators.js';
 import { IsJsonObject } from '../../common/json-object.js';
 
 export const SERVICE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -12,6 +13,6 @@ export class RegisterServiceDto {
   @IsString() @Matches(SERVICE_NAME, { message: 'serviceName must be 1-64 of A-Z a-z 0-9 _ . -' }) serviceName!: string;
   @IsString() @Length(16, 1024) serviceKey!: string;
   @IsString() @Length(1, 64) serviceType!: string;
-  @IsOptional() @IsString() @MaxLength(500) description?: string;
-  @IsOptional() @IsJsonObject() metadata?: Record<string, unknown>;
+  @Optional() @IsString() @MaxLength(500) description?: string;
+  @Optional() @IsJsonObject() metadata?: Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
-import { IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import { IsString, Length, MaxLength } from 'class-validator';
 import { IsJsonObject } from '../../common/json-object.js';
-import { IsIdArray } from '../../common/validators.js';
+import { IsIdArray, Optional } from '../../common/validators.js';
 
 export const MAX_MESSAGE_LENGTH = 64 * 1024;
 
@@ -8,10 +8,10 @@ export const MAX_MESSAGE_LENGTH = 64 * 1024;
 export class SendMessageDto {
   @IsIdArray(1, 100) recipientIds!: string[];
   @IsString() @MaxLength(MAX_MESSAGE_LENGTH) message!: string;
-  @IsOptional() @IsJsonObject() metadata?: Record<string, unknown>;
+  @Optional() @IsJsonObject() metadata?: Record<string, unknown>;
 }
 
 /** `send_message` from a service (SPEC §6.2): the user form plus the event name. */
 export class ServiceSendMessageDto extends SendMessageDto {
-  @IsOptional() @IsString() @Length(1, 128) event?: string;
+  @Optional() @IsString() @Length(1, 128) event?: string;
 }

@@ -1,10 +1,10 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { IsIdArray } from '../../common/validators.js';
+import { IsIn, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIdArray, Optional } from '../../common/validators.js';
 
 export class PresenceUpdateDto {
   @IsIn(['online', 'away', 'busy', 'offline']) status!: 'online' | 'away' | 'busy' | 'offline';
-  @IsOptional() @IsString() @MaxLength(140) customStatus?: string;
+  @Optional() @IsString() @MaxLength(140) customStatus?: string;
 }
 
 export class PresenceUsersDto {
@@ -12,6 +12,6 @@ export class PresenceUsersDto {
 }
 
 export class OnlinePageDto {
-  @IsOptional() @IsString() @Matches(/^\d{1,20}$/, { message: 'cursor must be a cursor returned earlier' }) cursor?: string;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @Optional() @IsString() @Matches(/^\d{1,20}$/, { message: 'cursor must be a cursor returned earlier' }) cursor?: string;
+  @Optional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
 }
