@@ -1,5 +1,5 @@
 import { UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, type OnGatewayDisconnect, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
 import { AppValidationPipe } from '../common/validation.pipe.js';
 import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
@@ -15,12 +15,16 @@ import { AnswerCallDto, CallReasonDto, IceCandidateDto, InitiateCallDto } from '
 @UsePipes(AppValidationPipe)
 @UseFilters(WsAckExceptionFilter)
 @UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
-export class CallGateway {
+export class CallGateway implements OnGatewayDisconnect {
   constructor(
     private readonly calls: CallService,
     events: ClientEventsRegistry,
   ) {
     events.registerGateway(this);
+  }
+
+  async handleDisconnect(socket: UserSocket): Promise<void> {
+    if (socket.data.userId) await this.calls.socketGone(socket);
   }
 
   @SubscribeMessage('call:initiate')

@@ -23,6 +23,8 @@ const SWEEP_EVERY_MS = 1000;
 export class CallService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CallService.name);
   private sweeper?: NodeJS.Timeout;
+  /** Calls whose peer connection lives on a socket of this node (initiating or answering). */
+  private readonly bySocket = new Map<string, Set<string>>();
 
   constructor(
     private readonly config: AppConfig,
@@ -61,6 +63,7 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
       ringDeadline: Date.now() + this.config.callRingTimeoutMs,
     };
     await this.calls.create(call, CALL_TTL_MS);
+    this.track(socket.id, call.callId);
     this.delivery.toRoom(Rooms.user(dto.calleeId), 'call:incoming', {
       callId: call.callId,
       callerId,
@@ -77,6 +80,7 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
     if (socket.data.userId !== call.calleeId) throw new AppError(ErrorCode.FORBIDDEN, 'Only the callee can answer');
     const outcome = await this.calls.answer(dto.callId, socket.id);
     if (!outcome.answered) throw new AppError(ErrorCode.NOT_FOUND, 'The call is no longer ringing');
+    this.track(socket.id, dto.callId);
     this.delivery.toRoom(call.callerSocketId, 'call:answer', { callId: dto.callId, ...(dto.sdp !== undefined ? { sdp: dto.sdp } : {}), by: call.calleeId });
     this.delivery.toRooms([Rooms.user(call.calleeId)], [socket.id], 'call:end', { callId: dto.callId, reason: 'answered_elsewhere' });
     return { callId: dto.callId };
@@ -102,6 +106,25 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
     return { callId: dto.callId };
   }
 
+  /**
+   * The socket holding a call's peer connection went away: the call ends and the other party
+   * hears `call:end { reason: "disconnected" }` (a callee's ringing devices stop ringing).
+   */
+  async socketGone(socket: UserSocket): Promise<void> {
+    const callIds = this.bySocket.get(socket.id);
+    this.bySocket.delete(socket.id);
+    for (const callId of callIds ?? []) {
+      try {
+        const call = await this.calls.end(callId);
+        if (!call) continue;
+        const payload = { callId, reason: 'disconnected', by: socket.data.userId };
+        this.delivery.toRooms([this.otherParty(call, socket.data.userId)], [], 'call:end', payload);
+      } catch (err) {
+        this.logger.warn({ reason: (err as Error).message }, 'Could not end the call of a departed socket');
+      }
+    }
+  }
+
   /** Claims every call ringing past its deadline; each is ended by exactly one node. */
   async expireDue(): Promise<void> {
     try {
@@ -112,6 +135,12 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
     } catch (err) {
       this.logger.warn({ reason: (err as Error).message }, 'Ring timeout sweep failed');
     }
+  }
+
+  private track(socketId: string, callId: string): void {
+    let set = this.bySocket.get(socketId);
+    if (!set) this.bySocket.set(socketId, (set = new Set()));
+    set.add(callId);
   }
 
   /** The call, if `socket`'s user is one of its two parties. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Env } from '../../src/config/load-config.js';
-import { type ClientSocket, closeAllClients, collect, connectUser } from '../support/client.js';
+import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
 
 // SPEC §4.5 (calls), §4.6 (call:missed is a notification), §4.9 (call:initiate: 5 per 60 s).
@@ -681,5 +681,41 @@ describe('calls on the memory engine', () => {
     expect(missed(callee, callerId)).toHaveLength(1);
     expect((await pending(callee)).map((n) => n.type)).toEqual(['call:missed']);
     expectError(await ack(callee, 'call:answer', { callId }), 'NOT_FOUND');
+  });
+});
+
+describe('a call whose socket goes away (memory engine)', () => {
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    sut = await startApp();
+  });
+  afterAll(async () => {
+    closeAllClients();
+    await sut.close();
+  });
+
+  it('ends when the caller disconnects while ringing: the callee stops ringing', async () => {
+    const caller = await connectUser(sut.url, userToken('gone-caller'));
+    const callee = await connectUser(sut.url, userToken('gone-callee'));
+    const incoming = nextEvent<{ callId: string }>(callee, 'call:incoming');
+    const { data } = await caller.timeout(5000).emitWithAck('call:initiate', { calleeId: 'gone-callee', callType: 'audio' });
+    await incoming;
+    const ended = nextEvent(callee, 'call:end');
+    caller.disconnect();
+    expect(await ended).toEqual({ callId: data.callId, reason: 'disconnected', by: 'gone-caller' });
+    expect((await callee.timeout(5000).emitWithAck('call:answer', { callId: data.callId })).error.code).toBe('NOT_FOUND');
+  });
+
+  it('ends when the answering socket disconnects: the caller hears it', async () => {
+    const caller = await connectUser(sut.url, userToken('gone-caller2'));
+    const callee = await connectUser(sut.url, userToken('gone-callee2'));
+    const incoming = nextEvent(callee, 'call:incoming');
+    const { data } = await caller.timeout(5000).emitWithAck('call:initiate', { calleeId: 'gone-callee2', callType: 'video' });
+    await incoming;
+    await callee.timeout(5000).emitWithAck('call:answer', { callId: data.callId });
+    const ended = nextEvent(caller, 'call:end');
+    callee.disconnect();
+    expect(await ended).toEqual({ callId: data.callId, reason: 'disconnected', by: 'gone-callee2' });
   });
 });
