@@ -148,8 +148,8 @@ if (redis) {
 
 const total = CLIENTS * EMITS;
 process.stdout.write(`\n${CLIENTS} clients × ${EMITS} emits = ${total} deliveries per run, median of ${ROUNDS} runs (ratios vs baseline; lower time is better)\n\n`);
-process.stdout.write('| setup | time ratio | deliveries/s ratio | heap per socket ratio |\n| --- | --- | --- | --- |\n');
+process.stdout.write('| setup | time ratio | deliveries/s ratio | heap per socket ratio | heap per socket |\n| --- | --- | --- | --- | --- |\n');
 for (const [name, r] of rows) {
-  process.stdout.write(`| ${name} | ${fmt(r.ms / base.ms)} | ${fmt(base.ms / r.ms)} | ${fmt(r.bytes / Math.max(1, base.bytes))} |\n`);
+  process.stdout.write(`| ${name} | ${fmt(r.ms / base.ms)} | ${fmt(base.ms / r.ms)} | ${fmt(r.bytes / Math.max(1, base.bytes))} | ${(r.bytes / CLIENTS / 1024).toFixed(1)} KiB |\n`);
 }
 process.exit(0);
