@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import type { RedisClient } from '../engine/redis/redis-client.js';
+import { gateRecovery } from './recovery-gate.js';
 
 /**
  * The streams adapter persists a closing socket's recovery session with a SET whose promise it
@@ -27,7 +28,8 @@ function handleSessionWrites(client: RedisClient): RedisClient {
  * Applies the gateway's Socket.IO settings (CORS, heartbeats, buffer size, connection-state
  * recovery) and, with the Redis engine, the Redis Streams adapter: it is the one official
  * adapter that supports connection-state recovery across nodes and resumes its stream after
- * a short Redis outage instead of losing packets.
+ * a short Redis outage instead of losing packets. Its recovery is gated (recovery-gate.ts): missed
+ * packets reach a socket only once it has passed the middleware, none lost or doubled meanwhile.
  */
 export class GatewayIoAdapter extends IoAdapter {
   constructor(
@@ -49,15 +51,21 @@ export class GatewayIoAdapter extends IoAdapter {
       // Recovered sockets still pass the auth middleware: a revoked session must not come back.
       connectionStateRecovery:
         recoveryWindowMs > 0 ? { maxDisconnectionDuration: recoveryWindowMs, skipMiddlewares: false } : undefined,
-      adapter: this.redis
-        ? createAdapter(handleSessionWrites(this.redis), {
-            streamName: `${prefix}:adapter`,
-            channelPrefix: `${prefix}:adapter`,
-            sessionKeyPrefix: `${prefix}:adapter-session:`,
-            maxLen: 100_000,
-          })
-        : undefined,
+      adapter: this.redis ? this.redisAdapter(this.redis, prefix) : undefined,
     } as ServerOptions) as Server;
     return server;
+  }
+
+  private redisAdapter(redis: RedisClient, prefix: string): ServerOptions['adapter'] {
+    const factory = createAdapter(handleSessionWrites(redis), {
+      streamName: `${prefix}:adapter`,
+      channelPrefix: `${prefix}:adapter`,
+      sessionKeyPrefix: `${prefix}:adapter-session:`,
+      maxLen: 100_000,
+    }) as unknown as (nsp: unknown) => unknown;
+    // Socket.IO calls it with `new`: a plain function (not an arrow) returning the adapter object.
+    return function gatedAdapter(nsp: unknown) {
+      return gateRecovery(factory(nsp));
+    } as unknown as ServerOptions['adapter'];
   }
 }

@@ -1,118 +1,31 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { TEST_JWT_SECRET, signToken } from '../support/app.js';
 import { closeAllClients, connectUser, createClient, disconnected, firstOf, nextEvent } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
+import {
+  assertBuilt,
+  exitOf,
+  freshDir,
+  httpStatus as status,
+  killAllGateways,
+  spawnGateway,
+  startGateway,
+  untilLive,
+} from '../support/node-process.js';
 import { freePort } from '../support/redis-server.js';
 
 // SPEC §1 and §7 against the built entry point: `node dist/main.js` as a real process.
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const MAIN = join(ROOT, 'dist/main.js');
-const EXIT_TIMEOUT_MS = 10_000;
-
-interface Gateway {
-  child: ChildProcess;
-  port: number;
-  url: string;
-  cwd: string;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves with the exit code and signal once the process is gone (streams flushed). */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const children = new Set<Gateway>();
-const dirs = new Set<string>();
-
-async function freshDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'gateway-process-'));
-  dirs.add(dir);
-  return dir;
-}
-
-/** Spawns `node dist/main.js` in `cwd` (a fresh temp dir by default) with PATH plus `env` only. */
-async function spawnGateway(env: Record<string, string>, cwd?: string): Promise<Gateway> {
-  const dir = cwd ?? (await freshDir());
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
-    child.once('close', (code, signal) => done({ code, signal }));
-  });
-  const port = Number(env.PORT ?? 0);
-  const gateway: Gateway = { child, port, url: `http://127.0.0.1:${port}`, cwd: dir, stdout: () => out, stderr: () => err, exited };
-  children.add(gateway);
-  return gateway;
-}
-
-async function exitOf(gw: Gateway, timeoutMs = EXIT_TIMEOUT_MS): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`process did not exit within ${timeoutMs} ms; stderr: ${gw.stderr()}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([gw.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function status(url: string, path: string): Promise<number | 'refused'> {
-  try {
-    return (await fetch(`${url}${path}`)).status;
-  } catch {
-    return 'refused';
-  }
-}
-
-/** Waits until GET /health/live answers 200 on `port`; fails early if the process exits. */
-async function untilLive(gw: Gateway, port = gw.port): Promise<void> {
-  let exited = false;
-  void gw.exited.then(() => (exited = true));
-  await eventually(
-    `the gateway to answer on port ${port}`,
-    async () => (exited ? 'exited' : status(`http://127.0.0.1:${port}`, '/health/live')),
-    (s) => s === 200 || s === 'exited',
-    { timeoutMs: 15_000 },
-  ).then((s) => {
-    if (s === 'exited') throw new Error(`the gateway exited early; stderr: ${gw.stderr()}; stdout: ${gw.stdout()}`);
-  });
-}
-
-async function startGateway(env: Record<string, string>, cwd?: string): Promise<Gateway> {
-  const gw = await spawnGateway(env, cwd);
-  await untilLive(gw);
-  return gw;
-}
 
 function lines(text: string): string[] {
   return text.split('\n').filter((l) => l.trim() !== '');
 }
 
-beforeAll(() => {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test builds before testing)`);
-});
+beforeAll(() => assertBuilt());
 
 afterEach(async () => {
   closeAllClients();
-  for (const gw of children) {
-    if (gw.child.exitCode === null && gw.child.signalCode === null) gw.child.kill('SIGKILL');
-    await gw.exited;
-  }
-  children.clear();
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-  dirs.clear();
+  await killAllGateways();
 });
 
 describe('configuration errors', () => {

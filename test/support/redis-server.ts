@@ -284,8 +284,9 @@ function untrack(proc: RedisProcess): void {
  * sandboxed copy whose 'exit' event never fires. So each server also gets a
  * tiny guard process holding the read end of a pipe from us: the kernel
  * closes the pipe however we die, and the guard then SIGKILLs redis.
+ * (node-process.ts guards gateway children the same way.)
  */
-function spawnGuard(pid: number): ChildProcess {
+export function spawnGuard(pid: number): ChildProcess {
   const script =
     "const pid = Number(process.argv[1]);" +
     "const reap = () => { try { process.kill(pid, 'SIGKILL'); } catch {} process.exit(0); };" +
