@@ -1,6 +1,8 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { ConnectionStore } from '../engine/connection.store.js';
+import { RedisConnections } from '../engine/redis/redis-connections.js';
+import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { PresenceService } from './presence.service.js';
 
 /**
@@ -17,9 +19,14 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
     private readonly config: AppConfig,
     private readonly connections: ConnectionStore,
     private readonly presence: PresenceService,
+    private readonly sockets: SocketServerRef,
+    @Optional() private readonly redis?: RedisConnections,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // After a reconnect Redis may have come back empty (no persistence): put this node's live
+    // sockets back so its users count as online again.
+    this.redis?.command.on('ready', () => void this.resync());
     await this.beat();
     const every = Math.max(250, Math.floor(this.config.presenceNodeTtlMs / 3));
     this.timer = setInterval(() => void this.beat().then(() => this.sweep()), every);
@@ -37,6 +44,25 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
     } catch (err) {
       this.logger.warn({ reason: (err as Error).message }, 'Node heartbeat failed');
     }
+  }
+
+  /** Re-registers every socket of this node in the store; idempotent. */
+  async resync(): Promise<number> {
+    if (!this.sockets.ready) return 0;
+    await this.beat();
+    let count = 0;
+    for (const socket of this.sockets.io.sockets.sockets.values()) {
+      if (!socket.connected || !socket.data.userId) continue;
+      try {
+        await this.connections.add(socket.data.userId, socket.id, this.config.nodeId);
+        count += 1;
+      } catch (err) {
+        this.logger.warn({ reason: (err as Error).message }, 'Could not re-register a socket');
+        break;
+      }
+    }
+    if (count > 0) this.logger.log({ sockets: count }, 'Re-registered live sockets after the store came back');
+    return count;
   }
 
   private async sweep(): Promise<void> {

@@ -665,6 +665,16 @@ describe('Redis stopped and restarted on the same port', () => {
     const toEarly = nextMatching<Tagged>(early, 'notification:new', (p) => p.tag === 'to-early');
     await httpEmit(nodes[1], earlyUser, 'notification:new', { tag: 'to-early' });
     await toEarly;
+    // Redis came back empty; the node re-registered the socket that lived through the outage.
+    await eventually(
+      'the surviving socket to count as online again',
+      async () => {
+        const res = await fetch(`${nodes[1].url}/internal/presence?userIds=${earlyUser}`, { headers: { authorization: `Bearer ${TEST_INTERNAL_SECRET}` } });
+        return ((await res.json()) as { data: { users: Array<{ devices: number }> } }).data.users[0].devices;
+      },
+      (devices) => devices === 1,
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
 
     const bus = redisClient();
     try {
