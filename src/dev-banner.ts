@@ -34,7 +34,7 @@ export function devBanner(config: AppConfig, port: number): string {
     `    ${config.internalSecret ?? '(none: internal routes are off)'}`,
     '',
     '  connect (browser or Node):',
-    `    io('${base}', { auth: { token: '<user token>' } }).onAny(console.log)`,
+    `    io('${base}', { auth: { token: '<user token>' } }).onAny(console.info)`,
     '  push an event to that user:',
     `    curl -s -X POST ${base}/internal/emit -H 'Authorization: Bearer ${config.internalSecret ?? ''}' -H 'Content-Type: application/json' -d '${body}'`,
     '',

@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { type AppConfig } from './config/app-config.js';
-import { ConfigError, loadConfig, readDotEnv } from './config/load-config.js';
+import { readEnvironment } from './config/environment.js';
+import { ConfigError, loadConfig } from './config/load-config.js';
 import { createApp } from './create-app.js';
 import { devBanner } from './dev-banner.js';
 import { LifecycleService } from './lifecycle/lifecycle.service.js';
 
 function configOrExit(): AppConfig {
   try {
-    readDotEnv(process.env);
-    return loadConfig(process.env);
+    return loadConfig(readEnvironment());
   } catch (err) {
     const line = err instanceof ConfigError ? err.message : `Invalid configuration: ${(err as Error).message}`;
     process.stderr.write(`${line.replace(/\s+/g, ' ')}\n`);

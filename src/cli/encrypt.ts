@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs as parseFlags } from 'node:util';
 import { encryptField, type CipherFormat } from '../control-bus/producer.js';
+import { codecSecretsFromEnvironment } from '../config/environment.js';
 
 export interface CliOptions {
   format: CipherFormat;
@@ -65,8 +66,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const secretKey = process.env.SECRET_KEY;
-  const secretIv = process.env.SECRET_IV;
+  const { secretKey, secretIv } = codecSecretsFromEnvironment();
   if (!secretKey) throw new UsageError('SECRET_KEY is not set');
   if (options.format === 'cbc' && !secretIv) throw new UsageError('SECRET_IV is required for --format cbc');
 
