@@ -24,6 +24,8 @@ export interface RedisServerHandle {
 export interface StartRedisServerOptions {
   /** Use exactly this port (no retry on another one). Default: a free port from the OS. */
   port?: number;
+  /** Extra redis-server arguments appended after the defaults (e.g. cluster mode); kept on restart(). */
+  extraArgs?: string[];
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -49,14 +51,15 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startRedisServer(options: StartRedisServerOptions = {}): Promise<RedisServerHandle> {
+  const extraArgs = options.extraArgs ?? [];
   if (options.port !== undefined) {
-    return new RedisServer(options.port, await launch(options.port));
+    return new RedisServer(options.port, await launch(options.port, extraArgs), extraArgs);
   }
   const failures: string[] = [];
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
     const port = await freePort();
     try {
-      return new RedisServer(port, await launch(port));
+      return new RedisServer(port, await launch(port, extraArgs), extraArgs);
     } catch (err) {
       // Another process may grab the port between freePort() and the bind;
       // any other failure would repeat on every port, so stop at once.
@@ -85,6 +88,7 @@ class RedisServer implements RedisServerHandle {
   constructor(
     readonly port: number,
     private current: RedisProcess | undefined,
+    private readonly extraArgs: string[] = [],
   ) {
     this.url = `redis://127.0.0.1:${port}`;
   }
@@ -104,7 +108,7 @@ class RedisServer implements RedisServerHandle {
 
   async restart(): Promise<void> {
     await this.stop();
-    this.current = await launch(this.port);
+    this.current = await launch(this.port, this.extraArgs);
   }
 
   private async terminate(signal: NodeJS.Signals): Promise<void> {
@@ -119,17 +123,17 @@ function redisServerBin(): string {
   return process.env.REDIS_SERVER_BIN || 'redis-server';
 }
 
-async function launch(port: number): Promise<RedisProcess> {
+async function launch(port: number, extraArgs: string[] = []): Promise<RedisProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'test-redis-'));
   try {
-    return await launchIn(dir, port);
+    return await launchIn(dir, port, extraArgs);
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
 }
 
-async function launchIn(dir: string, port: number): Promise<RedisProcess> {
+async function launchIn(dir: string, port: number, extraArgs: string[]): Promise<RedisProcess> {
   const bin = redisServerBin();
   const args = [
     '--port', String(port),
@@ -138,6 +142,7 @@ async function launchIn(dir: string, port: number): Promise<RedisProcess> {
     '--appendonly', 'no',
     '--protected-mode', 'no',
     '--dir', dir,
+    ...extraArgs,
   ];
   const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   // redis logs to stdout; startup errors may land on either stream, keep both.
