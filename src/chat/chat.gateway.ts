@@ -1,13 +1,9 @@
-import { UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
-import { AppValidationPipe } from '../common/validation.pipe.js';
-import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
-import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
 import { PresenceQueryService } from '../presence/presence-query.service.js';
-import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
 import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { Reaction, Receipt, UserSocket } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
 import { ChatMessageService } from './chat-message.service.js';
@@ -15,10 +11,7 @@ import { ChatService } from './chat.service.js';
 import { ChatIdDto, ChatIdsDto, NewMessageDto, ReactionDto, ReceiptDto } from './dto/chat.dto.js';
 
 /** Chat rooms and chat traffic on `/` (SPEC §4.3, §4.4). */
-@WebSocketGateway()
-@UsePipes(AppValidationPipe)
-@UseFilters(WsAckExceptionFilter)
-@UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
+@UserEventsGateway()
 export class ChatGateway {
   constructor(
     private readonly chats: ChatService,

@@ -6,6 +6,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AppConfig, type RateLimitRule, type ServiceDefinition } from './app-config.js';
 import { EnvironmentVariables } from './environment.dto.js';
+import { isPlainObject } from '../common/json-object.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -222,10 +223,6 @@ function parseJson(variable: string, value: string): unknown {
   } catch {
     throw new ConfigError(variable, 'is not valid JSON');
   }
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function parseRateLimits(value: string): Record<string, RateLimitRule> {

@@ -49,8 +49,10 @@ export class ServiceRegistry implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     decoyHash ??= hashServiceKey('decoy-key-never-valid');
-    for (const [name, def] of Object.entries(this.config.services)) {
-      const keyHash = await hashServiceKey(def.key);
+    // scrypt runs on libuv's thread pool: hash all configured keys at once, not one by one.
+    const entries = Object.entries(this.config.services);
+    const hashes = await Promise.all(entries.map(([, def]) => hashServiceKey(def.key)));
+    entries.forEach(([name, def], i) => {
       this.configured.set(name, {
         name,
         type: def.type,
@@ -58,11 +60,11 @@ export class ServiceRegistry implements OnModuleInit {
         metadata: def.metadata,
         status: def.enabled ? 'active' : 'disabled',
         source: 'config',
-        keyHash,
+        keyHash: hashes[i],
       });
       // Drop the plaintext now that it is hashed.
       def.key = '';
-    }
+    });
   }
 
   /** AUTH_INVALID for unknown names, wrong keys, disabled or not yet approved services. */

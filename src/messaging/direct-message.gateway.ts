@@ -1,20 +1,13 @@
-import { UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
-import { AppValidationPipe } from '../common/validation.pipe.js';
-import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
-import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
-import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
 import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { UserSocket } from '../socket/events.js';
 import { DirectMessageService, type SendReport } from './direct-message.service.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 
 /** `send_message` between users on `/` (SPEC §4.1). */
-@WebSocketGateway()
-@UsePipes(AppValidationPipe)
-@UseFilters(WsAckExceptionFilter)
-@UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
+@UserEventsGateway()
 export class DirectMessageGateway {
   constructor(
     private readonly messages: DirectMessageService,

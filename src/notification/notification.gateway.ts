@@ -1,23 +1,16 @@
-import { UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError } from '../common/error-codes.js';
 import { HasAck } from '../common/has-ack.decorator.js';
-import { AppValidationPipe } from '../common/validation.pipe.js';
-import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
-import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
 import type { StoredNotification } from '../engine/notification.store.js';
-import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
 import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { UserSocket } from '../socket/events.js';
 import { NotificationIdDto } from './dto/notification.dto.js';
 import { NotificationService } from './notification.service.js';
 
 /** Notification events of `/` (SPEC §4.6). */
-@WebSocketGateway()
-@UsePipes(AppValidationPipe)
-@UseFilters(WsAckExceptionFilter)
-@UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
+@UserEventsGateway()
 export class NotificationGateway {
   constructor(
     private readonly notifications: NotificationService,

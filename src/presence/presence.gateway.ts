@@ -1,12 +1,8 @@
-import { UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
-import { AppValidationPipe } from '../common/validation.pipe.js';
-import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
-import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
 import { ConnectionStore } from '../engine/connection.store.js';
-import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
 import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { PresenceUpdate, UserSocket } from '../socket/events.js';
 import { OnlinePageDto, PresenceUpdateDto, PresenceUsersDto } from './dto/presence.dto.js';
 import type { PresenceView } from './presence-query.service.js';
@@ -15,10 +11,7 @@ import { PresenceService, presenceRoom } from './presence.service.js';
 const withoutDevices = ({ devices: _d, ...rest }: PresenceView): PresenceUpdate => rest;
 
 /** Presence events of `/` (SPEC §4.2): strangers learn nothing on any of these paths. */
-@WebSocketGateway()
-@UsePipes(AppValidationPipe)
-@UseFilters(WsAckExceptionFilter)
-@UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
+@UserEventsGateway()
 export class PresenceGateway {
   constructor(
     private readonly presence: PresenceService,

@@ -1,20 +1,8 @@
-import { Logger, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
-import {
-  ConnectedSocket,
-  MessageBody,
-  type OnGatewayConnection,
-  type OnGatewayDisconnect,
-  type OnGatewayInit,
-  SubscribeMessage,
-  WebSocketGateway,
-} from '@nestjs/websockets';
+import { Logger } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
 import { AppConfig } from '../config/app-config.js';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
-import { AppValidationPipe } from '../common/validation.pipe.js';
-import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
-import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
-import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
 import { ChatService } from '../chat/chat.service.js';
 import { PresenceService } from '../presence/presence.service.js';
@@ -22,6 +10,7 @@ import { InFlight } from '../lifecycle/in-flight.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionService } from '../session/session.service.js';
 import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { UserServer, UserSocket } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
@@ -31,10 +20,7 @@ import { IdleTimeout } from './idle-timeout.js';
 import { TokenExpiry } from './token-expiry.js';
 
 /** The `/` namespace: authenticated user sockets (SPEC §2). */
-@WebSocketGateway()
-@UsePipes(AppValidationPipe)
-@UseFilters(WsAckExceptionFilter)
-@UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor)
+@UserEventsGateway()
 export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(UserGateway.name);
   private readonly closed = new WeakSet<UserSocket>();

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { Env } from '../../src/config/load-config.js';
+import type { StoredNotification } from '../../src/engine/notification.store.js';
 import { NotificationService } from '../../src/notification/notification.service.js';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
@@ -7,14 +8,8 @@ import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, u
 
 // SPEC §4.6 (notifications), §4.9 (rate limits apply to them) and §6.1 POST /internal/notifications.
 
-interface Notification {
-  id: string;
-  type: string;
-  title?: string;
-  body?: string;
-  data?: Record<string, unknown>;
-  createdAt: string;
-}
+/** What clients receive as `notification:new` and in get-pending. */
+type Notification = StoredNotification;
 
 interface AckBody<T = unknown> {
   ok: boolean;
