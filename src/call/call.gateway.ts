@@ -1,6 +1,5 @@
 import { ConnectedSocket, MessageBody, type OnGatewayDisconnect, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
-import { ClientEventsRegistry } from '../socket/client-events.registry.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { UserSocket } from '../socket/events.js';
 import { CallService } from './call.service.js';
@@ -11,10 +10,7 @@ import { AnswerCallDto, CallReasonDto, IceCandidateDto, InitiateCallDto } from '
 export class CallGateway implements OnGatewayDisconnect {
   constructor(
     private readonly calls: CallService,
-    events: ClientEventsRegistry,
-  ) {
-    events.registerGateway(this);
-  }
+  ) {}
 
   async handleDisconnect(socket: UserSocket): Promise<void> {
     if (socket.data.userId) await this.calls.socketGone(socket);

@@ -2,7 +2,6 @@ import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websocke
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { PresenceQueryService } from '../presence/presence-query.service.js';
-import { ClientEventsRegistry } from '../socket/client-events.registry.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { Reaction, Receipt, UserSocket } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
@@ -17,10 +16,7 @@ export class ChatGateway {
     private readonly chats: ChatService,
     private readonly messages: ChatMessageService,
     private readonly presence: PresenceQueryService,
-    events: ClientEventsRegistry,
-  ) {
-    events.registerGateway(this);
-  }
+  ) {}
 
   @SubscribeMessage('chat:join')
   async join(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: ChatIdDto): Promise<Ack<{ chatId: string }>> {

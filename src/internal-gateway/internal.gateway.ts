@@ -1,4 +1,4 @@
-import { UseFilters, UseGuards, UseInterceptors, UsePipes } from '@nestjs/common';
+import { UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -11,7 +11,6 @@ import {
 import type { Namespace } from 'socket.io';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
-import { AppValidationPipe } from '../common/validation.pipe.js';
 import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
 import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
 import { EmitService } from '../delivery/emit.service.js';
@@ -42,7 +41,6 @@ import { type ServiceSessionInfo, ServiceSessions, type ServiceSocket } from './
  * `authenticate_service` or `register_service`.
  */
 @WebSocketGateway({ namespace: '/internal' })
-@UsePipes(AppValidationPipe)
 @UseGuards(ServiceAuthGuard)
 @UseFilters(WsAckExceptionFilter)
 @UseInterceptors(WsMetricsInterceptor)

@@ -1,6 +1,5 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
-import { ClientEventsRegistry } from '../socket/client-events.registry.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { UserSocket } from '../socket/events.js';
 import { DirectMessageService, type SendReport } from './direct-message.service.js';
@@ -11,10 +10,7 @@ import { SendMessageDto } from './dto/send-message.dto.js';
 export class DirectMessageGateway {
   constructor(
     private readonly messages: DirectMessageService,
-    events: ClientEventsRegistry,
-  ) {
-    events.registerGateway(this);
-  }
+  ) {}
 
   @SubscribeMessage('send_message')
   async send(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: SendMessageDto): Promise<Ack<SendReport>> {

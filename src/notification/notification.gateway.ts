@@ -3,7 +3,6 @@ import { type Ack, ok } from '../common/ack.js';
 import { AppError } from '../common/error-codes.js';
 import { HasAck } from '../common/has-ack.decorator.js';
 import type { StoredNotification } from '../engine/notification.store.js';
-import { ClientEventsRegistry } from '../socket/client-events.registry.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { UserSocket } from '../socket/events.js';
 import { NotificationIdDto } from './dto/notification.dto.js';
@@ -14,10 +13,7 @@ import { NotificationService } from './notification.service.js';
 export class NotificationGateway {
   constructor(
     private readonly notifications: NotificationService,
-    events: ClientEventsRegistry,
-  ) {
-    events.registerGateway(this);
-  }
+  ) {}
 
   @SubscribeMessage('notification:get-pending')
   async pending(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ notifications: StoredNotification[] }>> {

@@ -1,7 +1,6 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
 import { ConnectionStore } from '../engine/connection.store.js';
-import { ClientEventsRegistry } from '../socket/client-events.registry.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { PresenceUpdate, UserSocket } from '../socket/events.js';
 import { OnlinePageDto, PresenceUpdateDto, PresenceUsersDto } from './dto/presence.dto.js';
@@ -16,10 +15,7 @@ export class PresenceGateway {
   constructor(
     private readonly presence: PresenceService,
     private readonly connections: ConnectionStore,
-    events: ClientEventsRegistry,
-  ) {
-    events.registerGateway(this);
-  }
+  ) {}
 
   @SubscribeMessage('presence:update')
   async update(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUpdateDto): Promise<Ack<PresenceUpdate>> {

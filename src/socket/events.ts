@@ -9,6 +9,8 @@ export interface UserSocketData {
   roles: string[];
   expiresAt?: number;
   chats: string[];
+  /** Time of the socket's last client event (MAX_IDLE_TIME). */
+  activeAt?: number;
 }
 
 export interface ConnectedPayload {

@@ -4,6 +4,8 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import type { RedisClient } from '../engine/redis/redis-client.js';
+import { installDispatcherBinding, type DispatchingAdapter } from './dispatcher-binding.js';
+import { EventDispatcher } from './event-dispatcher.js';
 import { gateRecovery } from './recovery-gate.js';
 
 /**
@@ -31,13 +33,18 @@ function handleSessionWrites(client: RedisClient): RedisClient {
  * a short Redis outage instead of losing packets. Its recovery is gated (recovery-gate.ts): missed
  * packets reach a socket only once it has passed the middleware, none lost or doubled meanwhile.
  */
-export class GatewayIoAdapter extends IoAdapter {
+export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
+  /** Every gateway's handlers run through it: one listener per socket, not one per handler. */
+  readonly dispatcher: EventDispatcher;
+
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
     private readonly redis?: RedisClient,
   ) {
     super(app);
+    installDispatcherBinding();
+    this.dispatcher = app.get(EventDispatcher);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {

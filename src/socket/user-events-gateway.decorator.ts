@@ -1,19 +1,18 @@
-import { applyDecorators, UseFilters, UseInterceptors, UsePipes } from '@nestjs/common';
+import { applyDecorators, UseFilters, UseInterceptors } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
-import { AppValidationPipe } from '../common/validation.pipe.js';
 import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
 import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
 import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
 
 /**
- * A gateway of user events on `/`: validation, the ack/`error` filter, latency metrics and the
- * per-user rate limit, bound on the class (global enhancers do not reliably reach gateways).
- * One decorator so no `/` gateway can miss one of them.
+ * A gateway of user events on `/`: the ack/`error` filter, latency metrics and the per-user rate
+ * limit, bound on the class. One decorator so no `/` gateway can miss one of them. Validation is
+ * the global AppValidationPipe (on Nest 12 global pipes reach gateways; binding it here too would
+ * validate every payload twice).
  */
 export function UserEventsGateway(): ClassDecorator {
   return applyDecorators(
     WebSocketGateway(),
-    UsePipes(AppValidationPipe),
     UseFilters(WsAckExceptionFilter),
     UseInterceptors(WsMetricsInterceptor, UserRateLimitInterceptor),
   );

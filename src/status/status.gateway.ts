@@ -1,7 +1,6 @@
 import { ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
-import { ClientEventsRegistry } from '../socket/client-events.registry.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { UserSocket } from '../socket/events.js';
 import { STATUS_ROOM, StatusService } from './status.service.js';
@@ -11,10 +10,7 @@ import { STATUS_ROOM, StatusService } from './status.service.js';
 export class StatusGateway {
   constructor(
     private readonly status: StatusService,
-    events: ClientEventsRegistry,
-  ) {
-    events.registerGateway(this);
-  }
+  ) {}
 
   @SubscribeMessage('subscribe:status')
   async subscribe(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ subscribed: true }>> {

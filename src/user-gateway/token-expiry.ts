@@ -1,30 +1,35 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { DeadlineWheel } from '../socket/deadline-wheel.js';
 import type { UserSocket } from '../socket/events.js';
 import { emitThenDisconnect } from '../socket/farewell.js';
 
-/** setTimeout cannot wait longer than ~24.8 days; longer expiries re-arm. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Expiry checks run every quarter second: `auth:expired` comes at most that long after `exp`. */
+const RESOLUTION_MS = 250;
 
-/** Disconnects a socket at its token's `exp` (SPEC §2.2), after emitting `auth:expired`. */
+/**
+ * Disconnects a socket at its token's `exp` (SPEC §2.2), after emitting `auth:expired`. All
+ * sockets share one wheel of deadlines instead of holding a timer each.
+ */
 @Injectable()
-export class TokenExpiry {
-  private readonly timers = new WeakMap<UserSocket, NodeJS.Timeout>();
+export class TokenExpiry implements OnModuleDestroy {
+  private readonly wheel = new DeadlineWheel<UserSocket>(RESOLUTION_MS, (socket) => this.expire(socket));
 
   arm(socket: UserSocket): void {
-    this.clear(socket);
     const expiresAt = socket.data.expiresAt;
-    if (expiresAt === undefined) return;
-    const delay = expiresAt - Date.now();
-    if (delay <= 0) return this.expire(socket);
-    const timer = setTimeout(() => (delay > MAX_TIMER_MS ? this.arm(socket) : this.expire(socket)), Math.min(delay, MAX_TIMER_MS));
-    timer.unref();
-    this.timers.set(socket, timer);
+    if (expiresAt === undefined) return this.clear(socket);
+    if (expiresAt <= Date.now()) {
+      this.clear(socket);
+      return this.expire(socket);
+    }
+    this.wheel.schedule(socket, expiresAt);
   }
 
   clear(socket: UserSocket): void {
-    const t = this.timers.get(socket);
-    if (t) clearTimeout(t);
-    this.timers.delete(socket);
+    this.wheel.cancel(socket);
+  }
+
+  onModuleDestroy(): void {
+    this.wheel.stop();
   }
 
   private expire(socket: UserSocket): void {

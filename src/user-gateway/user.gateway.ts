@@ -9,7 +9,7 @@ import { PresenceService } from '../presence/presence.service.js';
 import { InFlight } from '../lifecycle/in-flight.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionService } from '../session/session.service.js';
-import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import { EventDispatcher } from '../socket/event-dispatcher.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { UserServer, UserSocket } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
@@ -34,28 +34,29 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly expiry: TokenExpiry,
     private readonly metrics: MetricsService,
     private readonly serverRef: SocketServerRef,
-    private readonly events: ClientEventsRegistry,
+    private readonly dispatcher: EventDispatcher,
     private readonly inFlight: InFlight,
     private readonly idle: IdleTimeout,
     private readonly chats: ChatService,
-  ) {
-    events.registerGateway(this);
-  }
+  ) {}
 
   afterInit(server: UserServer): void {
     this.serverRef.set(server);
     server.use(this.handshake.middleware);
+    this.dispatcher.observe('/', this.onEvent);
   }
+
+  /** Every client event, known or not, before it is routed (one function for all sockets). */
+  private readonly onEvent = (socket: UserSocket, event: string, known: boolean): void => {
+    this.idle.touch(socket);
+    if (known) this.metrics.eventsReceived.inc({ event });
+    else this.metrics.unknownEvents.inc();
+  };
 
   async handleConnection(socket: UserSocket): Promise<void> {
     const { userId, sessionId, chats } = socket.data;
     this.metrics.socketOpened();
-    this.idle.touch(socket);
-    socket.onAny((event: string) => {
-      this.idle.touch(socket);
-      if (this.events.has(event)) this.metrics.eventsReceived.inc({ event });
-      else this.metrics.unknownEvents.inc();
-    });
+    this.idle.start(socket);
     this.expiry.arm(socket);
     await socket.join([Rooms.user(userId), Rooms.session(userId, sessionId), ...chats.map(Rooms.chat)]);
 
