@@ -60,6 +60,8 @@ export class AppConfig {
   };
   socketio!: { pingInterval: number; pingTimeout: number; maxBufferSize: number };
   recoveryWindowMs!: number;
+  /** Memory engine: bound of the recovery packet buffer (encoded bytes plus per-packet overhead). */
+  recoveryBufferBytes!: number;
   maxIdleTimeMs!: number;
   rateLimit!: {
     connectionWindowMs: number;

@@ -78,6 +78,7 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) SOCKETIO_PING_TIMEOUT?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) @Max(100 * 1024 * 1024) SOCKETIO_MAX_BUFFER_SIZE?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) RECOVERY_WINDOW_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1024) RECOVERY_BUFFER_BYTES?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) MAX_IDLE_TIME?: number;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) RATE_LIMIT_CONNECTION_WINDOW?: number;

@@ -109,6 +109,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
     maxBufferSize: dto.SOCKETIO_MAX_BUFFER_SIZE ?? 1048576,
   };
   cfg.recoveryWindowMs = dto.RECOVERY_WINDOW_MS ?? 120000;
+  cfg.recoveryBufferBytes = dto.RECOVERY_BUFFER_BYTES ?? 32 * 1024 * 1024;
   cfg.maxIdleTimeMs = dto.MAX_IDLE_TIME ?? 1800000;
   cfg.rateLimit = {
     connectionWindowMs: dto.RATE_LIMIT_CONNECTION_WINDOW ?? 60000,

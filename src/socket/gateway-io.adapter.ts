@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import type { RedisClient } from '../engine/redis/redis-client.js';
+import { boundedRecoveryAdapter } from './bounded-recovery.adapter.js';
 import { installDispatcherBinding, type DispatchingAdapter } from './dispatcher-binding.js';
 import { EventDispatcher } from './event-dispatcher.js';
 import { gateRecovery } from './recovery-gate.js';
@@ -48,7 +49,7 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    const { corsOrigin, socketio, recoveryWindowMs, prefix } = this.config;
+    const { corsOrigin, socketio, recoveryWindowMs, recoveryBufferBytes, prefix } = this.config;
     const server = super.createIOServer(port, {
       ...options,
       cors: { origin: corsOrigin === '*' ? '*' : corsOrigin, credentials: corsOrigin !== '*' },
@@ -58,7 +59,11 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
       // Recovered sockets still pass the auth middleware: a revoked session must not come back.
       connectionStateRecovery:
         recoveryWindowMs > 0 ? { maxDisconnectionDuration: recoveryWindowMs, skipMiddlewares: false } : undefined,
-      adapter: this.redis ? this.redisAdapter(this.redis, prefix) : undefined,
+      adapter: this.redis
+        ? this.redisAdapter(this.redis, prefix)
+        : recoveryWindowMs > 0
+          ? boundedRecoveryAdapter(recoveryBufferBytes)
+          : undefined,
     } as ServerOptions) as Server;
     return server;
   }
