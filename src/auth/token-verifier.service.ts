@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { JwtPayload } from 'jsonwebtoken';
@@ -36,24 +36,32 @@ function firstPresent(payload: JwtPayload, names: string[]): unknown {
  */
 @Injectable()
 export class TokenVerifier {
+  /** Key objects built once: jsonwebtoken would otherwise rebuild one from the text on every verify. */
+  private readonly hmacKey?: KeyObject;
+  private readonly publicKey?: KeyObject;
+
   constructor(
     private readonly jwt: JwtService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    const { secret, publicKey } = config.jwt;
+    this.hmacKey = secret ? createSecretKey(Buffer.from(secret)) : undefined;
+    this.publicKey = publicKey ? createPublicKey(publicKey) : undefined;
+  }
 
   verify(token: string): VerifiedToken {
     const invalid = (message: string) => new AppError(ErrorCode.AUTH_INVALID, message);
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalid('Malformed token');
     const alg = this.headerAlgorithm(token);
-    const { secret, publicKey, algorithms, issuer, audience } = this.config.jwt;
+    const { algorithms, issuer, audience } = this.config.jwt;
     if (!alg || !(algorithms as string[]).includes(alg)) throw invalid('Token algorithm not allowed');
-    const key = alg.startsWith('HS') ? secret : publicKey;
+    const key = alg.startsWith('HS') ? this.hmacKey : this.publicKey;
     if (!key) throw invalid('Token algorithm not allowed');
 
     let payload: JwtPayload;
     try {
       payload = this.jwt.verify<JwtPayload>(token, {
-        secret: key,
+        secret: key as unknown as string,
         algorithms: [alg as (typeof algorithms)[number]],
         issuer,
         audience,
