@@ -15,6 +15,7 @@ import { AppValidationPipe } from '../common/validation.pipe.js';
 import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
 import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
 import { EmitService } from '../delivery/emit.service.js';
+import { normalizeServicePackets } from '../socket/inbound-normalizer.js';
 import { EmitDto } from '../internal-api/dto/emit.dto.js';
 import { ForceLogoutDto } from '../internal-api/dto/force-logout.dto.js';
 import { KickDto } from '../internal-api/dto/kick.dto.js';
@@ -67,6 +68,7 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   async handleConnection(socket: ServiceSocket): Promise<void> {
+    socket.use(normalizeServicePackets); // temporary until the dispatcher
     socket.onAny(() => this.sessions.touch(socket));
     const identity = this.handshake.identityOf(socket);
     if (!identity) return this.sessions.awaitAuthentication(socket);

@@ -10,6 +10,7 @@ import { InFlight } from '../lifecycle/in-flight.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionService } from '../session/session.service.js';
 import { ClientEventsRegistry } from '../socket/client-events.registry.js';
+import { normalizeUserPackets } from '../socket/inbound-normalizer.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { UserServer, UserSocket } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
@@ -49,6 +50,7 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   async handleConnection(socket: UserSocket): Promise<void> {
     const { userId, sessionId, chats } = socket.data;
+    socket.use(normalizeUserPackets); // temporary until the dispatcher
     this.metrics.socketOpened();
     this.idle.touch(socket);
     socket.onAny((event: string) => {
