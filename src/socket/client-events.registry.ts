@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { canonicalEvent } from './inbound-normalizer.js';
 
 const MESSAGE_METADATA = 'message';
 
@@ -21,7 +22,8 @@ export class ClientEventsRegistry {
     }
   }
 
+  /** True for handled names and for the seeds' aliases of them (inbound-normalizer.ts). */
   has(event: string): boolean {
-    return this.names.has(event);
+    return this.names.has(event) || this.names.has(canonicalEvent(event));
   }
 }

@@ -1,4 +1,4 @@
-import { normalizeInbound as sut, normalizeServicePackets, normalizeUserPackets } from './inbound-normalizer.js';
+import { canonicalEvent, normalizeInbound as sut, normalizeServicePackets, normalizeUserPackets } from './inbound-normalizer.js';
 
 const ack = (): void => undefined;
 
@@ -51,6 +51,15 @@ describe('normalizeInbound', () => {
   it("applies only /internal's table on /internal (its get_online_users requires userIds)", () => {
     expect(sut('get_online_users', [ack], '/internal')).toEqual({ event: 'get_online_users', args: [ack] });
     expect(sut('user:typing', [{ chatId: 'c1' }], '/internal')).toEqual({ event: 'user:typing', args: [{ chatId: 'c1' }] });
+  });
+});
+
+describe('canonicalEvent', () => {
+  it('names the event an alias stands for, and any other name itself', () => {
+    expect(canonicalEvent('user:typing')).toBe('message:typing');
+    expect(canonicalEvent('user:stop-typing')).toBe('message:stop-typing');
+    expect(canonicalEvent('message:new')).toBe('message:new');
+    expect(canonicalEvent('user:typing', '/internal')).toBe('user:typing');
   });
 });
 

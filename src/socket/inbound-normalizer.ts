@@ -41,6 +41,11 @@ const TABLES: Readonly<Record<InboundNamespace, InboundTable>> = {
   '/internal': { aliases: new Map(), idPayload: new Set(), optionalPayload: new Set() },
 };
 
+/** The event an old name stands for (the name itself when it is not an alias). */
+export function canonicalEvent(event: string, namespace: InboundNamespace = '/'): string {
+  return TABLES[namespace].aliases.get(event) ?? event;
+}
+
 export interface InboundEvent {
   event: string;
   args: unknown[];
@@ -52,7 +57,7 @@ export interface InboundEvent {
  */
 export function normalizeInbound(event: string, args: unknown[], namespace: InboundNamespace = '/'): InboundEvent {
   const table = TABLES[namespace];
-  const name = table.aliases.get(event) ?? event;
+  const name = canonicalEvent(event, namespace);
   if (name === event && !table.idPayload.has(name) && !table.optionalPayload.has(name)) return { event, args };
   const hasAck = typeof args[args.length - 1] === 'function';
   const data = hasAck ? args.slice(0, -1) : args.slice();

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { type ClientSocket, type ConnectOptions, closeAllClients, collect, createClient, firstOf, nextEvent, roundTrip } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, signToken, startApp } from '../support/app.js';
+import { scrapeMetrics, sumOf } from '../support/metrics.js';
 
 // SPEC §9: the original systems' clients, driven with their own calls as their documents
 // (../shared/seeds/) write them: aliases, bare ids and payload-less events.
@@ -196,6 +197,17 @@ describe('seed clients (SPEC §9)', () => {
       expect(await call(w, 'user:stop-typing', { chatId })).toEqual({ ok: true });
       await roundTrip(w);
       expect(echoes).toEqual([]);
+    });
+
+    it('an alias is a known event in the metrics, not an unknown one', async () => {
+      const [u, chatId] = [fresh('lt-metrics'), fresh('lt-chat')];
+      await shareChat(chatId, [u]);
+      const socket = await lettera(u);
+      const before = await scrapeMetrics(sut.url);
+      expect(await call(socket, 'user:typing', { chatId })).toEqual({ ok: true });
+      const after = await scrapeMetrics(sut.url);
+      expect(sumOf(after, 'gateway_unknown_events_total')).toBe(sumOf(before, 'gateway_unknown_events_total'));
+      expect(sumOf(after, 'gateway_events_received_total', { event: 'user:typing' })).toBe(sumOf(before, 'gateway_events_received_total', { event: 'user:typing' }) + 1);
     });
 
     it('the aliases keep the membership check and validation of the events they stand for', async () => {
