@@ -124,7 +124,8 @@ export class EventDispatcher {
     if (!table) return;
     const { event, args } = table.normalize ? table.normalize(rawEvent, rawArgs) : { event: rawEvent, args: rawArgs };
     const route = table.routes.get(event);
-    table.observer?.(socket, event, route !== undefined);
+    // Counted under the name the client used (aliases included; unknown names are not labels).
+    table.observer?.(socket, rawEvent, route !== undefined);
     if (!route) return;
 
     const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as Ack) : undefined;

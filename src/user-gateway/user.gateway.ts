@@ -10,6 +10,7 @@ import { InFlight } from '../lifecycle/in-flight.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionService } from '../session/session.service.js';
 import { EventDispatcher } from '../socket/event-dispatcher.js';
+import { normalizeInbound } from '../socket/inbound-normalizer.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { UserServer, UserSocket } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
@@ -44,6 +45,7 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.serverRef.set(server);
     server.use(this.handshake.middleware);
     this.dispatcher.observe('/', this.onEvent);
+    this.dispatcher.normalizeWith('/', normalizeInbound);
   }
 
   /** Every client event, known or not, before it is routed (one function for all sockets). */
