@@ -20,6 +20,6 @@ export default {
   setupFiles: ['reflect-metadata'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 20000,
+  testTimeout: 60000,
   maxWorkers: 2,
 };

@@ -1,32 +1,41 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { DeadlineWheel } from '../socket/deadline-wheel.js';
 
 /**
  * Typing states handled on this node: a state not refreshed within TYPING_TIMEOUT_MS ends with
- * `onExpire` (the server-sent `message:stop-typing`).
+ * `onExpire` (the server-sent `message:stop-typing`). All states share one deadline wheel.
  */
 @Injectable()
-export class TypingTracker {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+export class TypingTracker implements OnModuleDestroy {
+  private readonly expiries = new Map<string, () => void>();
+  private readonly wheel: DeadlineWheel<string>;
+  private readonly timeoutMs: number;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(config: AppConfig) {
+    this.timeoutMs = config.typingTimeoutMs;
+    const resolution = Math.min(250, Math.max(10, Math.floor(this.timeoutMs / 4)));
+    this.wheel = new DeadlineWheel<string>(resolution, (key) => {
+      const onExpire = this.expiries.get(key);
+      this.expiries.delete(key);
+      onExpire?.();
+    });
+  }
 
   start(chatId: string, userId: string, onExpire: () => void): void {
     const key = `${chatId}\u0000${userId}`;
-    clearTimeout(this.timers.get(key));
-    const timer = setTimeout(() => {
-      this.timers.delete(key);
-      onExpire();
-    }, this.config.typingTimeoutMs);
-    timer.unref();
-    this.timers.set(key, timer);
+    this.expiries.set(key, onExpire);
+    this.wheel.schedule(key, Date.now() + this.timeoutMs);
   }
 
   /** True when a typing state was running. */
   stop(chatId: string, userId: string): boolean {
     const key = `${chatId}\u0000${userId}`;
-    const timer = this.timers.get(key);
-    clearTimeout(timer);
-    return this.timers.delete(key);
+    this.wheel.cancel(key);
+    return this.expiries.delete(key);
+  }
+
+  onModuleDestroy(): void {
+    this.wheel.stop();
   }
 }

@@ -530,5 +530,5 @@ describe('handshake while the Redis engine store is down (private redis-server)'
     expect(status).toBe(200);
     const { payload } = await connectAs(sut.url, userToken('outage-3'));
     expect(payload.userId).toBe('outage-3');
-  }, 30_000);
+  }, 60_000);
 });

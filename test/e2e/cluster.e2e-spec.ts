@@ -270,7 +270,7 @@ describe('three nodes on one Redis', () => {
   beforeAll(async () => {
     ({ prefix, nodes } = await startCluster(3));
     bus = redisClient();
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     bus?.disconnect();
@@ -469,7 +469,7 @@ describe('recovery window passed (RECOVERY_WINDOW_MS=1000)', () => {
   beforeAll(async () => {
     ({ prefix, nodes } = await startCluster(2, { RECOVERY_WINDOW_MS: '1000' }));
     bus = redisClient();
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     bus?.disconnect();
@@ -504,7 +504,7 @@ describe('a node killed with SIGKILL', () => {
 
   beforeAll(async () => {
     ({ nodes } = await startCluster(3));
-  }, 30_000);
+  }, 60_000);
 
   afterAll(stopCluster);
 
@@ -542,7 +542,7 @@ describe('a node stopped with SIGTERM under traffic', () => {
 
   beforeAll(async () => {
     ({ nodes } = await startCluster(3));
-  }, 30_000);
+  }, 60_000);
 
   afterAll(stopCluster);
 
@@ -631,7 +631,7 @@ describe('Redis stopped and restarted on the same port', () => {
 
   beforeAll(async () => {
     ({ prefix, nodes } = await startCluster(2));
-  }, 30_000);
+  }, 60_000);
 
   afterAll(stopCluster);
 

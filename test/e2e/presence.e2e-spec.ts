@@ -497,7 +497,7 @@ describe('a node that dies without cleaning up (Redis engine)', () => {
     await roundTrip(watcher);
     expect(forUser(seen, v).map((x) => x.status)).toEqual(['online', 'busy']);
     expect((await presenceOf(a, [v]))[0]).toEqual({ userId: v, status: 'busy', customStatus: null, lastSeen: null, devices: 1 });
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('presence on the memory engine', () => {

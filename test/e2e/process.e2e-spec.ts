@@ -80,7 +80,7 @@ describe('development mode (no JWT_SECRET, no NODE_ENV)', () => {
   it('prints a user token, the internal secret and a working curl, once', async () => {
     const port = String(await freePort());
     const gw = await spawnGateway({ PORT: port, HOST: '127.0.0.1' });
-    await eventually('the banner', async () => gw.stdout(), (out) => /curl .*\n/.test(out), { timeoutMs: 15_000 });
+    await eventually('the banner', async () => gw.stdout(), (out) => /curl .*\n/.test(out), { timeoutMs: 40_000 });
     const out = gw.stdout();
 
     const token = /user token for "[^"]+"[^\n]*\n\s*(\S+)/.exec(out)?.[1];

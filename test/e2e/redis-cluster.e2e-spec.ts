@@ -124,7 +124,7 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
     };
     a = await startApp(env);
     b = await startApp(env);
-  }, 30_000);
+  }, 60_000);
 
   afterEach(() => closeAllClients());
 
