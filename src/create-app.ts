@@ -36,7 +36,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
   app.useGlobalFilters(new HttpErrorFilter());
   app.useGlobalPipes(new AppValidationPipe());
-  if (config.trustProxy) app.set('trust proxy', true);
+  // Express counts hops from the right like clientIp() does for handshakes.
+  if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   const internalListener = app.get(InternalPortServer);
   if (config.internalPort !== undefined) app.use(internalListener.routeFilter);

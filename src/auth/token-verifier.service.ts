@@ -8,6 +8,8 @@ import { AppError, ErrorCode } from '../common/error-codes.js';
 export interface VerifiedToken {
   userId: string;
   sessionId: string;
+  /** False when the token names no session (`session_id`, `sid`, `jti`) and its hash stands in. */
+  hasSessionClaim: boolean;
   roles: string[];
   /** Expiry in ms since the epoch, when the token has one. */
   expiresAt?: number;
@@ -18,6 +20,7 @@ export interface VerifiedToken {
 const MAX_TOKEN_LENGTH = 8192;
 const LEEWAY_SEC = 30;
 const MAX_ID_LENGTH = 128;
+const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
 
 function isId(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= MAX_ID_LENGTH;
@@ -53,6 +56,7 @@ export class TokenVerifier {
     const invalid = (message: string) => new AppError(ErrorCode.AUTH_INVALID, message);
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw invalid('Malformed token');
     const alg = this.headerAlgorithm(token);
+    if (alg === null) throw invalid('Malformed token: not a JWT (header.payload.signature)');
     const { algorithms, issuer, audience } = this.config.jwt;
     if (!alg || !(algorithms as string[]).includes(alg)) throw invalid('Token algorithm not allowed');
     const key = alg.startsWith('HS') ? this.hmacKey : this.publicKey;
@@ -74,30 +78,41 @@ export class TokenVerifier {
     }
     if (typeof payload !== 'object' || payload === null) throw invalid('Malformed token');
 
+    // A time claim of another type would be skipped by the checks below: refuse it.
+    for (const claim of TIME_CLAIMS) {
+      if (payload[claim] !== undefined && typeof payload[claim] !== 'number') throw invalid(`Malformed ${claim} claim: not a number`);
+    }
     const nowSec = Date.now() / 1000;
     if (typeof payload.nbf === 'number' && payload.nbf > nowSec + LEEWAY_SEC) throw invalid('Token not yet valid');
     if (typeof payload.iat === 'number' && payload.iat > nowSec + LEEWAY_SEC) throw invalid('Token issued in the future');
-    if (payload.exp !== undefined && typeof payload.exp !== 'number') throw invalid('Malformed exp claim');
 
     const userId = firstPresent(payload, ['user_id', 'userId', 'sub']);
     if (!isId(userId)) throw invalid('Token has no valid user id');
     const sid = firstPresent(payload, ['session_id', 'sid']);
     if (sid !== undefined && !isId(sid)) throw invalid('Token has an invalid session id');
-    const sessionId =
-      sid ?? (isId(payload.jti) ? payload.jti : createHash('sha256').update(token).digest('hex').slice(0, 32));
+    const claimed = sid ?? (isId(payload.jti) ? payload.jti : undefined);
+    const sessionId = claimed ?? createHash('sha256').update(token).digest('hex').slice(0, 32);
 
     return {
       userId,
       sessionId,
+      hasSessionClaim: claimed !== undefined,
       roles: this.roles(payload),
       expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
       chats: Array.isArray(payload.chats) ? (payload.chats as unknown[]).filter(isId).slice(0, 1000) : [],
     };
   }
 
-  private headerAlgorithm(token: string): string | undefined {
-    const decoded = this.jwt.decode<{ header?: { alg?: unknown } } | null>(token, { complete: true });
-    const alg = decoded?.header?.alg;
+  /** The header's `alg`; null when the text does not decode as a JWT at all. */
+  private headerAlgorithm(token: string): string | undefined | null {
+    let decoded: { header?: { alg?: unknown } } | null;
+    try {
+      decoded = this.jwt.decode<{ header?: { alg?: unknown } } | null>(token, { complete: true });
+    } catch {
+      return null;
+    }
+    if (!decoded || typeof decoded.header !== 'object' || decoded.header === null) return null;
+    const alg = decoded.header.alg;
     return typeof alg === 'string' ? alg : undefined;
   }
 

@@ -6,8 +6,15 @@ const SECRETS = { secretKey: 'cli-secret-key', secretIv: 'cli-secret-iv' };
 
 describe('encrypt CLI', () => {
   describe('parseArgs', () => {
-    it('defaults to gcm, no json, text from the positional argument', () => {
-      expect(parseArgs(['hello'])).toEqual({ format: 'gcm', json: false, help: false, text: 'hello' });
+    it('defaults to sealing a message, text from the positional argument', () => {
+      expect(parseArgs(['hello'])).toEqual({ mode: 'seal', channel: undefined, format: 'gcm', json: false, help: false, text: 'hello' });
+      expect(parseArgs(['--channel', 'kick', '{}'])).toMatchObject({ mode: 'seal', channel: 'kick' });
+    });
+
+    it('--field (or --format) encrypts one field, gcm by default', () => {
+      expect(parseArgs(['--field', 'hello'])).toEqual({ mode: 'field', channel: undefined, format: 'gcm', json: false, help: false, text: 'hello' });
+      expect(parseArgs(['--format', 'gcm', 'x']).mode).toBe('field');
+      expect(() => parseArgs(['--field', '--channel', 'kick', 'x'])).toThrow(/channel/);
     });
 
     it('leaves text undefined (read stdin) without a positional argument', () => {

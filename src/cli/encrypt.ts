@@ -1,10 +1,14 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs as parseFlags } from 'node:util';
-import { encryptField, type CipherFormat } from '../control-bus/producer.js';
-import { codecSecretsFromEnvironment } from '../config/environment.js';
+import { encryptField, sealMessage, type CipherFormat } from '../control-bus/producer.js';
+import { codecSecretsFromEnvironment, controlPrefixFromEnvironment } from '../config/environment.js';
 
 export interface CliOptions {
+  /** `seal` (default): a whole sealed message; `field`: one encrypted field (legacy form). */
+  mode: 'seal' | 'field';
+  /** Seal mode: emit, force-logout, kick (prefixed) or a full channel name. */
+  channel: string | undefined;
   format: CipherFormat;
   json: boolean;
   help: boolean;
@@ -12,17 +16,25 @@ export interface CliOptions {
   text: string | undefined;
 }
 
-const USAGE = `Usage: npm run encrypt -- [--format gcm|cbc] [--json] ['text']
+const USAGE = `Usage: npm run encrypt -- --channel emit|force-logout|kick|<channel> ['message JSON']
+       npm run encrypt -- --field [--format gcm|cbc] [--json] ['text']
 
-Encrypts one control-bus field with SECRET_KEY (and SECRET_IV for cbc) from the
-environment and prints it on stdout.
+By default seals a whole control message (recommended; the only form accepted with
+CONTROL_ALLOW_LEGACY=false) with SECRET_KEY from the environment and prints the JSON
+to publish on that channel. A sealed message is accepted within 60 s, once.
 
-  --format, -f  gcm (default, recommended) or cbc (legacy hash_data format)
-  --json        the text is JSON: validate it and encrypt its compact form
-  --help, -h    show this help
+  --channel, -c  emit, force-logout or kick (prefixed with SOCKET_CONTROL_PREFIX,
+                 default socket:control), or the full channel name
+  --field        encrypt one field instead (the legacy field-by-field form)
+  --format, -f   field cipher: gcm (default) or cbc (legacy hash_data format,
+                 needs SECRET_IV); implies --field
+  --json         field mode: the text is JSON; validate it and encrypt its compact form
+  --help, -h     show this help
 
-Without 'text' the input is read from stdin (one trailing newline is dropped).
+Without the text argument the input is read from stdin (one trailing newline is dropped).
 `;
+
+const SHORT_CHANNELS = ['emit', 'force-logout', 'kick'];
 
 class UsageError extends Error {}
 
@@ -36,6 +48,8 @@ export function parseArgs(argv: string[]): CliOptions {
       allowPositionals: true,
       options: {
         format: { type: 'string', short: 'f' },
+        channel: { type: 'string', short: 'c' },
+        field: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -51,7 +65,9 @@ export function parseArgs(argv: string[]): CliOptions {
   if (positionals.length > 1) {
     throw new UsageError('expected a single text argument; quote it');
   }
-  return { format, json: values.json ?? false, help: values.help ?? false, text: positionals[0] };
+  const mode = values.field || values.format !== undefined ? 'field' : 'seal';
+  if (mode === 'field' && values.channel !== undefined) throw new UsageError('--channel seals a message; drop --field/--format');
+  return { mode, channel: values.channel, format, json: values.json ?? false, help: values.help ?? false, text: positionals[0] };
 }
 
 async function readStdin(): Promise<string> {
@@ -68,6 +84,19 @@ async function main(argv: string[]): Promise<void> {
   }
   const { secretKey, secretIv } = codecSecretsFromEnvironment();
   if (!secretKey) throw new UsageError('SECRET_KEY is not set');
+  if (options.mode === 'seal') {
+    if (!options.channel) throw new UsageError('--channel is required to seal a message (or use --field to encrypt one field)');
+    const channel = SHORT_CHANNELS.includes(options.channel) ? `${controlPrefixFromEnvironment()}:${options.channel}` : options.channel;
+    let message: unknown;
+    try {
+      message = JSON.parse(options.text ?? (await readStdin()));
+    } catch {
+      throw new UsageError('the message is not valid JSON');
+    }
+    if (typeof message !== 'object' || message === null || Array.isArray(message)) throw new UsageError('the message must be a JSON object');
+    process.stdout.write(`${sealMessage(channel, message as Record<string, unknown>, { secretKey })}\n`);
+    return;
+  }
   if (options.format === 'cbc' && !secretIv) throw new UsageError('SECRET_IV is required for --format cbc');
 
   let text = options.text ?? (await readStdin());

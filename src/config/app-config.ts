@@ -45,7 +45,8 @@ export class AppConfig {
   prefix!: string;
   /** Bearer secret of the internal HTTP API; undefined disables those routes. */
   internalSecret?: string;
-  controlBus!: { secretKey?: string; secretIv?: string; allowPlaintext: boolean };
+  /** `allowLegacy`: accept field-encrypted (and plain) messages besides sealed ones (SPEC §5). */
+  controlBus!: { secretKey?: string; secretIv?: string; allowPlaintext: boolean; allowLegacy: boolean };
   emitAllowedEvents!: string[];
   session!: { policy: SessionPolicy; maxPerUser: number; revokeTtlSec: number };
   internalPort?: number;
@@ -68,7 +69,8 @@ export class AppConfig {
     maxConnections: number;
     overrides: Record<string, RateLimitRule>;
   };
-  trustProxy!: boolean;
+  /** Number of proxies in front of the gateway whose X-Forwarded-For hops are trusted (0: none). */
+  trustProxy!: number;
   presenceNodeTtlMs!: number;
   typingTimeoutMs!: number;
   callRingTimeoutMs!: number;

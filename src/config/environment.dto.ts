@@ -22,6 +22,14 @@ function toBoolean({ value }: { value: unknown }): unknown {
   return value;
 }
 
+/** TRUST_PROXY: `false`/`true` (0 or 1 proxy) or a number of proxies; anything else stays a string for @IsInt. */
+function toHopCount({ value }: { value: unknown }): unknown {
+  const b = toBoolean({ value });
+  if (typeof b === 'boolean') return b ? 1 : 0;
+  if (typeof value === 'string' && /^\s*\d{1,3}\s*$/.test(value)) return Number(value);
+  return value;
+}
+
 const HOST_PORT = /^[^\s:,]+:\d{1,5}(\s*,\s*[^\s:,]+:\d{1,5})*$/;
 
 /**
@@ -58,6 +66,7 @@ export class EnvironmentVariables {
   @IsOptional() @IsString() SECRET_KEY?: string;
   @IsOptional() @IsString() SECRET_IV?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() CONTROL_ALLOW_PLAINTEXT?: boolean;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() CONTROL_ALLOW_LEGACY?: boolean;
   @IsOptional() @IsString() EMIT_ALLOWED_EVENTS?: string;
 
   @IsOptional() @IsIn(['single', 'multi']) SESSION_POLICY?: string;
@@ -84,7 +93,12 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) RATE_LIMIT_CONNECTION_WINDOW?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) RATE_LIMIT_MAX_CONNECTIONS?: number;
   @IsOptional() @IsString() RATE_LIMITS?: string;
-  @IsOptional() @Transform(toBoolean) @IsBoolean() TRUST_PROXY?: boolean;
+  @IsOptional()
+  @Transform(toHopCount)
+  @IsInt({ message: 'TRUST_PROXY must be false, true or the number of proxies in front of the gateway' })
+  @Min(0)
+  @Max(32)
+  TRUST_PROXY?: number;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) PRESENCE_NODE_TTL_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) TYPING_TIMEOUT_MS?: number;

@@ -11,3 +11,8 @@ export function readEnvironment(dotEnvFile = '.env'): Env {
 export function codecSecretsFromEnvironment(): { secretKey?: string; secretIv?: string } {
   return { secretKey: process.env.SECRET_KEY || undefined, secretIv: process.env.SECRET_IV || undefined };
 }
+
+/** SOCKET_CONTROL_PREFIX for the producer CLI (the gateway's default when unset). */
+export function controlPrefixFromEnvironment(): string {
+  return process.env.SOCKET_CONTROL_PREFIX || 'socket:control';
+}

@@ -28,14 +28,14 @@ describe('loadConfig', () => {
         corsOrigin: '*',
         generatedSecrets: false,
         jwt: { algorithms: ['HS256'], allowQueryToken: true },
-        controlBus: { allowPlaintext: true },
+        controlBus: { allowPlaintext: true, allowLegacy: true },
         session: { policy: 'single', maxPerUser: 10, revokeTtlSec: 86400 },
         serviceRegistration: { enabled: false, requireApproval: true, maxServices: 50, allowedTypes: 'any', sessionExpirySec: 3600, sessionIdleTimeoutSec: 300 },
         socketio: { pingInterval: 25000, pingTimeout: 20000, maxBufferSize: 1048576 },
         recoveryWindowMs: 120000,
         maxIdleTimeMs: 1800000,
         rateLimit: { connectionWindowMs: 60000, maxConnections: 30, overrides: {} },
-        trustProxy: false,
+        trustProxy: 0,
         presenceNodeTtlMs: 30000,
         typingTimeoutMs: 3000,
         callRingTimeoutMs: 45000,
@@ -152,6 +152,9 @@ describe('loadConfig', () => {
       ['LOG_FORMAT', 'xml'],
       ['METRICS_ENABLED', '2'],
       ['TRUST_PROXY', 'y3s'],
+      ['TRUST_PROXY', '-1'],
+      ['TRUST_PROXY', '1.5'],
+      ['CONTROL_ALLOW_LEGACY', 'maybe'],
     ])('%s=%s fails with a one-line message naming it', (variable, value) => {
       const err = errorOf({ JWT_SECRET: SECRET, [variable]: value });
       expect(err.variable).toBe(variable);
@@ -177,7 +180,7 @@ describe('loadConfig', () => {
       });
       expect(sut.corsOrigin).toEqual(['https://a.example', 'http://localhost:5173']);
       expect(sut.jwt.allowQueryToken).toBe(false);
-      expect(sut.trustProxy).toBe(true);
+      expect(sut.trustProxy).toBe(1);
       expect(sut.rateLimit.overrides).toEqual({ 'message:new': [5, 1000] });
       expect(sut.serviceRegistration.allowedTypes).toEqual(['billing', 'chat']);
       expect(sut.services.billing).toEqual({ key: '0123456789abcdef', type: 'billing', enabled: true, description: undefined, metadata: undefined });

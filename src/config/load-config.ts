@@ -75,6 +75,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
     secretKey: dto.SECRET_KEY,
     secretIv: dto.SECRET_IV,
     allowPlaintext: dto.CONTROL_ALLOW_PLAINTEXT ?? true,
+    allowLegacy: dto.CONTROL_ALLOW_LEGACY ?? true,
   };
   cfg.emitAllowedEvents = parseEventList(dto.EMIT_ALLOWED_EVENTS ?? DEFAULT_EMIT_ALLOWED_EVENTS);
 
@@ -116,7 +117,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
     maxConnections: dto.RATE_LIMIT_MAX_CONNECTIONS ?? 30,
     overrides: dto.RATE_LIMITS ? parseRateLimits(dto.RATE_LIMITS) : {},
   };
-  cfg.trustProxy = dto.TRUST_PROXY ?? false;
+  cfg.trustProxy = dto.TRUST_PROXY ?? 0;
   cfg.presenceNodeTtlMs = dto.PRESENCE_NODE_TTL_MS ?? 30000;
   cfg.typingTimeoutMs = dto.TYPING_TIMEOUT_MS ?? 3000;
   cfg.callRingTimeoutMs = dto.CALL_RING_TIMEOUT_MS ?? 45000;

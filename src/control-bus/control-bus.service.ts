@@ -3,14 +3,17 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/error-codes.js';
 import { EmitService } from '../delivery/emit.service.js';
+import { IdempotencyStore } from '../engine/idempotency.store.js';
 import { RedisConnections } from '../engine/redis/redis-connections.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionService } from '../session/session.service.js';
 import { ControlCodec } from './control-codec.js';
-import { CONTROL_CHANNELS, type ControlChannel, type ControlCommand, ControlMessageError, parseControlMessage } from './control-message.js';
+import { CONTROL_CHANNELS, type ControlChannel, type ControlCommand, ControlMessageError, parseControlMessage, SEALED_WINDOW_MS } from './control-message.js';
 
 /** How long a message's claim (and our count of identical copies) is remembered. */
 const CLAIM_TTL_MS = 60_000;
+/** A sealed id is remembered while a message carrying it can still pass the `ts` check (±60 s). */
+const SEALED_ID_TTL_MS = 2 * SEALED_WINDOW_MS + 5_000;
 
 /**
  * Subscribes to `{prefix}:emit|force-logout|kick` (SPEC §5). Every node receives every
@@ -31,6 +34,7 @@ export class ControlBusService implements OnApplicationBootstrap {
     private readonly emitter: EmitService,
     private readonly sessions: SessionService,
     private readonly metrics: MetricsService,
+    private readonly sealedIds: IdempotencyStore,
   ) {
     this.codec = new ControlCodec({ secretKey: config.controlBus.secretKey, secretIv: config.controlBus.secretIv });
     this.channels = new Map(CONTROL_CHANNELS.map((c) => [redis.keys.channel(c), c]));
@@ -65,11 +69,17 @@ export class ControlBusService implements OnApplicationBootstrap {
   }
 
   private async process(channel: ControlChannel, raw: string): Promise<string> {
-    const command = parseControlMessage(channel, raw, this.codec, this.config.controlBus.allowPlaintext);
+    const { allowPlaintext, allowLegacy } = this.config.controlBus;
+    const channelName = this.redis.keys.channel(channel);
+    const command = parseControlMessage(channel, raw, this.codec, allowPlaintext, { channelName, allowLegacy, now: Date.now() });
     if (command.channel === 'emit' && !this.emitter.isAllowed(command.emit.event)) {
       throw new ControlMessageError('invalid_field', 'event');
     }
-    if (!(await this.claim(channel, raw))) return 'duplicate';
+    if (command.sealedId !== undefined) {
+      // Every node sees the message; the first claim of its id applies it, any replay is dropped.
+      const claim = await this.sealedIds.claim(`control-sealed:${command.sealedId}`, SEALED_ID_TTL_MS);
+      if (!claim.first) return 'duplicate';
+    } else if (!(await this.claim(channel, raw))) return 'duplicate';
     await this.apply(command);
     return 'applied';
   }

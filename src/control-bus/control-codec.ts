@@ -21,6 +21,7 @@ export class CodecError extends Error {
 
 const GCM_TAG_BYTES = 16;
 const GCM_ENCRYPT_IV_BYTES = 16;
+const SEAL_IV_BYTES = 12;
 const LEGACY_HEX = /^(?:[0-9a-f]{32})+$/;
 // A wrong key can still yield valid padding now and then; refusing non-UTF-8
 // output turns most of that garbage into a clean decrypt_failed.
@@ -108,6 +109,32 @@ export class ControlCodec {
       return [iv, data, cipher.getAuthTag()].map((part) => part.toString('base64')).join(':');
     }
     throw new TypeError(`unknown cipher format: ${String(format)}`);
+  }
+
+  /**
+   * Seals a whole message (SPEC §5 SEALED): AES-256-GCM, a random 12-byte IV, `aad` (the
+   * channel) authenticated with it, written as base64(iv):base64(ciphertext):base64(tag).
+   */
+  seal(plain: string, aad: string): string {
+    const key = this.#requireKey();
+    const iv = randomBytes(SEAL_IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: GCM_TAG_BYTES });
+    cipher.setAAD(Buffer.from(aad, 'utf8'));
+    const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return [iv, data, cipher.getAuthTag()].map((part) => part.toString('base64')).join(':');
+  }
+
+  /** Opens a sealed message; fails unless it was sealed with this key for this `aad`. */
+  open(value: string, aad: string): string {
+    const key = this.#requireKey();
+    const gcm = parseGcm(value);
+    if (!gcm) throw new CodecError('bad_format', 'sealed value is not iv:ciphertext:tag');
+    return decryptOrFail(() => {
+      const decipher = createDecipheriv('aes-256-gcm', key, gcm.iv, { authTagLength: GCM_TAG_BYTES });
+      decipher.setAAD(Buffer.from(aad, 'utf8'));
+      decipher.setAuthTag(gcm.tag);
+      return Buffer.concat([decipher.update(gcm.data), decipher.final()]);
+    });
   }
 
   #requireKey(): Buffer {

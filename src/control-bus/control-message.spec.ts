@@ -1,6 +1,6 @@
 import { ControlCodec } from './control-codec.js';
 import { ControlMessageError, parseControlMessage } from './control-message.js';
-import { encryptField, encryptJson } from './producer.js';
+import { encryptField, encryptJson, sealMessage } from './producer.js';
 
 const SECRETS = { secretKey: 'bus-secret-key', secretIv: 'bus-secret-iv' };
 const codec = new ControlCodec(SECRETS);
@@ -89,6 +89,25 @@ describe('parseControlMessage', () => {
       expect(reasonOf(() => parseControlMessage('kick', JSON.stringify({ encrypted: false, userId: 'u' }), codec, false))).toBe('plaintext_refused');
       const keyless = new ControlCodec({});
       expect(reasonOf(() => parseControlMessage('kick', JSON.stringify({ userId: encryptField('u', SECRETS) }), keyless, true))).toBe('no_key');
+    });
+  });
+
+  describe('sealed messages', () => {
+    const now = 1_800_000_000_000;
+    const rules = (channelName: string, allowLegacy = true) => ({ channelName, allowLegacy, now });
+    const seal = (channel: string, message: Record<string, unknown>, ts = now) => sealMessage(channel, message, { secretKey: SECRETS.secretKey, ts, id: 'id-1' });
+
+    it('opens a sealed kick for its channel and returns its id', () => {
+      const raw = seal('p:kick', { userId: 'u', reason: 'r' });
+      expect(parseControlMessage('kick', raw, codec, false, rules('p:kick', false))).toEqual({ channel: 'kick', userId: 'u', reason: 'r', invalidateSession: false, sealedId: 'id-1' });
+    });
+
+    it('refuses another channel, a ts outside 60 s, and legacy forms when not allowed', () => {
+      expect(reasonOf(() => parseControlMessage('kick', seal('p:force-logout', { userId: 'u' }), codec, true, rules('p:kick')))).toBe('decrypt_failed:sealed');
+      expect(reasonOf(() => parseControlMessage('kick', seal('p:kick', { userId: 'u' }, now - 60_001), codec, true, rules('p:kick')))).toBe('stale:ts');
+      expect(reasonOf(() => parseControlMessage('kick', seal('p:kick', { userId: 'u' }, now + 60_001), codec, true, rules('p:kick')))).toBe('stale:ts');
+      expect(reasonOf(() => parseControlMessage('kick', JSON.stringify({ userId: encryptField('u', SECRETS) }), codec, true, rules('p:kick', false)))).toBe('legacy_refused');
+      expect(reasonOf(() => parseControlMessage('kick', JSON.stringify({ encrypted: false, userId: 'u' }), codec, true, rules('p:kick', false)))).toBe('legacy_refused');
     });
   });
 });

@@ -13,10 +13,27 @@ export type DropReason =
   | 'too_large'
   | 'bad_json'
   | 'plaintext_refused'
+  | 'legacy_refused'
   | 'no_key'
   | 'decrypt_failed'
+  | 'stale'
   | 'missing_field'
   | 'invalid_field';
+
+/** A command, with the id of the sealed message it came in (each id is applied once). */
+export type ParsedControl = ControlCommand & { sealedId?: string };
+
+/** How sealed messages are checked (SPEC §5 SEALED). */
+export interface SealingRules {
+  /** The Redis channel the message arrived on: the additional authenticated data. */
+  channelName: string;
+  /** Accept field-encrypted and plain messages too (CONTROL_ALLOW_LEGACY). */
+  allowLegacy: boolean;
+  now: number;
+}
+
+/** A sealed message is accepted within this distance of its `ts`. */
+export const SEALED_WINDOW_MS = 60_000;
 
 /** Why a control message was dropped; never carries the message content. */
 export class ControlMessageError extends Error {
@@ -34,30 +51,59 @@ const MAX_ID = 128;
 type Raw = Record<string, unknown>;
 
 /**
- * Turns one pub/sub message into a command (SPEC §5): JSON, `encrypted` defaulting to true,
- * encrypted string fields decrypted in either format, fields checked. Throws ControlMessageError.
+ * Turns one pub/sub message into a command (SPEC §5). Sealed: the whole message opened with the
+ * channel as additional data, `ts` within 60 s, `id` returned for the once-only claim. Legacy:
+ * `encrypted` defaulting to true, encrypted string fields decrypted in either format. Fields
+ * checked either way. Throws ControlMessageError.
  */
 export function parseControlMessage(
   channel: ControlChannel,
   raw: string,
   codec: ControlCodec,
   allowPlaintext: boolean,
-): ControlCommand {
+  sealing: SealingRules = { channelName: channel, allowLegacy: true, now: Date.now() },
+): ParsedControl {
   if (Buffer.byteLength(raw) > MAX_MESSAGE_BYTES) throw new ControlMessageError('too_large');
-  let msg: unknown;
-  try {
-    msg = JSON.parse(raw);
-  } catch {
-    throw new ControlMessageError('bad_json');
-  }
-  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new ControlMessageError('bad_json');
-  const m = msg as Raw;
+  const m = parseObject(raw);
+  if (m.sealed !== undefined) return openSealed(channel, m.sealed, codec, sealing);
+  if (!sealing.allowLegacy) throw new ControlMessageError('legacy_refused');
   if (m.encrypted !== undefined && typeof m.encrypted !== 'boolean') throw new ControlMessageError('invalid_field', 'encrypted');
   const encrypted = m.encrypted !== false;
   if (!encrypted && !allowPlaintext) throw new ControlMessageError('plaintext_refused');
   if (encrypted && !codec.canDecrypt) throw new ControlMessageError('no_key');
-  const read = new FieldReader(m, encrypted ? codec : undefined);
+  return readCommand(channel, m, new FieldReader(m, encrypted ? codec : undefined));
+}
 
+function parseObject(text: string): Raw {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    throw new ControlMessageError('bad_json');
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new ControlMessageError('bad_json');
+  return msg as Raw;
+}
+
+function openSealed(channel: ControlChannel, sealed: unknown, codec: ControlCodec, rules: SealingRules): ParsedControl {
+  if (typeof sealed !== 'string') throw new ControlMessageError('invalid_field', 'sealed');
+  if (!codec.canDecrypt) throw new ControlMessageError('no_key');
+  let text: string;
+  try {
+    text = codec.open(sealed, rules.channelName);
+  } catch (err) {
+    if (err instanceof CodecError) throw new ControlMessageError(err.reason === 'no_key' ? 'no_key' : 'decrypt_failed', 'sealed');
+    throw err;
+  }
+  const m = parseObject(text);
+  if (typeof m.ts !== 'number' || !Number.isFinite(m.ts)) throw new ControlMessageError('missing_field', 'ts');
+  if (Math.abs(rules.now - m.ts) > SEALED_WINDOW_MS) throw new ControlMessageError('stale', 'ts');
+  if (typeof m.id !== 'string' || m.id.length === 0 || m.id.length > MAX_ID) throw new ControlMessageError('missing_field', 'id');
+  // Sealing authenticates the whole message: its fields are plain inside.
+  return { ...readCommand(channel, m, new FieldReader(m)), sealedId: m.id };
+}
+
+function readCommand(channel: ControlChannel, m: Raw, read: FieldReader): ControlCommand {
   switch (channel) {
     case 'emit': {
       const userId = read.optionalId('userId') ?? read.optionalId('user_id');

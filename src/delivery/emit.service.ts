@@ -50,14 +50,16 @@ export class EmitService {
     }
     if (!cmd.idempotencyKey) return this.deliver(cmd);
 
-    const claim = await this.idempotency.claim(cmd.idempotencyKey, IDEMPOTENCY_TTL_MS);
+    // Namespaced: the control bus claims sealed message ids in the same store.
+    const key = `emit:${cmd.idempotencyKey}`;
+    const claim = await this.idempotency.claim(key, IDEMPOTENCY_TTL_MS);
     if (!claim.first) return (claim.result as EmitResult | undefined) ?? {};
     try {
       const result = await this.deliver(cmd);
-      await this.idempotency.complete(cmd.idempotencyKey, result, IDEMPOTENCY_TTL_MS);
+      await this.idempotency.complete(key, result, IDEMPOTENCY_TTL_MS);
       return result;
     } catch (err) {
-      await this.idempotency.release(cmd.idempotencyKey).catch(() => undefined);
+      await this.idempotency.release(key).catch(() => undefined);
       throw err;
     }
   }

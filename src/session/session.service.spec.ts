@@ -2,6 +2,7 @@ import { loadConfig } from '../config/load-config.js';
 import { AppError } from '../common/error-codes.js';
 import { type ClaimResult, SessionStore, type SessionRules } from '../engine/session.store.js';
 import type { SocketServerRef } from '../socket/socket-server.ref.js';
+import { Rooms } from '../socket/rooms.js';
 import { SessionService } from './session.service.js';
 
 /** A local socket that records what it was sent, in order. */
@@ -101,8 +102,8 @@ describe('SessionService', () => {
       ['multi', 'session_limit'],
     ])('logs superseded sessions out with the %s reason', async (policy, reason) => {
       const { sut, store, io } = setup({ SESSION_POLICY: policy });
-      const old = io.socket('a', ['user:u', 'session:u:old']);
-      const current = io.socket('b', ['user:u', 'session:u:new']);
+      const old = io.socket('a', ['user:u', Rooms.session('u', 'old')]);
+      const current = io.socket('b', ['user:u', Rooms.session('u', 'new')]);
       store.next = { accepted: true, revoked: ['old'] };
       await sut.admit('u', 'new');
       expect(old.calls).toEqual(loggedOut(reason));
@@ -111,7 +112,7 @@ describe('SessionService', () => {
 
     it('touches no socket when nothing was superseded', async () => {
       const { sut, io } = setup();
-      const s = io.socket('a', ['user:u', 'session:u:s']);
+      const s = io.socket('a', ['user:u', Rooms.session('u', 's')]);
       await sut.admit('u', 's');
       expect(s.calls).toEqual([]);
     });
@@ -120,9 +121,9 @@ describe('SessionService', () => {
   describe('forceLogout', () => {
     it("logs out every socket of the user except the named session's", async () => {
       const { sut, store, io } = setup();
-      const a = io.socket('1', ['user:u', 'session:u:a']);
-      const b = io.socket('2', ['user:u', 'session:u:b']);
-      const keep = io.socket('3', ['user:u', 'session:u:keep']);
+      const a = io.socket('1', ['user:u', Rooms.session('u', 'a')]);
+      const b = io.socket('2', ['user:u', Rooms.session('u', 'b')]);
+      const keep = io.socket('3', ['user:u', Rooms.session('u', 'keep')]);
       store.forced = ['a', 'b'];
       expect(await sut.forceLogout('u', 'keep')).toEqual({ revokedSessions: 2 });
       expect(a.calls).toEqual(loggedOut('force_logout'));
@@ -134,9 +135,9 @@ describe('SessionService', () => {
   describe('kick', () => {
     it('logs out every socket and revokes only when asked', async () => {
       const { sut, io } = setup();
-      const first = io.socket('1', ['user:u', 'session:u:s']);
+      const first = io.socket('1', ['user:u', Rooms.session('u', 's')]);
       expect(await sut.kick('u', 'banned', false)).toEqual({ revokedSessions: 0 });
-      const second = io.socket('2', ['user:u', 'session:u:s']);
+      const second = io.socket('2', ['user:u', Rooms.session('u', 's')]);
       expect(await sut.kick('u', 'banned', true)).toEqual({ revokedSessions: 1 });
       expect(first.calls).toEqual(loggedOut('banned'));
       expect(second.calls).toEqual(loggedOut('banned'));
@@ -151,7 +152,7 @@ describe('SessionService', () => {
 
       const redis = setup({ REDIS_URL: 'redis://127.0.0.1:1' });
       redis.sut.logoutSessions('u', ['old'], 'session_replaced');
-      expect(redis.io.orders).toEqual([{ rooms: ['session:u:old'], except: [], reason: 'session_replaced' }]);
+      expect(redis.io.orders).toEqual([{ rooms: [Rooms.session('u', 'old')], except: [], reason: 'session_replaced' }]);
     });
   });
 });

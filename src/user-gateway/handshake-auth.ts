@@ -10,6 +10,7 @@ import { SessionService } from '../session/session.service.js';
 import { PortPolicy } from '../socket/port-policy.js';
 import type { UserSocket } from '../socket/events.js';
 import { clientIp } from './client-ip.js';
+import { RecoveryAuthorisation } from './recovery-authorisation.js';
 
 type Next = (err?: Error) => void;
 
@@ -34,6 +35,7 @@ export class HandshakeAuth {
     private readonly shutdown: ShutdownState,
     private readonly metrics: MetricsService,
     private readonly ports: PortPolicy,
+    private readonly recovery: RecoveryAuthorisation,
   ) {}
 
   readonly middleware = (socket: UserSocket, next: Next): void => {
@@ -41,6 +43,7 @@ export class HandshakeAuth {
     this.authenticate(socket).then(
       () => next(),
       (err: unknown) => {
+        this.recovery.refused(socket);
         const appError = err instanceof AppError ? err : this.unexpected(err);
         this.metrics.handshakeRejections.inc({ code: appError.code });
         next(handshakeError(appError));
@@ -51,6 +54,8 @@ export class HandshakeAuth {
   private async authenticate(socket: UserSocket): Promise<void> {
     if (this.shutdown.shuttingDown) throw new AppError(ErrorCode.UNAVAILABLE, 'Server is shutting down');
     const { handshake } = socket;
+    // What connection-state recovery restored (another user's, possibly): checked once the identity is known.
+    const restored = socket.recovered ? socket.data : undefined;
     const ip = clientIp(handshake.headers, handshake.address, this.config.trustProxy);
     const { maxConnections, connectionWindowMs } = this.config.rateLimit;
     const decision = await this.rateLimits.hit(`handshake:${ip}`, maxConnections, connectionWindowMs, Date.now());
@@ -70,6 +75,7 @@ export class HandshakeAuth {
       expiresAt: identity.expiresAt,
       chats: identity.chats,
     };
+    this.recovery.admit(socket, restored);
   }
 
   /** Store failures (Redis away) surface as UNAVAILABLE; the cause is logged without payloads. */

@@ -94,15 +94,25 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     );
   }
 
+  /**
+   * SPEC §2.2: same user; with `single` the same session; a token naming no session refreshes the
+   * socket's own. The session must be live (a revoked session's token would otherwise lend the
+   * socket its roles). Nothing on the socket changes unless the refresh is accepted.
+   */
   @SubscribeMessage('auth:refresh')
-  refresh(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: AuthRefreshDto): Ack<{ expiresAt: string | null }> {
+  async refresh(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: AuthRefreshDto): Promise<Ack<{ expiresAt: string | null }>> {
     const next = this.verifier.verify(dto.token);
-    if (next.userId !== socket.data.userId) {
+    const { userId, sessionId } = socket.data;
+    if (next.userId !== userId) {
       throw new AppError(ErrorCode.FORBIDDEN, 'Refresh token belongs to another user');
     }
-    if (this.config.session.policy === 'single' && next.sessionId !== socket.data.sessionId) {
+    const tokenSession = next.hasSessionClaim ? next.sessionId : sessionId;
+    if (this.config.session.policy === 'single' && tokenSession !== sessionId) {
       throw new AppError(ErrorCode.FORBIDDEN, 'Refresh token belongs to another session');
     }
+    const sessions = [...new Set([sessionId, tokenSession])];
+    const revoked = await Promise.all(sessions.map((s) => this.sessions.isRevoked(userId, s)));
+    if (revoked.some(Boolean)) throw new AppError(ErrorCode.SESSION_REVOKED, 'Session revoked');
     socket.data.expiresAt = next.expiresAt;
     socket.data.roles = next.roles;
     this.expiry.arm(socket);

@@ -452,8 +452,8 @@ describe('handshake rate limit (RATE_LIMIT_MAX_CONNECTIONS=3)', () => {
   it('with TRUST_PROXY=true, each X-Forwarded-For client gets its own budget', async () => {
     for (let i = 0; i < 3; i++) await connectUser(proxied.url, userToken(`px-a-${i}`), xff('203.0.113.10'));
     expectRefused(await connectError(proxied.url, userToken('px-a-3'), xff('203.0.113.10')), 'RATE_LIMITED');
-    // The first hop is the client; later hops are proxies.
-    expectRefused(await connectError(proxied.url, userToken('px-a-4'), xff('203.0.113.10, 10.0.0.1')), 'RATE_LIMITED');
+    // The one trusted proxy appended the right-most hop; what the client wrote on its left is ignored.
+    expectRefused(await connectError(proxied.url, userToken('px-a-4'), xff('198.51.100.77, 203.0.113.10')), 'RATE_LIMITED');
 
     const other = await connectUser(proxied.url, userToken('px-b'), xff('203.0.113.20'));
     expect(other.connected).toBe(true);
