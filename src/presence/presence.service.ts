@@ -28,7 +28,7 @@ export class PresenceService {
 
   async connected(userId: string, socketId: string): Promise<void> {
     const { first } = await this.connections.add(userId, socketId, this.config.nodeId);
-    if (first) await this.broadcast(userId);
+    if (first) await this.announce(userId);
   }
 
   async disconnected(userId: string, socketId: string): Promise<void> {
@@ -39,7 +39,7 @@ export class PresenceService {
   /** The user's last socket is gone (disconnect, or swept with a dead node). */
   async wentOffline(userId: string): Promise<void> {
     await this.store.setLastSeen(userId, new Date().toISOString());
-    await this.broadcast(userId);
+    await this.announce(userId);
   }
 
   async setStatus(userId: string, status: PresenceStatus, customStatus: string | null): Promise<PresenceUpdate> {
@@ -59,10 +59,23 @@ export class PresenceService {
     return (await this.query.describe(friends)).users.filter((u) => u.status !== 'offline');
   }
 
-  private async broadcast(userId: string): Promise<PresenceUpdate> {
-    const [view] = (await this.query.describe([userId])).users;
-    const update: PresenceUpdate = { userId, status: view.status, customStatus: view.customStatus, lastSeen: view.lastSeen };
+  /**
+   * A connect or a last disconnect. Nobody may see a user without friends or shared chats, and a
+   * presence subscription holds only while its holder may see the user (§4.2), so then there is
+   * no audience: skip the store reads and the broadcast (with Redis, a stream entry every node
+   * reads), which is most handshakes of users who have neither.
+   */
+  private async announce(userId: string): Promise<void> {
     const watchers = await this.visibility.watchersOf(userId);
+    if (watchers.size > 0) await this.broadcast(userId, watchers);
+  }
+
+  private async broadcast(userId: string, known?: Set<string>): Promise<PresenceUpdate> {
+    const [[view], watchers] = await Promise.all([
+      this.query.describe([userId]).then((d) => d.users),
+      known ?? this.visibility.watchersOf(userId),
+    ]);
+    const update: PresenceUpdate = { userId, status: view.status, customStatus: view.customStatus, lastSeen: view.lastSeen };
     const rooms = [...[...watchers].map(Rooms.user), presenceRoom(userId)];
     this.sockets.io.to(rooms).emit('presence:update', update);
     return update;
