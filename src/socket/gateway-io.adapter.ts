@@ -77,7 +77,28 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
     }) as unknown as (nsp: unknown) => unknown;
     // Socket.IO calls it with `new`: a plain function (not an arrow) returning the adapter object.
     return function gatedAdapter(nsp: unknown) {
-      return gateRecovery(factory(nsp));
+      return gateRecovery(skipOwnEntries(factory(nsp)));
     } as unknown as ServerOptions['adapter'];
   }
+}
+
+interface StreamReader {
+  uid: string;
+  onRawMessage(message: { uid?: string }, offset: string): void;
+}
+
+/**
+ * Every node reads every stream entry, its own included, and the streams adapter parses an
+ * entry's JSON before the cluster adapter drops the node's own ones: drop them before parsing.
+ */
+function skipOwnEntries<T>(adapter: T): T {
+  const reader = adapter as unknown as StreamReader;
+  if (typeof reader.onRawMessage !== 'function' || typeof reader.uid !== 'string') {
+    throw new Error('@socket.io/redis-streams-adapter no longer has onRawMessage/uid; pin the version the gateway supports');
+  }
+  const read = reader.onRawMessage.bind(reader);
+  reader.onRawMessage = (message, offset) => {
+    if (message.uid !== reader.uid) read(message, offset);
+  };
+  return adapter;
 }
