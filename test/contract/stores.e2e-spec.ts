@@ -228,6 +228,21 @@ describe.each([
       expect(await sut.connections.socketCounts([u, alsoElsewhere], now)).toEqual(new Map([[alsoElsewhere, 1]]));
     });
 
+    it('answers right at each instant in a series of counts: a node lapses on time, a new node counts at once', async () => {
+      const [u, v, early, late] = [freshUser(), freshUser(), `node-${freshUser()}`, `node-${freshUser()}`];
+      const t = Date.now();
+      await sut.connections.heartbeat(early, t, 100);
+      await sut.connections.add(u, 'sock', early);
+      expect(await sut.connections.socketCounts([u], t + 50)).toEqual(new Map([[u, 1]]));
+      // 100 ms later by the caller's clock the node's heartbeat has lapsed, although it was live a moment ago.
+      expect(await sut.connections.socketCounts([u], t + 150)).toEqual(new Map());
+      await sut.connections.heartbeat(late, t + 150, 60_000);
+      await sut.connections.add(v, 'sock', late);
+      expect(await sut.connections.socketCounts([v], t + 160)).toEqual(new Map([[v, 1]]));
+      await sut.connections.remove(u, 'sock', early);
+      await sut.connections.remove(v, 'sock', late);
+    });
+
     it('pages over every user with a socket', async () => {
       const node = `node-${freshUser()}`;
       const users = Array.from({ length: 7 }, () => freshUser());
