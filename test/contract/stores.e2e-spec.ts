@@ -166,6 +166,22 @@ describe.each([
       expect((await sut.rates.hit(key, 1, 60, Date.now())).allowed).toBe(true);
     });
 
+    it('peek tells whether one more hit is allowed, recording nothing', async () => {
+      const key = `rl-${freshUser()}`;
+      expect(await sut.rates.peek(key, 2, 10_000, Date.now())).toEqual({ allowed: true, retryAfterMs: 0 });
+      await sut.rates.hit(key, 2, 10_000, Date.now());
+      expect((await sut.rates.peek(key, 2, 10_000, Date.now())).allowed).toBe(true);
+      await sut.rates.hit(key, 2, 10_000, Date.now());
+      const full = await sut.rates.peek(key, 2, 10_000, Date.now());
+      expect(full.allowed).toBe(false);
+      expect(full.retryAfterMs).toBeGreaterThan(0);
+      expect(full.retryAfterMs).toBeLessThanOrEqual(10_000);
+      // Peeking added nothing: a fresh key allows exactly its limit after many peeks.
+      const other = `rl-${freshUser()}`;
+      for (let i = 0; i < 5; i++) await sut.rates.peek(other, 1, 10_000, Date.now());
+      expect((await sut.rates.hit(other, 1, 10_000, Date.now())).allowed).toBe(true);
+    });
+
     it('counts concurrent hits atomically', async () => {
       const key = `rl-${freshUser()}`;
       const results = await Promise.all(Array.from({ length: 20 }, () => sut.rates.hit(key, 7, 10_000, Date.now())));
@@ -288,6 +304,38 @@ describe.each([
       expect(await stored()).toBe(before + 5);
       const names = new Set((await sut.services.list()).map((s) => s.name));
       batch.forEach((s, i) => expect(names.has(s.name)).toBe(outcomes[i] === 'registered'));
+    });
+
+    it('treats names without regard to case: register, get, setStatus and remove', async () => {
+      const s = service();
+      const upper = s.name.toUpperCase();
+      expect(await sut.services.register(s, (await stored()) + 10)).toBe('registered');
+      expect(await sut.services.register({ ...s, name: upper }, (await stored()) + 10)).toBe('exists');
+      expect(await sut.services.get(upper)).toEqual(s);
+      expect(await sut.services.setStatus(upper, 'active')).toEqual({ ...s, status: 'active' });
+      expect(await sut.services.remove(upper)).toBe(true);
+      expect(await sut.services.get(s.name)).toBeUndefined();
+    });
+
+    it('drops a pending registration past its expiresAt: gone from get and list, its name and slot free again', async () => {
+      const stale = service({ expiresAt: Date.now() - 1000 });
+      const max = (await stored()) + 1;
+      expect(await sut.services.register(stale, max)).toBe('registered');
+      expect(await sut.services.get(stale.name)).toBeUndefined();
+      expect((await sut.services.list()).some((x) => x.name === stale.name)).toBe(false);
+      // Its slot is free: a new registration fits under the same limit, and the name can be taken again.
+      expect(await sut.services.register(service(), max)).toBe('registered');
+      const again = service({ name: stale.name });
+      expect(await sut.services.register(again, max + 1)).toBe('registered');
+      expect(await sut.services.get(stale.name)).toEqual(again);
+    });
+
+    it('approving clears the expiry of a pending registration', async () => {
+      const s = service({ expiresAt: Date.now() + 60_000 });
+      await sut.services.register(s, (await stored()) + 1);
+      const { expiresAt: _e, ...approved } = { ...s, status: 'active' as const };
+      expect(await sut.services.setStatus(s.name, 'active')).toEqual(approved);
+      expect(await sut.services.get(s.name)).toEqual(approved);
     });
 
     it('round-trips every field through get and list; get of an unknown name is undefined', async () => {

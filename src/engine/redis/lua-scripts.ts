@@ -69,8 +69,25 @@ redis.call('ZADD', key, now, ARGV[3])
 redis.call('PEXPIRE', key, window)
 return {1, 0}`;
 
-/** KEYS: services hash. ARGV: name, service JSON, max registered. Returns registered|exists|limit. */
-export const SERVICE_REGISTER = `
+/** KEYS: one key. ARGV: window. Read-only: {hits in the window, ms until the oldest leaves it}. */
+export const RATE_PEEK = `${NOW}
+local window = tonumber(ARGV[1])
+local hits = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - window), '+inf', 'WITHSCORES')
+if #hits == 0 then return {0, 0} end
+return {#hits / 2, math.max(1, tonumber(hits[2]) + window - now)}`;
+
+/**
+ * KEYS: services hash (field: the lower-cased name). ARGV: field, service JSON, max registered.
+ * Pending registrations past their expiresAt are dropped first. Returns registered|exists|limit.
+ */
+export const SERVICE_REGISTER = `${NOW}
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local ok, s = pcall(cjson.decode, all[i + 1])
+  if ok and type(s) == 'table' and s.status == 'pending' and type(s.expiresAt) == 'number' and s.expiresAt <= now then
+    redis.call('HDEL', KEYS[1], all[i])
+  end
+end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'exists' end
 if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 'limit' end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
