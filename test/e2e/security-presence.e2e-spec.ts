@@ -67,4 +67,41 @@ describe('two nodes on one Redis', () => {
     await barrierFrom(b, bob, bobSocket);
     expect(seen.filter((u) => u.userId === alice)).toEqual([]);
   });
+
+  it('send_message lists recipients the sender may not see as accepted, whatever their state', async () => {
+    const [sender, friend, friendAway, stranger, ghost] = [fresh('sender'), fresh('friend'), fresh('away'), fresh('stranger'), fresh('ghost')];
+    await friends(a, sender, [friend, friendAway]);
+    await friends(a, friend, [sender]);
+    await friends(a, friendAway, [sender]);
+    const senderSocket = await connectUser(a.url, userToken(sender));
+    const friendSocket = await connectUser(b.url, userToken(friend));
+    const strangerSocket = await connectUser(b.url, userToken(stranger));
+    const toStranger = nextEvent<{ from: string; message: string }>(strangerSocket, 'message');
+    const toFriend = nextEvent(friendSocket, 'message');
+    const res = await ack(senderSocket, 'send_message', { recipientIds: [friend, friendAway, stranger, ghost], message: 'hi' });
+    expect(res).toEqual({
+      ok: true,
+      data: { recipients: { total: 4, sent: [friend], failed: [friendAway], accepted: [stranger, ghost] }, timestamp: expect.any(String) },
+    });
+    // Strangers still receive it when online.
+    expect(await toStranger).toMatchObject({ from: sender, message: 'hi' });
+    await toFriend;
+  });
+
+  it('call:initiate to a user who may not see the caller is FORBIDDEN, online or offline, and stores or rings nothing', async () => {
+    const [caller, online, offline] = [fresh('caller'), fresh('online'), fresh('offline')];
+    const callerSocket = await connectUser(a.url, userToken(caller));
+    const onlineSocket = await connectUser(b.url, userToken(online));
+    const rings = collect(onlineSocket, 'call:incoming');
+    const first = await ack(callerSocket, 'call:initiate', { calleeId: online, callType: 'audio' });
+    const second = await ack(callerSocket, 'call:initiate', { calleeId: offline, callType: 'video' });
+    expect([first, second]).toEqual([
+      { ok: false, error: { code: 'FORBIDDEN', message: expect.any(String) } },
+      { ok: false, error: { code: 'FORBIDDEN', message: expect.any(String) } },
+    ]);
+    await barrierFrom(a, online, onlineSocket);
+    expect(rings).toEqual([]);
+    const later = await connectUser(b.url, userToken(offline));
+    expect(await ack(later, 'notification:get-pending', {})).toEqual({ ok: true, data: { notifications: [] } });
+  });
 });
