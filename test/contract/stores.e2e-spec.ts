@@ -3,6 +3,8 @@ import type { ConnectionStore } from '../../src/engine/connection.store.js';
 import type { IdempotencyStore } from '../../src/engine/idempotency.store.js';
 import { MemoryConnectionStore } from '../../src/engine/memory/memory-connection.store.js';
 import { MemoryIdempotencyStore } from '../../src/engine/memory/memory-idempotency.store.js';
+import { MemoryMembershipStore } from '../../src/engine/memory/memory-membership.store.js';
+import type { MembershipStore } from '../../src/engine/membership.store.js';
 import { MemoryRateLimitStore } from '../../src/engine/memory/memory-rate-limit.store.js';
 import { MemoryServiceStore } from '../../src/engine/memory/memory-service.store.js';
 import { MemorySessionStore } from '../../src/engine/memory/memory-session.store.js';
@@ -10,6 +12,7 @@ import type { RateLimitStore } from '../../src/engine/rate-limit.store.js';
 import { RedisConnectionStore } from '../../src/engine/redis/redis-connection.store.js';
 import { RedisConnections } from '../../src/engine/redis/redis-connections.js';
 import { RedisIdempotencyStore } from '../../src/engine/redis/redis-idempotency.store.js';
+import { RedisMembershipStore } from '../../src/engine/redis/redis-membership.store.js';
 import { RedisRateLimitStore } from '../../src/engine/redis/redis-rate-limit.store.js';
 import { RedisServiceStore } from '../../src/engine/redis/redis-service.store.js';
 import { RedisSessionStore } from '../../src/engine/redis/redis-session.store.js';
@@ -26,6 +29,7 @@ interface Engine {
   rates: RateLimitStore;
   idempotency: IdempotencyStore;
   services: ServiceStore;
+  membership: MembershipStore;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,7 @@ async function redisEngine(): Promise<Engine> {
     rates: new RedisRateLimitStore(a),
     idempotency: new RedisIdempotencyStore(a),
     services: new RedisServiceStore(a),
+    membership: new RedisMembershipStore(a),
     close: async () => {
       await Promise.all([a.onApplicationShutdown(), b.onApplicationShutdown()]);
     },
@@ -56,6 +61,7 @@ async function memoryEngine(): Promise<Engine> {
     rates: new MemoryRateLimitStore(),
     idempotency: new MemoryIdempotencyStore(),
     services: new MemoryServiceStore(),
+    membership: new MemoryMembershipStore(),
     close: async () => undefined,
   };
 }
@@ -258,6 +264,21 @@ describe.each([
       }
       for (const u of users) expect(seen.has(u)).toBe(true);
       for (const u of users) await sut.connections.remove(u, 'only', node);
+    });
+  });
+
+  describe('MembershipStore', () => {
+    it('setMembers reports who was added and removed, whatever characters the ids hold', async () => {
+      const chat = `chat-${freshUser()}`;
+      expect(await sut.membership.setMembers(chat, ['a'])).toEqual({ added: ['a'], removed: [] });
+      // A member id that looks like a separator must not swap or split the lists.
+      const change = await sut.membership.setMembers(chat, ['|']);
+      expect(change).toEqual({ added: ['|'], removed: ['a'] });
+      expect(await sut.membership.members(chat)).toEqual(['|']);
+      expect(await sut.membership.chatsOf('|')).toContain(chat);
+      expect(await sut.membership.chatsOf('a')).not.toContain(chat);
+      const both = await sut.membership.setMembers(chat, ['x|y', '']);
+      expect({ added: [...both.added].sort(), removed: both.removed }).toEqual({ added: ['', 'x|y'], removed: ['|'] });
     });
   });
 

@@ -146,14 +146,13 @@ local before = redis.call('SMEMBERS', KEYS[1])
 local after = {}
 for i = 1, #ARGV do after[ARGV[i]] = true end
 local had = {}
-local out = {}
+local added, removed = {}, {}
 for _, u in ipairs(before) do had[u] = true end
-for u in pairs(after) do if not had[u] then out[#out + 1] = u end end
-out[#out + 1] = '|'
-for _, u in ipairs(before) do if not after[u] then out[#out + 1] = u end end
+for u in pairs(after) do if not had[u] then added[#added + 1] = u end end
+for _, u in ipairs(before) do if not after[u] then removed[#removed + 1] = u end end
 redis.call('DEL', KEYS[1])
 if #ARGV > 0 then redis.call('SADD', KEYS[1], unpack(ARGV)) end
-return out`;
+return {added, removed}`;
 
 /** KEYS: user's socket hash. ARGV: socketId, nodeId. Returns 1 when it is the user's first socket. */
 export const CONNECTION_ADD = `
