@@ -49,7 +49,7 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
     const callerId = socket.data.userId;
     if (dto.calleeId === callerId) throw new AppError(ErrorCode.VALIDATION_FAILED, 'Cannot call yourself', [{ field: 'calleeId', errors: ['calleeId must be another user'] }]);
     // Before anything is looked up, stored or emitted: a stranger's presence is not revealed (SPEC §4.5).
-    if (!(await this.visibility.visibleTo(callerId, [dto.calleeId])).has(dto.calleeId)) {
+    if (!(await this.visibility.visibleAmong(callerId, [dto.calleeId])).has(dto.calleeId)) {
       throw new AppError(ErrorCode.FORBIDDEN, 'You may only call friends and members of your chats');
     }
     const online = await this.connections.onlineUsers([dto.calleeId], Date.now());

@@ -42,7 +42,7 @@ export class DirectMessageService {
     const payload = { from: userId, message: msg.message, metadata, timestamp };
     const [report, visible] = await Promise.all([
       this.delivery.toUsers(msg.recipientIds, 'message', payload),
-      this.visibility.visibleTo(userId, msg.recipientIds),
+      this.visibility.visibleAmong(userId, msg.recipientIds),
     ]);
     const recipients = {
       total: report.total,
