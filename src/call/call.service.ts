@@ -6,6 +6,7 @@ import { DeliveryService } from '../delivery/delivery.service.js';
 import { type CallRecord, CallStore } from '../engine/call.store.js';
 import { ConnectionStore } from '../engine/connection.store.js';
 import { NotificationService } from '../notification/notification.service.js';
+import { PresenceVisibility } from '../presence/presence-visibility.js';
 import type { UserSocket } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
 import type { AnswerCallDto, CallReasonDto, IceCandidateDto, InitiateCallDto } from './dto/call.dto.js';
@@ -32,6 +33,7 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly connections: ConnectionStore,
     private readonly delivery: DeliveryService,
     private readonly notifications: NotificationService,
+    private readonly visibility: PresenceVisibility,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -46,6 +48,10 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
   async initiate(socket: UserSocket, dto: InitiateCallDto): Promise<{ callId: string }> {
     const callerId = socket.data.userId;
     if (dto.calleeId === callerId) throw new AppError(ErrorCode.VALIDATION_FAILED, 'Cannot call yourself', [{ field: 'calleeId', errors: ['calleeId must be another user'] }]);
+    // Before anything is looked up, stored or emitted: a stranger's presence is not revealed (SPEC §4.5).
+    if (!(await this.visibility.visibleAmong(callerId, [dto.calleeId])).has(dto.calleeId)) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'You may only call friends and members of your chats');
+    }
     const online = await this.connections.onlineUsers([dto.calleeId], Date.now());
     if (!online.has(dto.calleeId)) {
       await this.missed(dto.calleeId, callerId, dto.callType, dto.chatId);

@@ -7,6 +7,11 @@ export interface PayloadLimits {
 
 export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = { maxDepth: 16, maxNodes: 20000 };
 
+/** SPEC §2.3: refused before the DTO, the details name the whole payload (field ""). */
+function refused(message: string, error: string): AppError {
+  return new AppError(ErrorCode.VALIDATION_FAILED, message, [{ field: '', errors: [error] }]);
+}
+
 /**
  * Rejects payloads that are too deep or too wide before class-transformer walks them
  * recursively (a 1 MiB frame can nest far past the stack). Iterative on purpose.
@@ -18,12 +23,12 @@ export function assertPayloadShape(value: unknown, limits: PayloadLimits = DEFAU
     const [current, depth] = stack.pop()!;
     if (typeof current !== 'object' || current === null) continue;
     if (depth >= limits.maxDepth) {
-      throw new AppError(ErrorCode.VALIDATION_FAILED, `Payload nests deeper than ${limits.maxDepth} levels`);
+      throw refused(`Payload nests deeper than ${limits.maxDepth} levels`, `payload must not nest deeper than ${limits.maxDepth} levels`);
     }
     const children = Array.isArray(current) ? current : Object.values(current as Record<string, unknown>);
     nodes += children.length;
     if (nodes > limits.maxNodes) {
-      throw new AppError(ErrorCode.VALIDATION_FAILED, `Payload has more than ${limits.maxNodes} values`);
+      throw refused(`Payload has more than ${limits.maxNodes} values`, `payload must not hold more than ${limits.maxNodes} values`);
     }
     for (const child of children) stack.push([child, depth + 1]);
   }

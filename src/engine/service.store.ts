@@ -9,17 +9,25 @@ export interface StoredService {
   keyHash: string;
   status: ServiceStatus;
   createdAt: string;
+  /** A pending registration is dropped at this time (ms since the epoch) unless approved first. */
+  expiresAt?: number;
 }
+
+/** Names are unique without regard to case: stores key services by this. */
+export const serviceKey = (name: string) => name.toLowerCase();
 
 export type RegisterOutcome = 'registered' | 'exists' | 'limit';
 
-/** Registered services, shared by every node and kept across restarts with the Redis engine. */
+/**
+ * Registered services, shared by every node and kept across restarts with the Redis engine.
+ * Names match without regard to case; a pending service past its `expiresAt` no longer exists.
+ */
 export abstract class ServiceStore {
-  /** Atomically adds `service` unless its name is taken or `maxRegistered` are already stored. */
+  /** Atomically adds `service` unless its name is taken or `maxRegistered` are already stored (expired pending ones dropped first). */
   abstract register(service: StoredService, maxRegistered: number): Promise<RegisterOutcome>;
   abstract get(name: string): Promise<StoredService | undefined>;
   abstract list(): Promise<StoredService[]>;
-  /** Atomically changes the status; undefined when there is no such service. */
+  /** Atomically changes the status (leaving `pending` clears the expiry); undefined when there is no such service. */
   abstract setStatus(name: string, status: ServiceStatus): Promise<StoredService | undefined>;
   abstract remove(name: string): Promise<boolean>;
 }

@@ -4,6 +4,7 @@ import { PresenceModule } from '../presence/presence.module.js';
 import { SessionModule } from '../session/session.module.js';
 import { InternalSocketRef } from './internal-socket.ref.js';
 import { InternalGateway } from './internal.gateway.js';
+import { ServiceAttempts } from './service-attempts.js';
 import { ServiceHandshake } from './service-handshake.js';
 import { ServiceRegistry } from './service-registry.service.js';
 import { ServiceSessions } from './service-sessions.js';
@@ -11,7 +12,7 @@ import { ServiceSessions } from './service-sessions.js';
 @Global()
 @Module({
   imports: [SessionModule, MessagingModule, PresenceModule],
-  providers: [InternalGateway, ServiceHandshake, ServiceRegistry, ServiceSessions, InternalSocketRef],
+  providers: [InternalGateway, ServiceAttempts, ServiceHandshake, ServiceRegistry, ServiceSessions, InternalSocketRef],
   exports: [ServiceRegistry, InternalSocketRef],
 })
 export class InternalGatewayModule {}

@@ -30,6 +30,7 @@ import { SessionService } from '../session/session.service.js';
 import { AuthenticateServiceDto, RegisterServiceDto } from './dto/service-auth.dto.js';
 import { GetOnlineUsersDto } from './dto/get-online-users.dto.js';
 import { InternalSocketRef } from './internal-socket.ref.js';
+import { ServiceAttempts } from './service-attempts.js';
 import { ServiceAuthGuard } from './service-auth.guard.js';
 import { ServiceHandshake } from './service-handshake.js';
 import { type ServiceIdentity, ServiceRegistry } from './service-registry.service.js';
@@ -57,6 +58,7 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly socketRef: InternalSocketRef,
     private readonly notifications: NotificationService,
     private readonly status: StatusService,
+    private readonly attempts: ServiceAttempts,
   ) {}
 
   afterInit(nsp: Namespace): void {
@@ -79,13 +81,13 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   @SubscribeMessage('authenticate_service')
   async authenticate(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: AuthenticateServiceDto): Promise<Ack<ServiceSessionInfo>> {
     if (socket.data.service) throw new AppError(ErrorCode.FORBIDDEN, 'Already authenticated');
-    const identity = await this.registry.authenticate(dto.serviceName, dto.serviceKey);
+    const identity = await this.attempts.attempt(socket, () => this.registry.authenticate(dto.serviceName, dto.serviceKey));
     return ok(await this.sessions.start(socket, identity));
   }
 
   @SubscribeMessage('register_service')
-  async register(@MessageBody() dto: RegisterServiceDto): Promise<Ack<{ serviceName: string; status: string }>> {
-    return ok(await this.registry.register(dto));
+  async register(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: RegisterServiceDto): Promise<Ack<{ serviceName: string; status: string }>> {
+    return ok(await this.attempts.attempt(socket, () => this.registry.register(dto)));
   }
 
   @SubscribeMessage('send_message')

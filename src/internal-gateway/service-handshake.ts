@@ -5,6 +5,7 @@ import { ShutdownState } from '../lifecycle/shutdown.state.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PortPolicy } from '../socket/port-policy.js';
 import { handshakeError } from '../user-gateway/handshake-auth.js';
+import { ServiceAttempts } from './service-attempts.js';
 import { type ServiceIdentity, ServiceRegistry } from './service-registry.service.js';
 import type { ServiceSocket } from './service-sessions.js';
 
@@ -24,6 +25,7 @@ export class ServiceHandshake {
     private readonly ports: PortPolicy,
     private readonly shutdown: ShutdownState,
     private readonly metrics: MetricsService,
+    private readonly attempts: ServiceAttempts,
   ) {}
 
   attach(nsp: Namespace): void {
@@ -50,6 +52,7 @@ export class ServiceHandshake {
 
   private async check(socket: ServiceSocket): Promise<void> {
     if (this.shutdown.shuttingDown) throw new AppError(ErrorCode.UNAVAILABLE, 'Server is shutting down');
+    await this.attempts.handshake(socket);
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     const { serviceName, serviceKey } = auth;
     if (serviceName === undefined && serviceKey === undefined) {
@@ -59,6 +62,6 @@ export class ServiceHandshake {
     if (typeof serviceName !== 'string' || typeof serviceKey !== 'string' || serviceName.length > 64 || serviceKey.length > 1024) {
       throw new AppError(ErrorCode.AUTH_INVALID, 'serviceName and serviceKey must be strings');
     }
-    pending.set(socket, await this.registry.authenticate(serviceName, serviceKey));
+    pending.set(socket, await this.attempts.attempt(socket, () => this.registry.authenticate(serviceName, serviceKey)));
   }
 }

@@ -108,6 +108,31 @@ describe('ServiceRegistry', () => {
   });
 
   describe('register', () => {
+    it('refuses a taken name (any case) or a full registry before the store is asked to register (no key hash)', async () => {
+      const { sut, store } = await build({ MAX_SERVICES: '3' });
+      await sut.register(reg({ serviceName: 'acme' }));
+      let registerCalls = 0;
+      const register = store.register.bind(store);
+      store.register = (...args) => {
+        registerCalls += 1;
+        return register(...args);
+      };
+      expect((await appError(sut.register(reg({ serviceName: 'ACME' })))).code).toBe(ErrorCode.VALIDATION_FAILED);
+      expect((await appError(sut.register(reg({ serviceName: 'BILLING' })))).code).toBe(ErrorCode.VALIDATION_FAILED);
+      expect((await appError(sut.register(reg())))).toMatchObject({ code: ErrorCode.FORBIDDEN, message: expect.stringMatching(/MAX_SERVICES/) });
+      expect(registerCalls).toBe(0);
+    });
+
+    it('gives a pending registration a 24 h expiry, and none when approval is off', async () => {
+      const { sut, store } = await build();
+      const before = Date.now();
+      await sut.register(reg({ serviceName: 'waits' }));
+      expect((await store.get('waits'))?.expiresAt).toBeGreaterThanOrEqual(before + 24 * 3600 * 1000);
+      const open = await build({ REQUIRE_SERVICE_APPROVAL: 'false' });
+      await open.sut.register(reg({ serviceName: 'open' }));
+      expect((await open.store.get('open'))?.expiresAt).toBeUndefined();
+    });
+
     it('is FORBIDDEN when SERVICE_REGISTRATION is off', async () => {
       const { sut, store } = await build({ SERVICE_REGISTRATION: 'false' });
       expect((await appError(sut.register(reg()))).code).toBe(ErrorCode.FORBIDDEN);

@@ -1,7 +1,7 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
-import { type ServiceStatus, ServiceStore, type StoredService } from '../engine/service.store.js';
+import { type ServiceStatus, ServiceStore, type StoredService, serviceKey } from '../engine/service.store.js';
 import { hashServiceKey, verifyServiceKey } from './service-key.js';
 
 export interface ServiceIdentity {
@@ -17,6 +17,8 @@ export interface ServiceView {
   status: ServiceStatus;
   source: 'config' | 'registered';
   createdAt?: string;
+  /** Pending registrations: when they are dropped unless approved. */
+  expiresAt?: string;
 }
 
 export interface Registration {
@@ -31,6 +33,9 @@ interface ConfiguredService extends ServiceView {
   keyHash: string;
 }
 
+/** A pending registration not approved within this is dropped (SPEC §6.2). */
+export const PENDING_REGISTRATION_TTL_MS = 24 * 60 * 60 * 1000;
+
 /** A hash to compare against when the name is unknown, so both cases cost one scrypt. */
 let decoyHash: Promise<string> | undefined;
 
@@ -40,7 +45,10 @@ let decoyHash: Promise<string> | undefined;
  */
 @Injectable()
 export class ServiceRegistry implements OnModuleInit {
+  private readonly logger = new Logger(ServiceRegistry.name);
   private readonly configured = new Map<string, ConfiguredService>();
+  /** Lower-cased configured names: registered names must differ from them without regard to case. */
+  private readonly configuredKeys = new Set<string>();
 
   constructor(
     private readonly config: AppConfig,
@@ -48,6 +56,12 @@ export class ServiceRegistry implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    const rules = this.config.serviceRegistration;
+    if (rules.enabled && !rules.requireApproval && this.config.internalPort === undefined) {
+      this.logger.warn(
+        'SERVICE_REGISTRATION=true with REQUIRE_SERVICE_APPROVAL=false on the public port: anyone who reaches /internal can register a service and use it at once. Set INTERNAL_PORT to a private port, or require approval.',
+      );
+    }
     decoyHash ??= hashServiceKey('decoy-key-never-valid');
     // scrypt runs on libuv's thread pool: hash all configured keys at once, not one by one.
     const entries = Object.entries(this.config.services);
@@ -62,6 +76,7 @@ export class ServiceRegistry implements OnModuleInit {
         source: 'config',
         keyHash: hashes[i],
       });
+      this.configuredKeys.add(serviceKey(name));
       // Drop the plaintext now that it is hashed.
       def.key = '';
     });
@@ -83,8 +98,13 @@ export class ServiceRegistry implements OnModuleInit {
     if (rules.allowedTypes !== 'any' && !rules.allowedTypes.includes(reg.serviceType)) {
       throw new AppError(ErrorCode.FORBIDDEN, `Service type "${reg.serviceType}" is not allowed`);
     }
-    if (this.configured.has(reg.serviceName)) throw this.nameTaken();
+    // Cheap checks first: a refused registration never costs a key hash.
+    if (this.configuredKeys.has(serviceKey(reg.serviceName))) throw this.nameTaken();
+    if (await this.store.get(reg.serviceName)) throw this.nameTaken();
+    const maxRegistered = Math.max(0, rules.maxServices - this.configured.size);
+    if ((await this.store.list()).length >= maxRegistered) throw this.limitReached();
     const status: ServiceStatus = rules.requireApproval ? 'pending' : 'active';
+    const createdAt = Date.now();
     const service: StoredService = {
       name: reg.serviceName,
       type: reg.serviceType,
@@ -92,11 +112,13 @@ export class ServiceRegistry implements OnModuleInit {
       metadata: reg.metadata,
       keyHash: await hashServiceKey(reg.serviceKey),
       status,
-      createdAt: new Date().toISOString(),
+      createdAt: new Date(createdAt).toISOString(),
+      ...(status === 'pending' ? { expiresAt: createdAt + PENDING_REGISTRATION_TTL_MS } : {}),
     };
-    const outcome = await this.store.register(service, Math.max(0, rules.maxServices - this.configured.size));
+    // The store re-checks both atomically: another node may have registered meanwhile.
+    const outcome = await this.store.register(service, maxRegistered);
     if (outcome === 'exists') throw this.nameTaken();
-    if (outcome === 'limit') throw new AppError(ErrorCode.FORBIDDEN, `MAX_SERVICES (${rules.maxServices}) reached`);
+    if (outcome === 'limit') throw this.limitReached();
     return { serviceName: service.name, status };
   }
 
@@ -123,6 +145,10 @@ export class ServiceRegistry implements OnModuleInit {
     return service?.status === 'active';
   }
 
+  private limitReached(): AppError {
+    return new AppError(ErrorCode.FORBIDDEN, `MAX_SERVICES (${this.config.serviceRegistration.maxServices}) reached`);
+  }
+
   private nameTaken(): AppError {
     return new AppError(ErrorCode.VALIDATION_FAILED, 'Service name is taken', [{ field: 'serviceName', errors: ['serviceName is taken'] }]);
   }
@@ -136,6 +162,7 @@ export class ServiceRegistry implements OnModuleInit {
       status: s.status,
       source: 'source' in s ? s.source : 'registered',
       createdAt: s.createdAt,
+      ...('expiresAt' in s && s.expiresAt !== undefined ? { expiresAt: new Date(s.expiresAt).toISOString() } : {}),
     };
   }
 }

@@ -3,6 +3,7 @@ import { AppError, ErrorCode } from '../common/error-codes.js';
 import { DeliveryService, type RecipientReport } from '../delivery/delivery.service.js';
 import { EmitService } from '../delivery/emit.service.js';
 import type { ServiceIdentity } from '../internal-gateway/service-registry.service.js';
+import { PresenceVisibility } from '../presence/presence-visibility.js';
 
 export interface DirectMessage {
   recipientIds: string[];
@@ -12,6 +13,12 @@ export interface DirectMessage {
 
 export interface SendReport {
   recipients: RecipientReport;
+  timestamp: string;
+}
+
+/** A user's report: `sent`/`failed` only among recipients the sender may see, the others `accepted`. */
+export interface UserSendReport {
+  recipients: RecipientReport & { accepted: string[] };
   timestamp: string;
 }
 
@@ -25,13 +32,25 @@ export class DirectMessageService {
   constructor(
     private readonly delivery: DeliveryService,
     private readonly emitter: EmitService,
+    private readonly visibility: PresenceVisibility,
   ) {}
 
-  async fromUser(userId: string, msg: DirectMessage): Promise<SendReport> {
+  /** Strangers receive the message too, but the sender learns nothing about their presence (SPEC §4.1). */
+  async fromUser(userId: string, msg: DirectMessage): Promise<UserSendReport> {
     const timestamp = new Date().toISOString();
     const { source: _dropped, ...metadata } = msg.metadata ?? {};
     const payload = { from: userId, message: msg.message, metadata, timestamp };
-    return { recipients: await this.delivery.toUsers(msg.recipientIds, 'message', payload), timestamp };
+    const [report, visible] = await Promise.all([
+      this.delivery.toUsers(msg.recipientIds, 'message', payload),
+      this.visibility.visibleAmong(userId, msg.recipientIds),
+    ]);
+    const recipients = {
+      total: report.total,
+      sent: report.sent.filter((u) => visible.has(u)),
+      failed: report.failed.filter((u) => visible.has(u)),
+      accepted: [...new Set(msg.recipientIds)].filter((u) => !visible.has(u)),
+    };
+    return { recipients, timestamp };
   }
 
   async fromService(service: ServiceIdentity, msg: DirectMessage & { event?: string }): Promise<SendReport & { status: 'sent' }> {

@@ -82,4 +82,15 @@ describe('PresenceVisibility', () => {
       expect([...visible].sort()).toEqual(['bob', 'carol']);
     });
   });
+
+  describe('visibleAmong', () => {
+    it('answers like visibleTo: friends, chat co-members and the viewer; strangers and duplicates dropped', async () => {
+      const targets = ['bob', 'carol', 'dave', 'mallory', 'alice', 'bob'];
+      const pairwise = await sut.visibleAmong('alice', targets);
+      expect([...pairwise].sort()).toEqual(['alice', 'bob', 'carol']);
+      expect([...pairwise].sort()).toEqual([...(await sut.visibleTo('alice', targets))].sort());
+      expect([...(await sut.visibleAmong('mallory', ['alice', 'mallory']))]).toEqual(['mallory']);
+      expect([...(await sut.visibleAmong('erin', ['dave', 'alice']))]).toEqual(['dave']);
+    });
+  });
 });

@@ -22,10 +22,17 @@ export class PresenceGateway {
     return ok(await this.presence.setStatus(socket.data.userId, dto.status, dto.customStatus ?? null));
   }
 
+  /**
+   * Changes of a user reach everyone who may see them at the time of the change (PresenceService
+   * computes the watchers then), so a subscription to someone else needs no room and ends by
+   * itself when visibility does, on every node. The one room joined is the caller's own: a user
+   * is visible to themselves but no watcher of themselves.
+   */
   @SubscribeMessage('presence:subscribe')
   async subscribe(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUsersDto): Promise<Ack<{ users: PresenceUpdate[] }>> {
-    const users = await this.presence.visible(socket.data.userId, dto.userIds);
-    await socket.join(users.map((u) => presenceRoom(u.userId)));
+    const { userId } = socket.data;
+    const users = await this.presence.visible(userId, dto.userIds);
+    if (users.some((u) => u.userId === userId)) await socket.join(presenceRoom(userId));
     return ok({ users: users.map(withoutDevices) });
   }
 

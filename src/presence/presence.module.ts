@@ -8,6 +8,6 @@ import { PresenceService } from './presence.service.js';
 @Global()
 @Module({
   providers: [NodeHeartbeat, PresenceQueryService, PresenceVisibility, PresenceService, PresenceGateway],
-  exports: [PresenceQueryService, PresenceService],
+  exports: [PresenceQueryService, PresenceService, PresenceVisibility],
 })
 export class PresenceModule {}

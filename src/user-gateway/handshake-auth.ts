@@ -9,7 +9,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionService } from '../session/session.service.js';
 import { PortPolicy } from '../socket/port-policy.js';
 import type { UserSocket } from '../socket/events.js';
-import { clientIp } from './client-ip.js';
+import { clientIp } from '../common/client-ip.js';
 import { RecoveryAuthorisation } from './recovery-authorisation.js';
 
 type Next = (err?: Error) => void;

@@ -3,6 +3,8 @@ import type { ConnectionStore } from '../../src/engine/connection.store.js';
 import type { IdempotencyStore } from '../../src/engine/idempotency.store.js';
 import { MemoryConnectionStore } from '../../src/engine/memory/memory-connection.store.js';
 import { MemoryIdempotencyStore } from '../../src/engine/memory/memory-idempotency.store.js';
+import { MemoryMembershipStore } from '../../src/engine/memory/memory-membership.store.js';
+import type { MembershipStore } from '../../src/engine/membership.store.js';
 import { MemoryRateLimitStore } from '../../src/engine/memory/memory-rate-limit.store.js';
 import { MemoryServiceStore } from '../../src/engine/memory/memory-service.store.js';
 import { MemorySessionStore } from '../../src/engine/memory/memory-session.store.js';
@@ -10,6 +12,7 @@ import type { RateLimitStore } from '../../src/engine/rate-limit.store.js';
 import { RedisConnectionStore } from '../../src/engine/redis/redis-connection.store.js';
 import { RedisConnections } from '../../src/engine/redis/redis-connections.js';
 import { RedisIdempotencyStore } from '../../src/engine/redis/redis-idempotency.store.js';
+import { RedisMembershipStore } from '../../src/engine/redis/redis-membership.store.js';
 import { RedisRateLimitStore } from '../../src/engine/redis/redis-rate-limit.store.js';
 import { RedisServiceStore } from '../../src/engine/redis/redis-service.store.js';
 import { RedisSessionStore } from '../../src/engine/redis/redis-session.store.js';
@@ -26,6 +29,7 @@ interface Engine {
   rates: RateLimitStore;
   idempotency: IdempotencyStore;
   services: ServiceStore;
+  membership: MembershipStore;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,7 @@ async function redisEngine(): Promise<Engine> {
     rates: new RedisRateLimitStore(a),
     idempotency: new RedisIdempotencyStore(a),
     services: new RedisServiceStore(a),
+    membership: new RedisMembershipStore(a),
     close: async () => {
       await Promise.all([a.onApplicationShutdown(), b.onApplicationShutdown()]);
     },
@@ -56,6 +61,7 @@ async function memoryEngine(): Promise<Engine> {
     rates: new MemoryRateLimitStore(),
     idempotency: new MemoryIdempotencyStore(),
     services: new MemoryServiceStore(),
+    membership: new MemoryMembershipStore(),
     close: async () => undefined,
   };
 }
@@ -166,6 +172,22 @@ describe.each([
       expect((await sut.rates.hit(key, 1, 60, Date.now())).allowed).toBe(true);
     });
 
+    it('peek tells whether one more hit is allowed, recording nothing', async () => {
+      const key = `rl-${freshUser()}`;
+      expect(await sut.rates.peek(key, 2, 10_000, Date.now())).toEqual({ allowed: true, retryAfterMs: 0 });
+      await sut.rates.hit(key, 2, 10_000, Date.now());
+      expect((await sut.rates.peek(key, 2, 10_000, Date.now())).allowed).toBe(true);
+      await sut.rates.hit(key, 2, 10_000, Date.now());
+      const full = await sut.rates.peek(key, 2, 10_000, Date.now());
+      expect(full.allowed).toBe(false);
+      expect(full.retryAfterMs).toBeGreaterThan(0);
+      expect(full.retryAfterMs).toBeLessThanOrEqual(10_000);
+      // Peeking added nothing: a fresh key allows exactly its limit after many peeks.
+      const other = `rl-${freshUser()}`;
+      for (let i = 0; i < 5; i++) await sut.rates.peek(other, 1, 10_000, Date.now());
+      expect((await sut.rates.hit(other, 1, 10_000, Date.now())).allowed).toBe(true);
+    });
+
     it('counts concurrent hits atomically', async () => {
       const key = `rl-${freshUser()}`;
       const results = await Promise.all(Array.from({ length: 20 }, () => sut.rates.hit(key, 7, 10_000, Date.now())));
@@ -260,6 +282,21 @@ describe.each([
     });
   });
 
+  describe('MembershipStore', () => {
+    it('setMembers reports who was added and removed, whatever characters the ids hold', async () => {
+      const chat = `chat-${freshUser()}`;
+      expect(await sut.membership.setMembers(chat, ['a'])).toEqual({ added: ['a'], removed: [] });
+      // A member id that looks like a separator must not swap or split the lists.
+      const change = await sut.membership.setMembers(chat, ['|']);
+      expect(change).toEqual({ added: ['|'], removed: ['a'] });
+      expect(await sut.membership.members(chat)).toEqual(['|']);
+      expect(await sut.membership.chatsOf('|')).toContain(chat);
+      expect(await sut.membership.chatsOf('a')).not.toContain(chat);
+      const both = await sut.membership.setMembers(chat, ['x|y', '']);
+      expect({ added: [...both.added].sort(), removed: both.removed }).toEqual({ added: ['', 'x|y'], removed: ['|'] });
+    });
+  });
+
   describe('ServiceStore', () => {
     const service = (over: Partial<StoredService> = {}): StoredService => ({
       name: `svc-${freshUser()}`,
@@ -303,6 +340,38 @@ describe.each([
       expect(await stored()).toBe(before + 5);
       const names = new Set((await sut.services.list()).map((s) => s.name));
       batch.forEach((s, i) => expect(names.has(s.name)).toBe(outcomes[i] === 'registered'));
+    });
+
+    it('treats names without regard to case: register, get, setStatus and remove', async () => {
+      const s = service();
+      const upper = s.name.toUpperCase();
+      expect(await sut.services.register(s, (await stored()) + 10)).toBe('registered');
+      expect(await sut.services.register({ ...s, name: upper }, (await stored()) + 10)).toBe('exists');
+      expect(await sut.services.get(upper)).toEqual(s);
+      expect(await sut.services.setStatus(upper, 'active')).toEqual({ ...s, status: 'active' });
+      expect(await sut.services.remove(upper)).toBe(true);
+      expect(await sut.services.get(s.name)).toBeUndefined();
+    });
+
+    it('drops a pending registration past its expiresAt: gone from get and list, its name and slot free again', async () => {
+      const stale = service({ expiresAt: Date.now() - 1000 });
+      const max = (await stored()) + 1;
+      expect(await sut.services.register(stale, max)).toBe('registered');
+      expect(await sut.services.get(stale.name)).toBeUndefined();
+      expect((await sut.services.list()).some((x) => x.name === stale.name)).toBe(false);
+      // Its slot is free: a new registration fits under the same limit, and the name can be taken again.
+      expect(await sut.services.register(service(), max)).toBe('registered');
+      const again = service({ name: stale.name });
+      expect(await sut.services.register(again, max + 1)).toBe('registered');
+      expect(await sut.services.get(stale.name)).toEqual(again);
+    });
+
+    it('approving clears the expiry of a pending registration', async () => {
+      const s = service({ expiresAt: Date.now() + 60_000 });
+      await sut.services.register(s, (await stored()) + 1);
+      const { expiresAt: _e, ...approved } = { ...s, status: 'active' as const };
+      expect(await sut.services.setStatus(s.name, 'active')).toEqual(approved);
+      expect(await sut.services.get(s.name)).toEqual(approved);
     });
 
     it('round-trips every field through get and list; get of an unknown name is undefined', async () => {

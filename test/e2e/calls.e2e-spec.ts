@@ -63,7 +63,22 @@ function fresh(label: string): string {
   return `${label}-${process.pid}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
+/**
+ * Calls are allowed only between users who may see each other (SPEC §4.5): every user of this
+ * file shares one chat, so any two of them may call.
+ */
+const CIRCLE = `calls-circle-${process.pid}-${randomUUID().slice(0, 8)}`;
+
+async function acquaint(app: TestApp, userId: string): Promise<void> {
+  await request(app.app.getHttpServer())
+    .post(`/internal/chats/${CIRCLE}/members`)
+    .set('Authorization', `Bearer ${TEST_INTERNAL_SECRET}`)
+    .send({ userIds: [userId] })
+    .expect(200);
+}
+
 async function open(app: TestApp, userId: string): Promise<Tab> {
+  await acquaint(app, userId);
   const socket = await connectUser(app.url, userToken(userId));
   return {
     socket,
@@ -484,6 +499,7 @@ describe('calls across two nodes on one Redis (SPEC §4.5)', () => {
 
   it('callee offline: USER_OFFLINE, nobody rings, and the callee finds a call:missed notification pending on connect', async () => {
     const [callerId, calleeId] = [fresh('caller'), fresh('offline')];
+    await acquaint(a, calleeId);
     const caller = await open(a, callerId);
     expectError(await ack(caller, 'call:initiate', { calleeId, callType: 'video', chatId: 'chat-7', sdp: SDP_OFFER }), 'USER_OFFLINE');
     expectError(await ack(caller, 'call:initiate', { calleeId, callType: 'audio' }), 'USER_OFFLINE');
@@ -696,6 +712,7 @@ describe('a call whose socket goes away (memory engine)', () => {
   });
 
   it('ends when the caller disconnects while ringing: the callee stops ringing', async () => {
+    await Promise.all(['gone-caller', 'gone-callee'].map((u) => acquaint(sut, u)));
     const caller = await connectUser(sut.url, userToken('gone-caller'));
     const callee = await connectUser(sut.url, userToken('gone-callee'));
     const incoming = nextEvent<{ callId: string }>(callee, 'call:incoming');
@@ -708,6 +725,7 @@ describe('a call whose socket goes away (memory engine)', () => {
   });
 
   it('ends when the answering socket disconnects: the caller hears it', async () => {
+    await Promise.all(['gone-caller2', 'gone-callee2'].map((u) => acquaint(sut, u)));
     const caller = await connectUser(sut.url, userToken('gone-caller2'));
     const callee = await connectUser(sut.url, userToken('gone-callee2'));
     const incoming = nextEvent(callee, 'call:incoming');

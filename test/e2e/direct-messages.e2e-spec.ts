@@ -1,5 +1,6 @@
+import request from 'supertest';
 import { closeAllClients, collect, connectUser, nextEvent } from '../support/client.js';
-import { type TestApp, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
 
 describe('send_message between users across nodes (SPEC §4.1)', () => {
   let a: TestApp;
@@ -15,6 +16,12 @@ describe('send_message between users across nodes (SPEC §4.1)', () => {
   });
 
   it('splits sent and failed by live sockets on any node and delivers once per socket', async () => {
+    // sent/failed report only recipients the sender may see (SPEC §4.1): here all three are friends.
+    await request(a.app.getHttpServer())
+      .put('/internal/users/dm-sender/friends')
+      .set('Authorization', `Bearer ${TEST_INTERNAL_SECRET}`)
+      .send({ friendIds: ['dm-r1', 'dm-r2', 'dm-offline'] })
+      .expect(200);
     const sender = await connectUser(a.url, userToken('dm-sender'));
     const onA = await connectUser(a.url, userToken('dm-r1'));
     const onB = await connectUser(b.url, userToken('dm-r2'));
@@ -27,7 +34,7 @@ describe('send_message between users across nodes (SPEC §4.1)', () => {
     });
     expect(res).toEqual({
       ok: true,
-      data: { recipients: { total: 3, sent: ['dm-r1', 'dm-r2'], failed: ['dm-offline'] }, timestamp: expect.any(String) },
+      data: { recipients: { total: 3, sent: ['dm-r1', 'dm-r2'], failed: ['dm-offline'], accepted: [] }, timestamp: expect.any(String) },
     });
     // Barrier: a second message on the same path arrives after any duplicate of the first.
     await sender.timeout(5000).emitWithAck('send_message', { recipientIds: ['dm-r1', 'dm-r2'], message: 'barrier' });

@@ -251,6 +251,8 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
 
   it('times an unanswered call out once, across instances', async () => {
     const [c, e] = [fresh('caller'), fresh('callee')];
+    // Calls are only between users who may see each other (SPEC §4.5).
+    await put(a, `/internal/chats/${fresh('call-chat')}/members`, { userIds: [c, e] }).expect(200);
     const caller = await connectUser(a.url, userToken(c));
     const callee = await connectUser(b.url, userToken(e));
     const callerEnds = collect<{ callId: string; reason: string }>(caller, 'call:end');
@@ -265,6 +267,7 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
 
     // Barrier: a later call between fresh users times out after every sweeper passed the first deadline.
     const [c2, e2] = [fresh('caller2'), fresh('callee2')];
+    await put(b, `/internal/chats/${fresh('call-chat')}/members`, { userIds: [c2, e2] }).expect(200);
     const caller2 = await connectUser(b.url, userToken(c2));
     await connectUser(a.url, userToken(e2));
     const later = await ack<{ callId: string }>(caller2, 'call:initiate', { calleeId: e2, callType: 'audio' });

@@ -123,4 +123,18 @@ describe('tokens on the memory engine (single policy)', () => {
     await roundTrip(victim);
     expect(victim.connected).toBe(true);
   });
+
+  it('a payload refused for its depth or size acks VALIDATION_FAILED with details [{ field: "", errors }]', async () => {
+    const socket = await connectUser(app.url, userToken(fresh('deep')));
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 40; i++) deep = { deep };
+    const wide = { values: Array.from({ length: 20_001 }, (_, i) => i) };
+    for (const metadata of [deep, wide]) {
+      const res = await ack(socket, 'send_message', { recipientIds: ['x'], message: 'm', metadata });
+      expect(res).toEqual({
+        ok: false,
+        error: { code: 'VALIDATION_FAILED', message: expect.any(String), details: [{ field: '', errors: [expect.any(String)] }] },
+      });
+    }
+  });
 });

@@ -17,6 +17,12 @@ export class MemoryRateLimitStore extends RateLimitStore {
     return { allowed: true, retryAfterMs: 0 };
   }
 
+  async peek(key: string, limit: number, windowMs: number, now: number): Promise<RateDecision> {
+    const hits = (this.windows.get(key) ?? []).filter((t) => t > now - windowMs);
+    if (hits.length >= limit) return { allowed: false, retryAfterMs: Math.max(1, hits[0] + windowMs - now) };
+    return { allowed: true, retryAfterMs: 0 };
+  }
+
   /** Keeps memory bounded by dropping windows whose newest hit is old. */
   private evictIdle(now: number, windowMs: number): void {
     if (this.windows.size < 10000) return;

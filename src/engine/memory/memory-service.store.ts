@@ -1,34 +1,46 @@
 import { Injectable } from '@nestjs/common';
-import { type RegisterOutcome, type ServiceStatus, ServiceStore, type StoredService } from '../service.store.js';
+import { type RegisterOutcome, type ServiceStatus, ServiceStore, type StoredService, serviceKey } from '../service.store.js';
+
+const expired = (s: StoredService, now: number) => s.status === 'pending' && s.expiresAt !== undefined && s.expiresAt <= now;
 
 @Injectable()
 export class MemoryServiceStore extends ServiceStore {
   private readonly services = new Map<string, StoredService>();
 
   async register(service: StoredService, maxRegistered: number): Promise<RegisterOutcome> {
-    if (this.services.has(service.name)) return 'exists';
+    this.purge();
+    const key = serviceKey(service.name);
+    if (this.services.has(key)) return 'exists';
     if (this.services.size >= maxRegistered) return 'limit';
-    this.services.set(service.name, { ...service });
+    this.services.set(key, { ...service });
     return 'registered';
   }
 
   async get(name: string): Promise<StoredService | undefined> {
-    const s = this.services.get(name);
+    this.purge();
+    const s = this.services.get(serviceKey(name));
     return s && { ...s };
   }
 
   async list(): Promise<StoredService[]> {
+    this.purge();
     return [...this.services.values()].map((s) => ({ ...s }));
   }
 
   async setStatus(name: string, status: ServiceStatus): Promise<StoredService | undefined> {
-    const s = this.services.get(name);
+    this.purge();
+    const s = this.services.get(serviceKey(name));
     if (!s) return undefined;
     s.status = status;
+    if (status !== 'pending') delete s.expiresAt;
     return { ...s };
   }
 
   async remove(name: string): Promise<boolean> {
-    return this.services.delete(name);
+    return this.services.delete(serviceKey(name));
+  }
+
+  private purge(now = Date.now()): void {
+    for (const [key, s] of this.services) if (expired(s, now)) this.services.delete(key);
   }
 }

@@ -69,8 +69,25 @@ redis.call('ZADD', key, now, ARGV[3])
 redis.call('PEXPIRE', key, window)
 return {1, 0}`;
 
-/** KEYS: services hash. ARGV: name, service JSON, max registered. Returns registered|exists|limit. */
-export const SERVICE_REGISTER = `
+/** KEYS: one key. ARGV: window. Read-only: {hits in the window, ms until the oldest leaves it}. */
+export const RATE_PEEK = `${NOW}
+local window = tonumber(ARGV[1])
+local hits = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - window), '+inf', 'WITHSCORES')
+if #hits == 0 then return {0, 0} end
+return {#hits / 2, math.max(1, tonumber(hits[2]) + window - now)}`;
+
+/**
+ * KEYS: services hash (field: the lower-cased name). ARGV: field, service JSON, max registered.
+ * Pending registrations past their expiresAt are dropped first. Returns registered|exists|limit.
+ */
+export const SERVICE_REGISTER = `${NOW}
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local ok, s = pcall(cjson.decode, all[i + 1])
+  if ok and type(s) == 'table' and s.status == 'pending' and type(s.expiresAt) == 'number' and s.expiresAt <= now then
+    redis.call('HDEL', KEYS[1], all[i])
+  end
+end
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return 'exists' end
 if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 'limit' end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
@@ -129,14 +146,13 @@ local before = redis.call('SMEMBERS', KEYS[1])
 local after = {}
 for i = 1, #ARGV do after[ARGV[i]] = true end
 local had = {}
-local out = {}
+local added, removed = {}, {}
 for _, u in ipairs(before) do had[u] = true end
-for u in pairs(after) do if not had[u] then out[#out + 1] = u end end
-out[#out + 1] = '|'
-for _, u in ipairs(before) do if not after[u] then out[#out + 1] = u end end
+for u in pairs(after) do if not had[u] then added[#added + 1] = u end end
+for _, u in ipairs(before) do if not after[u] then removed[#removed + 1] = u end end
 redis.call('DEL', KEYS[1])
 if #ARGV > 0 then redis.call('SADD', KEYS[1], unpack(ARGV)) end
-return out`;
+return {added, removed}`;
 
 /** KEYS: user's socket hash. ARGV: socketId, nodeId. Returns 1 when it is the user's first socket. */
 export const CONNECTION_ADD = `

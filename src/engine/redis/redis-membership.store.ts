@@ -24,10 +24,8 @@ export class RedisMembershipStore extends MembershipStore {
   }
 
   async setMembers(chatId: string, userIds: string[]): Promise<{ added: string[]; removed: string[] }> {
-    const out = (await this.redis.script('gwChatSetMembers')(this.redis.keys.chatMembers(chatId), ...new Set(userIds))) as string[];
-    const bar = out.indexOf('|');
-    const added = out.slice(0, bar);
-    const removed = out.slice(bar + 1);
+    // Two lists, not one with a separator: any string may be a member id.
+    const [added, removed] = (await this.redis.script('gwChatSetMembers')(this.redis.keys.chatMembers(chatId), ...new Set(userIds))) as [string[], string[]];
     await this.indexUsers(chatId, added, removed);
     return { added, removed };
   }

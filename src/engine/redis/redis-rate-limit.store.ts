@@ -21,4 +21,9 @@ export class RedisRateLimitStore extends RateLimitStore {
     ];
     return { allowed: allowed === 1, retryAfterMs: Number(retry) };
   }
+
+  async peek(key: string, limit: number, windowMs: number): Promise<RateDecision> {
+    const [hits, retry] = (await this.redis.script('gwRatePeek')(this.redis.keys.rate(key), windowMs)) as [number, number];
+    return Number(hits) >= limit ? { allowed: false, retryAfterMs: Number(retry) } : { allowed: true, retryAfterMs: 0 };
+  }
 }

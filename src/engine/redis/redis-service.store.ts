@@ -1,10 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { type RegisterOutcome, type ServiceStatus, ServiceStore, type StoredService } from '../service.store.js';
+import { type RegisterOutcome, type ServiceStatus, ServiceStore, type StoredService, serviceKey } from '../service.store.js';
 import { RedisConnections } from './redis-connections.js';
 
 const SET_STATUS_ATTEMPTS = 10;
 
-/** One hash `{prefix}:services` of name → JSON; register and status changes are atomic Lua. */
+const live = (s: StoredService | undefined, now = Date.now()) =>
+  s && !(s.status === 'pending' && s.expiresAt !== undefined && s.expiresAt <= now) ? s : undefined;
+
+/**
+ * One hash `{prefix}:services` of lower-cased name → JSON; register and status changes are
+ * atomic Lua. Expired pending registrations are dropped by register and hidden from reads.
+ */
 @Injectable()
 export class RedisServiceStore extends ServiceStore {
   constructor(private readonly redis: RedisConnections) {
@@ -16,26 +22,28 @@ export class RedisServiceStore extends ServiceStore {
   }
 
   async register(service: StoredService, maxRegistered: number): Promise<RegisterOutcome> {
-    return (await this.redis.script('gwServiceRegister')(this.key, service.name, JSON.stringify(service), maxRegistered)) as RegisterOutcome;
+    return (await this.redis.script('gwServiceRegister')(this.key, serviceKey(service.name), JSON.stringify(service), maxRegistered)) as RegisterOutcome;
   }
 
   async get(name: string): Promise<StoredService | undefined> {
-    const raw = await this.redis.command.hget(this.key, name);
-    return raw ? (JSON.parse(raw) as StoredService) : undefined;
+    const raw = await this.redis.command.hget(this.key, serviceKey(name));
+    return raw ? live(JSON.parse(raw) as StoredService) : undefined;
   }
 
   async list(): Promise<StoredService[]> {
     const all = await this.redis.command.hvals(this.key);
-    return all.map((raw) => JSON.parse(raw) as StoredService);
+    const now = Date.now();
+    return all.map((raw) => JSON.parse(raw) as StoredService).filter((s) => live(s, now));
   }
 
   /** Read, edit in JS, compare-and-set in Lua; a concurrent change to the same service retries. */
   async setStatus(name: string, status: ServiceStatus): Promise<StoredService | undefined> {
     for (let attempt = 0; attempt < SET_STATUS_ATTEMPTS; attempt++) {
-      const raw = await this.redis.command.hget(this.key, name);
-      if (!raw) return undefined;
+      const raw = await this.redis.command.hget(this.key, serviceKey(name));
+      if (!raw || !live(JSON.parse(raw) as StoredService)) return undefined;
       const updated: StoredService = { ...(JSON.parse(raw) as StoredService), status };
-      const outcome = Number(await this.redis.script('gwServiceSetStatus')(this.key, name, raw, JSON.stringify(updated)));
+      if (status !== 'pending') delete updated.expiresAt;
+      const outcome = Number(await this.redis.script('gwServiceSetStatus')(this.key, serviceKey(name), raw, JSON.stringify(updated)));
       if (outcome === 1) return updated;
       if (outcome === 0) return undefined;
     }
@@ -43,6 +51,6 @@ export class RedisServiceStore extends ServiceStore {
   }
 
   async remove(name: string): Promise<boolean> {
-    return (await this.redis.command.hdel(this.key, name)) === 1;
+    return (await this.redis.command.hdel(this.key, serviceKey(name))) === 1;
   }
 }
