@@ -451,7 +451,7 @@ describe('a node that dies without cleaning up (Redis engine)', () => {
         return (await fetch(`${urlB}/health/ready`)).status;
       },
       (s) => s === 200,
-      { timeoutMs: 15_000, intervalMs: 50 },
+      { timeoutMs: 40_000, intervalMs: 50 },
     );
 
     // U is only on node B; V has a tab on each node. W (on A) is friends with both.

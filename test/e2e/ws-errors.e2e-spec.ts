@@ -8,7 +8,7 @@ import { type ClientSocket, closeAllClients, collect, connectUser, disconnected,
 type ErrorBody = { code: string; message: string; details?: unknown };
 type Ack = { ok: true; data?: unknown } | { ok: false; error: ErrorBody };
 
-const ACK_TIMEOUT_MS = 5000;
+const ACK_TIMEOUT_MS = 15_000;
 
 function emitWithAck(socket: ClientSocket, event: string, ...args: unknown[]): Promise<Ack> {
   return socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, ...args) as Promise<Ack>;
