@@ -1,8 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
+import { Logger } from '@nestjs/common';
 import { AppModule } from './app.module.js';
 import { HttpErrorFilter } from './common/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
@@ -11,6 +12,8 @@ import { RedisConnections } from './engine/redis/redis-connections.js';
 import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
 import { SocketServerRef } from './socket/socket-server.ref.js';
 import { InternalPortServer } from './internal-api/internal-port.server.js';
+import { AppLogger, createPino } from './logging/app-logger.js';
+import { RequestLog } from './logging/request-log.js';
 import type { Server } from 'socket.io';
 
 export const MAX_BODY_BYTES = '1mb';
@@ -32,7 +35,17 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  const pino = createPino(config);
+  app.useLogger(new AppLogger(pino));
+  const requestLog = new RequestLog(pino);
+  if (requestLog.enabled) {
+    app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+      if (requestLog.skips(req.url ?? '')) return next();
+      const startedAt = process.hrtime.bigint();
+      res.once('finish', () => requestLog.write(req.method ?? '', req.url ?? '', res.statusCode, startedAt));
+      next();
+    });
+  }
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
   app.useGlobalFilters(new HttpErrorFilter());
   app.useGlobalPipes(new AppValidationPipe());
@@ -46,7 +59,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     const connections = app.get(RedisConnections);
     redis = connections;
     if (!(await connections.connect(REDIS_CONNECT_WAIT_MS))) {
-      app.get(Logger).warn('Redis is not reachable yet; starting anyway, readiness stays 503 until it answers');
+      new Logger('Bootstrap').warn('Redis is not reachable yet; starting anyway, readiness stays 503 until it answers');
     }
   }
   app.useWebSocketAdapter(new GatewayIoAdapter(app, config, redis?.adapter));
