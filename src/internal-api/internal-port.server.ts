@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
@@ -43,8 +43,7 @@ export class InternalPortServer implements OnApplicationShutdown {
    * uses the route that matched, not the spelling: `/INTERNAL//emit/` is `/internal/emit`.
    */
   readonly routeFilter = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    const localPort = req.raw.socket.localPort;
-    const allowed = isInternalPath(routePath(req)) ? this.ports.allowsInternal(localPort) : this.ports.allowsPublic(localPort);
+    const allowed = isInternalPath(routePath(req)) ? this.ports.allowsInternal(req.raw) : this.ports.allowsPublic(req.raw);
     if (allowed) return done();
     void reply.code(404).send(fail(new AppError(ErrorCode.NOT_FOUND, 'Route not found').toBody()));
   };
@@ -57,11 +56,15 @@ export class InternalPortServer implements OnApplicationShutdown {
       server.once('error', reject);
       server.listen(this.config.internalPort, this.config.host, () => resolve());
     });
-    const port = (server.address() as AddressInfo).port;
-    this.ports.setInternalPort(port);
     // After 'listening' on purpose: engine.io would otherwise re-run its init on this server.
     io.engine.attach(server, { path: '/socket.io' });
-    return port;
+    // Prepended after engine.io's own listeners, so every request and upgrade is marked before
+    // Fastify or engine.io sees it; the handshake's request object is what the namespace
+    // middleware reads later, whatever transport carries the CONNECT.
+    const mark = (req: IncomingMessage) => this.ports.markInternal(req);
+    server.prependListener('request', mark);
+    server.prependListener('upgrade', mark);
+    return (server.address() as AddressInfo).port;
   }
 
   async onApplicationShutdown(): Promise<void> {
