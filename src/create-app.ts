@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import multipart from '@fastify/multipart';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Server } from 'socket.io';
 import { AppModule } from './app.module.js';
@@ -66,6 +67,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       done();
     });
   }
+  // form-data only for Uptime Kuma's webhook (its `data` field); read on demand, no file kept.
+  await app.register(multipart, { limits: { fields: 16, fieldSize: MAX_BODY_BYTES, files: 4, fileSize: MAX_BODY_BYTES, parts: 20 } });
   app.useGlobalFilters(new HttpErrorFilter());
   app.useGlobalPipes(new AppValidationPipe());
   const internalListener = app.get(InternalPortServer);
