@@ -14,7 +14,8 @@ if (!serviceKey) {
   process.exit(2);
 }
 
-const socket = io(`${url}/internal`, { transports: ['websocket'], auth: { serviceName, serviceKey } });
+// Default transports (long-polling, then the WebSocket upgrade): work on INTERNAL_PORT too.
+const socket = io(`${url}/internal`, { auth: { serviceName, serviceKey } });
 
 socket.on('connect_error', (err) => {
   process.stderr.write(`connect_error ${err.message}\n`);

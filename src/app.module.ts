@@ -10,7 +10,6 @@ import { HealthModule } from './health/health.module.js';
 import { InternalApiModule } from './internal-api/internal-api.module.js';
 import { InternalGatewayModule } from './internal-gateway/internal-gateway.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
-import { LoggingModule } from './logging/logging.module.js';
 import { MessagingModule } from './messaging/messaging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationModule } from './notification/notification.module.js';
@@ -28,7 +27,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggingModule.forRoot(config),
         MetricsModule,
         EngineModule.forRoot(config),
         SocketModule,

@@ -1,19 +1,23 @@
 import type { AddressInfo } from 'node:net';
-import type { INestApplication } from '@nestjs/common';
+import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Logger } from 'nestjs-pino';
+import multipart from '@fastify/multipart';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Server } from 'socket.io';
 import { AppModule } from './app.module.js';
 import { HttpErrorFilter } from './common/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
 import { RedisConnections } from './engine/redis/redis-connections.js';
+import { InternalPortServer } from './internal-api/internal-port.server.js';
+import { AppLogger, createPino } from './logging/app-logger.js';
+import { RequestLog } from './logging/request-log.js';
 import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
 import { SocketServerRef } from './socket/socket-server.ref.js';
-import { InternalPortServer } from './internal-api/internal-port.server.js';
-import type { Server } from 'socket.io';
 
-export const MAX_BODY_BYTES = '1mb';
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Route parameters are ids of up to 128 characters, percent-encoded up to three bytes each. */
+const MAX_PARAM_LENGTH = 3 * 128;
 const REDIS_CONNECT_WAIT_MS = 5000;
 
 export interface RunningApp {
@@ -24,36 +28,65 @@ export interface RunningApp {
 }
 
 /**
+ * Fastify rather than Express: the backend intake (`POST /internal/emit`) is the hottest path of
+ * the gateway and Express's per-request cost dominated it. Routing stays as forgiving as it was
+ * with Express (case-insensitive, trailing and repeated slashes tolerated), so the INTERNAL_PORT
+ * filter decides by the route a request matched, whatever its spelling.
+ */
+function fastifyAdapter(config: AppConfig): FastifyAdapter {
+  return new FastifyAdapter({
+    bodyLimit: MAX_BODY_BYTES,
+    // TRUST_PROXY as a hop count, like clientIp() for handshakes: the socket's peer and the next
+    // N-1 addresses from the right of X-Forwarded-For are our proxies. (Fastify ignores a bare number.)
+    trustProxy: config.trustProxy > 0 ? (_address: string, hop: number) => hop < config.trustProxy : false,
+    routerOptions: {
+      caseSensitive: false,
+      ignoreTrailingSlash: true,
+      ignoreDuplicateSlashes: true,
+      maxParamLength: MAX_PARAM_LENGTH,
+    },
+  });
+}
+
+/**
  * Builds and starts the gateway for `config` (main.ts and the e2e tests share this).
  * Redis connects before the Socket.IO adapter is installed and before the app listens.
  */
 export async function createApp(config: AppConfig): Promise<RunningApp> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), fastifyAdapter(config), {
     bufferLogs: true,
+    // Fastify's own JSON parser only (Nest's would add urlencoded bodies, which no route takes).
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
-  app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  const pino = createPino(config);
+  app.useLogger(new AppLogger(pino));
+  const fastify = app.getHttpAdapter().getInstance();
+  const requestLog = new RequestLog(pino);
+  if (requestLog.enabled) {
+    fastify.addHook('onResponse', (req, reply, done) => {
+      if (!requestLog.skips(req.url)) requestLog.write(req.method, req.url, reply.statusCode, reply.elapsedTime);
+      done();
+    });
+  }
+  // form-data only for Uptime Kuma's webhook (its `data` field); read on demand, no file kept.
+  await app.register(multipart, { limits: { fields: 16, fieldSize: MAX_BODY_BYTES, files: 4, fileSize: MAX_BODY_BYTES, parts: 20 } });
   app.useGlobalFilters(new HttpErrorFilter());
   app.useGlobalPipes(new AppValidationPipe());
-  // Express counts hops from the right like clientIp() does for handshakes.
-  if (config.trustProxy > 0) app.set('trust proxy', config.trustProxy);
-  app.disable('x-powered-by');
   const internalListener = app.get(InternalPortServer);
-  if (config.internalPort !== undefined) app.use(internalListener.routeFilter);
+  if (config.internalPort !== undefined) fastify.addHook('onRequest', internalListener.routeFilter);
 
   let redis: RedisConnections | undefined;
   if (config.engine === 'redis') {
     const connections = app.get(RedisConnections);
     redis = connections;
     if (!(await connections.connect(REDIS_CONNECT_WAIT_MS))) {
-      app.get(Logger).warn('Redis is not reachable yet; starting anyway, readiness stays 503 until it answers');
+      new Logger('Bootstrap').warn('Redis is not reachable yet; starting anyway, readiness stays 503 until it answers');
     }
   }
   app.useWebSocketAdapter(new GatewayIoAdapter(app, config, redis?.adapter));
   await app.listen(config.port, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   if (config.internalPort === undefined) return { app, port };
-  const internalPort = await internalListener.listen(app.getHttpAdapter().getInstance(), app.get(SocketServerRef).io as unknown as Server);
+  const internalPort = await internalListener.listen(fastify.routing, app.get(SocketServerRef).io as unknown as Server);
   return { app, port, internalPort };
 }

@@ -59,6 +59,9 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
 
 /** An expected failure carried as a value: every transport maps it the same way. */
 export class AppError extends Error {
+  /** Seconds a client should wait before retrying (sent as Retry-After over HTTP). */
+  readonly retryAfterSec?: number;
+
   constructor(
     readonly code: ErrorCode,
     message?: string,

@@ -1,7 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { fail } from './ack.js';
 import { AppError, type ErrorBody, ErrorCode } from './error-codes.js';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Every HTTP error leaves as `{ ok: false, error: { code, message, details? } }`. */
 @Catch()
@@ -9,27 +11,29 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpErrorFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    if (res.headersSent) return;
+    const res = host.switchToHttp().getResponse<FastifyReply>();
+    if (res.sent) return;
     // Terminus reports a failed readiness check as 503 with its own body; keep that body.
     if (exception instanceof HttpException && exception.getStatus() === 503) {
-      res.status(503).json(exception.getResponse());
+      void res.code(503).type(JSON_TYPE).send(exception.getResponse());
       return;
     }
     const [status, body] = this.map(exception);
-    res.status(status).json(fail(body));
+    if (exception instanceof AppError && exception.retryAfterSec !== undefined) void res.header('Retry-After', String(exception.retryAfterSec));
+    // A handler may have set another type already (/metrics is text/plain).
+    void res.code(status).type(JSON_TYPE).send(fail(body));
   }
 
   private map(exception: unknown): [number, ErrorBody] {
     if (exception instanceof AppError) return [exception.httpStatus, exception.toBody()];
-    // body-parser errors (too large, bad JSON) arrive with a status and a type, not as HttpException
-    const raw = exception as { status?: number; statusCode?: number; type?: string };
+    // Fastify's body errors (too large, bad JSON, unsupported type) arrive with a statusCode, not as HttpException
+    const raw = exception as { status?: number; statusCode?: number };
     const status = exception instanceof HttpException ? exception.getStatus() : (raw.status ?? raw.statusCode);
-    if (status === 413 || raw.type === 'entity.too.large') {
+    if (status === 413) {
       return [413, new AppError(ErrorCode.PAYLOAD_TOO_LARGE, 'Body exceeds 1 MiB').toBody()];
     }
     if (status === 404) return [404, new AppError(ErrorCode.NOT_FOUND, 'Route not found').toBody()];
-    if (status === 400 || raw.type === 'entity.parse.failed') {
+    if (status === 400) {
       return [400, new AppError(ErrorCode.VALIDATION_FAILED, 'Body is not valid JSON').toBody()];
     }
     if (status === 415) return [415, new AppError(ErrorCode.VALIDATION_FAILED, 'Body must be application/json').toBody()];

@@ -76,6 +76,8 @@ export class AppConfig {
   callRingTimeoutMs!: number;
   notifications!: { maxPending: number; ttlSec: number };
   shutdownTimeoutMs!: number;
+  /** Overload bounds of the backend intake (SPEC §6.3); past either, emits answer 503 + Retry-After. */
+  intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
   log!: { level: string; format: 'json' | 'pretty' };
   metricsEnabled!: boolean;
 }

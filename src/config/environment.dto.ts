@@ -106,6 +106,8 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000) NOTIFICATIONS_MAX_PENDING?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) NOTIFICATIONS_TTL?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) INTAKE_MAX_IN_FLIGHT?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) INTAKE_MAX_EVENT_LOOP_DELAY_MS?: number;
 
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
   @IsOptional() @IsIn(['json', 'pretty']) LOG_FORMAT?: string;

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Res } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { EngineHealth } from '../engine/engine-health.js';
 import { ShutdownState } from '../lifecycle/shutdown.state.js';
@@ -36,7 +36,7 @@ export class HealthController {
 
   /** Summary for people and dashboards; 503 only while shutting down. */
   @Get()
-  async summary(@Res({ passthrough: true }) res: Response) {
+  async summary(@Res({ passthrough: true }) res: FastifyReply) {
     const storeUp = !this.shutdown.shuttingDown && (await this.engine.ping(PING_TIMEOUT_MS));
     const status: Status = this.shutdown.shuttingDown ? 'unhealthy' : storeUp ? 'healthy' : 'degraded';
     if (status === 'unhealthy') res.status(503);

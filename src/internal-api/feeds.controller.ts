@@ -1,13 +1,14 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PushNotificationDto } from '../notification/dto/notification.dto.js';
 import { NotificationService, type PushResult } from '../notification/notification.service.js';
 import { ReportStatusDto } from '../status/dto/status.dto.js';
-import { UptimeKumaWebhookDto } from '../status/dto/uptime-kuma.dto.js';
 import { StatusService } from '../status/status.service.js';
-import { fromUptimeKuma } from '../status/uptime-kuma.js';
+import { fromUptimeKuma, kumaMessageKind } from '../status/uptime-kuma.js';
+import { readKumaWebhook } from '../status/uptime-kuma-body.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
 
 /** Backends feeding user features: notifications and the status page (SPEC §6.1). */
@@ -34,10 +35,15 @@ export class FeedsController {
     return ok(await this.status.report(dto));
   }
 
+  /** Kuma's JSON or form-data body (read by readKumaWebhook, not by a DTO: the form field holds JSON). */
   @Post('webhooks/uptime-kuma')
   @HttpCode(200)
-  async uptimeKuma(@Body() body: UptimeKumaWebhookDto) {
+  async uptimeKuma(@Req() req: FastifyRequest, @Body() raw: unknown) {
     this.metrics.internalRequests.inc({ action: 'uptime_kuma', transport: 'http' });
+    const body = await readKumaWebhook(req, raw);
+    const kind = kumaMessageKind(body);
+    // The Test button and notices without a heartbeat or monitor: accepted, nothing to report.
+    if (kind !== 'heartbeat') return ok({ ignored: kind });
     const report = fromUptimeKuma(body);
     if (!report) {
       throw new AppError(ErrorCode.VALIDATION_FAILED, 'Not an Uptime Kuma heartbeat', [

@@ -2,16 +2,18 @@ import { Module } from '@nestjs/common';
 import { PresenceModule } from '../presence/presence.module.js';
 import { SessionModule } from '../session/session.module.js';
 import { ChatsController } from './chats.controller.js';
+import { EmitController } from './emit.controller.js';
 import { FeedsController } from './feeds.controller.js';
 import { InternalController } from './internal.controller.js';
+import { IntakeLimiter } from './intake-limiter.js';
 import { InternalPortServer } from './internal-port.server.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
 import { ServicesController } from './services.controller.js';
 
 @Module({
   imports: [SessionModule, PresenceModule],
-  controllers: [InternalController, ServicesController, FeedsController, ChatsController],
-  providers: [InternalSecretGuard, InternalPortServer],
+  controllers: [EmitController, InternalController, ServicesController, FeedsController, ChatsController],
+  providers: [InternalSecretGuard, InternalPortServer, IntakeLimiter],
   exports: [InternalPortServer],
 })
 export class InternalApiModule {}

@@ -1,21 +1,32 @@
-import { createServer, type RequestListener, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { Server as IoServer } from 'socket.io';
 import { fail } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
 import { PortPolicy } from '../socket/port-policy.js';
 
-/** Case-insensitive like Express routing, so `/INTERNAL/emit` cannot slip past on the public port. */
 const isInternalPath = (path: string) => {
   const p = path.toLowerCase();
   return p === '/internal' || p.startsWith('/internal/');
 };
 
+/** The path the router matched (its registered spelling), else the raw path of an unmatched request. */
+function routePath(req: FastifyRequest): string {
+  const matched = req.routeOptions.url;
+  if (matched !== undefined) return matched;
+  const raw = req.url.split('?')[0].replace(/\/{2,}/g, '/');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 /**
- * INTERNAL_PORT: a second listener on the same Express app and the same Socket.IO engine.
+ * INTERNAL_PORT: a second listener on the same Fastify instance and the same Socket.IO engine.
  * Each port answers only its own routes; the other's look like they do not exist.
  */
 @Injectable()
@@ -27,13 +38,17 @@ export class InternalPortServer implements OnApplicationShutdown {
     private readonly ports: PortPolicy,
   ) {}
 
-  readonly routeFilter = (req: Request, res: Response, next: NextFunction): void => {
-    const allowed = isInternalPath(req.path) ? this.ports.allowsInternal(req.socket.localPort) : this.ports.allowsPublic(req.socket.localPort);
-    if (allowed) return next();
-    res.status(404).json(fail(new AppError(ErrorCode.NOT_FOUND, 'Route not found').toBody()));
+  /**
+   * onRequest hook. The router is case-insensitive and tolerates extra slashes, so the decision
+   * uses the route that matched, not the spelling: `/INTERNAL//emit/` is `/internal/emit`.
+   */
+  readonly routeFilter = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const allowed = isInternalPath(routePath(req)) ? this.ports.allowsInternal(req.raw) : this.ports.allowsPublic(req.raw);
+    if (allowed) return done();
+    void reply.code(404).send(fail(new AppError(ErrorCode.NOT_FOUND, 'Route not found').toBody()));
   };
 
-  /** Listens on INTERNAL_PORT and feeds Socket.IO connections there into the same engine. */
+  /** Listens on INTERNAL_PORT with Fastify's request router and feeds Socket.IO connections there into the same engine. */
   async listen(handler: RequestListener, io: IoServer): Promise<number> {
     const server = createServer(handler);
     this.server = server;
@@ -41,11 +56,15 @@ export class InternalPortServer implements OnApplicationShutdown {
       server.once('error', reject);
       server.listen(this.config.internalPort, this.config.host, () => resolve());
     });
-    const port = (server.address() as AddressInfo).port;
-    this.ports.setInternalPort(port);
     // After 'listening' on purpose: engine.io would otherwise re-run its init on this server.
     io.engine.attach(server, { path: '/socket.io' });
-    return port;
+    // Prepended after engine.io's own listeners, so every request and upgrade is marked before
+    // Fastify or engine.io sees it; the handshake's request object is what the namespace
+    // middleware reads later, whatever transport carries the CONNECT.
+    const mark = (req: IncomingMessage) => this.ports.markInternal(req);
+    server.prependListener('request', mark);
+    server.prependListener('upgrade', mark);
+    return (server.address() as AddressInfo).port;
   }
 
   async onApplicationShutdown(): Promise<void> {

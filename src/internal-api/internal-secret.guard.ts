@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 
@@ -22,7 +22,7 @@ export class InternalSecretGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (!this.expected) throw new AppError(ErrorCode.NOT_FOUND, 'Route not found');
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
+    const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
     const presented = digest(match ? match[1].trim() : '');
     if (!match || !timingSafeEqual(presented, this.expected)) {

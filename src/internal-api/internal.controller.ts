@@ -1,33 +1,22 @@
 import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { type Ack, ok } from '../common/ack.js';
-import { EmitService } from '../delivery/emit.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PresenceQueryService, type PresenceView } from '../presence/presence-query.service.js';
 import { SessionService } from '../session/session.service.js';
-import { EmitDto } from './dto/emit.dto.js';
 import { ForceLogoutDto } from './dto/force-logout.dto.js';
 import { KickDto } from './dto/kick.dto.js';
 import { PresenceQueryDto } from './dto/presence-query.dto.js';
-import { type EmitResponse, toEmitResponse } from './emit-response.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
 
-/** Internal HTTP API for backends (SPEC §6.1). Thin: validate, call the shared service, shape. */
+/** Internal HTTP API for backends (SPEC §6.1; the emit routes are in EmitController). Thin: validate, call the shared service, shape. */
 @Controller('internal')
 @UseGuards(InternalSecretGuard)
 export class InternalController {
   constructor(
-    private readonly emitter: EmitService,
     private readonly sessions: SessionService,
     private readonly metrics: MetricsService,
     private readonly presence: PresenceQueryService,
   ) {}
-
-  @Post('emit')
-  @HttpCode(200)
-  async emit(@Body() dto: EmitDto): Promise<Ack<EmitResponse>> {
-    this.metrics.internalRequests.inc({ action: 'emit', transport: 'http' });
-    return ok(toEmitResponse(await this.emitter.emit(dto)));
-  }
 
   @Post('force-logout')
   @HttpCode(200)

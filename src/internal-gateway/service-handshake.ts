@@ -30,7 +30,7 @@ export class ServiceHandshake {
 
   attach(nsp: Namespace): void {
     nsp.use((socket, next) => {
-      if (!this.ports.allowsInternal(socket.request.socket.localPort)) return next(new Error('Invalid namespace'));
+      if (!this.ports.allowsInternal(socket.request)) return next(new Error('Invalid namespace'));
       this.check(socket as ServiceSocket).then(
         () => next(),
         (err: unknown) => {

@@ -1,4 +1,4 @@
-import { fromUptimeKuma } from './uptime-kuma.js';
+import { fromUptimeKuma, kumaMessageKind } from './uptime-kuma.js';
 
 /** Shaped like Uptime Kuma's webhook: `heartbeat` and `monitor` objects plus a text `msg`. */
 function webhook(status: number, msg = 'timeout of 48000ms exceeded') {
@@ -31,5 +31,23 @@ describe('fromUptimeKuma', () => {
     [{}],
   ])('returns undefined for %j', (body) => {
     expect(fromUptimeKuma(body)).toBeUndefined();
+  });
+});
+
+describe('kumaMessageKind', () => {
+  it('is test for the Test button (heartbeat and monitor null)', () => {
+    expect(kumaMessageKind({ heartbeat: null, monitor: null, msg: 'Uptime Kuma Webhook Testing' })).toBe('test');
+  });
+
+  it.each([
+    [{ heartbeat: null, monitor: webhook(1).monitor, msg: 'Certificate will expire' }],
+    [{ ...webhook(0), monitor: null }],
+    [{ monitor: webhook(1).monitor, msg: 'no heartbeat key at all' }],
+  ])('is notice without a heartbeat or a monitor: %j', (body) => {
+    expect(kumaMessageKind(body)).toBe('notice');
+  });
+
+  it('is heartbeat with both', () => {
+    expect(kumaMessageKind(webhook(1))).toBe('heartbeat');
   });
 });

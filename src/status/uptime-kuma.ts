@@ -13,6 +13,18 @@ export interface StatusReport {
 
 const STATUS_BY_CODE: Record<number, string> = { 0: 'down', 1: 'up', 2: 'pending', 3: 'maintenance' };
 
+/**
+ * What to do with a webhook: `ignore` Kuma's test message (`heartbeat` and `monitor` null) and
+ * messages without a heartbeat or a monitor (certificate expiry and similar notices); `report`
+ * a heartbeat of a monitor.
+ */
+export function kumaMessageKind(body: UptimeKumaWebhook): 'test' | 'notice' | 'heartbeat' {
+  const heartbeat = body.heartbeat ?? null;
+  const monitor = body.monitor ?? null;
+  if (heartbeat === null && monitor === null) return 'test';
+  return heartbeat === null || monitor === null ? 'notice' : 'heartbeat';
+}
+
 /** Maps a webhook to a status report for the monitor's name, or undefined when it carries none. */
 export function fromUptimeKuma(body: UptimeKumaWebhook): StatusReport | undefined {
   const name = body.monitor?.name;

@@ -39,7 +39,7 @@ export class HandshakeAuth {
   ) {}
 
   readonly middleware = (socket: UserSocket, next: Next): void => {
-    if (!this.ports.allowsPublic(socket.request.socket.localPort)) return next(new Error('Invalid namespace'));
+    if (!this.ports.allowsPublic(socket.request)) return next(new Error('Invalid namespace'));
     this.authenticate(socket).then(
       () => next(),
       (err: unknown) => {

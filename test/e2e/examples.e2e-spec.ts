@@ -18,7 +18,8 @@ describe('examples/service-client.mjs', () => {
   let sut: TestApp;
 
   beforeAll(async () => {
-    sut = await startApp({ INTERNAL_SERVICES: JSON.stringify({ billing: { key: KEY, type: 'billing' } }) });
+    // On INTERNAL_PORT, as Scarfall ran it: the example uses socket.io-client's default transports.
+    sut = await startApp({ INTERNAL_PORT: '0', INTERNAL_SERVICES: JSON.stringify({ billing: { key: KEY, type: 'billing' } }) });
   });
   afterAll(async () => {
     closeAllClients();
@@ -29,7 +30,7 @@ describe('examples/service-client.mjs', () => {
     const user = await connectUser(sut.url, userToken('example-user'));
     const received = nextEvent(user, 'message');
     const result = await run('examples/service-client.mjs', ['example-user', 'invoice ready'], {
-      GATEWAY_URL: sut.url,
+      GATEWAY_URL: sut.internalUrl!,
       SERVICE_NAME: 'billing',
       SERVICE_KEY: KEY,
     });
@@ -39,7 +40,7 @@ describe('examples/service-client.mjs', () => {
   });
 
   it('exits non-zero with a wrong key', async () => {
-    const result = await run('examples/service-client.mjs', ['x'], { GATEWAY_URL: sut.url, SERVICE_NAME: 'billing', SERVICE_KEY: 'wrong-key-0123456789' });
+    const result = await run('examples/service-client.mjs', ['x'], { GATEWAY_URL: sut.internalUrl!, SERVICE_NAME: 'billing', SERVICE_KEY: 'wrong-key-0123456789' });
     expect(result.code).toBe(1);
   });
 });

@@ -186,6 +186,82 @@ describe('INTERNAL_PORT split', () => {
   });
 });
 
+// Issue 10 item 1: socket.io-client's default transports start with HTTP long-polling, whose
+// later requests may come on other TCP connections than the handshake; the port decides anyway.
+describe('INTERNAL_PORT split over every transport', () => {
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    sut = await startApp({ INTERNAL_PORT: '0', INTERNAL_SERVICES: SERVICES_ENV });
+  });
+  afterEach(() => closeAllClients());
+  afterAll(async () => {
+    await sut.close();
+  });
+
+  const DEFAULT_TRANSPORTS = { transports: ['polling', 'websocket'], upgrade: true };
+  const POLLING_ONLY = { transports: ['polling'] };
+
+  async function attemptWith(baseUrl: string, nsp: string, auth: Record<string, string>, opts: object) {
+    const socket = createClient(`${baseUrl}${nsp}`, { auth, ...opts });
+    const first = await firstOf<ConnectErrorLike & { serviceName?: string }>(socket, nsp === '/internal' ? ['authenticated', 'connect_error'] : ['connected', 'connect_error']);
+    return { socket, ...first };
+  }
+
+  it('a service with the default transports (polling, then the upgrade) connects on the internal port and its emit arrives', async () => {
+    const u = fresh('default-transports');
+    const user = await connectUser(sut.url, userToken(u));
+    const { socket, event, payload } = await attemptWith(sut.internalUrl!, '/internal', SERVICE, DEFAULT_TRANSPORTS);
+    expect(event).toBe('authenticated');
+    expect(payload).toMatchObject({ serviceName: 'billing' });
+    if (socket.io.engine.transport.name !== 'websocket') await new Promise((resolve) => socket.io.engine.once('upgrade', resolve));
+    const received = nextEvent(user, 'message');
+    const ack = await socket.timeout(5000).emitWithAck('emit', { userId: u, event: 'message', payload: 'after-upgrade' });
+    expect(ack).toMatchObject({ ok: true });
+    expect(await received).toBe('after-upgrade');
+  });
+
+  it("a service with transports: ['polling'] connects on the internal port and its emit arrives", async () => {
+    const u = fresh('polling-only');
+    const user = await connectUser(sut.url, userToken(u));
+    const { socket, event } = await attemptWith(sut.internalUrl!, '/internal', SERVICE, POLLING_ONLY);
+    expect(event).toBe('authenticated');
+    expect(socket.io.engine.transport.name).toBe('polling');
+    const received = nextEvent(user, 'message');
+    const ack = await socket.timeout(5000).emitWithAck('emit', { userId: u, event: 'message', payload: 'over-polling' });
+    expect(ack).toMatchObject({ ok: true });
+    expect(await received).toBe('over-polling');
+  });
+
+  it.each([
+    ['polling', POLLING_ONLY],
+    ['default transports', DEFAULT_TRANSPORTS],
+    ['websocket', { transports: ['websocket'] }],
+  ])('a user JWT on / is refused on the internal port over %s', async (_label, opts) => {
+    const { event, payload } = await attemptWith(sut.internalUrl!, '/', { token: userToken(fresh('int-user')) }, opts);
+    expect(event).toBe('connect_error');
+    expect(payload.message).toBe('Invalid namespace');
+  });
+
+  it.each([
+    ['polling', POLLING_ONLY],
+    ['default transports', DEFAULT_TRANSPORTS],
+    ['websocket', { transports: ['websocket'] }],
+  ])('/internal is refused on the public port over %s', async (_label, opts) => {
+    const { event, payload } = await attemptWith(sut.url, '/internal', SERVICE, opts);
+    expect(event).toBe('connect_error');
+    expect(payload.message).toBe('Invalid namespace');
+  });
+
+  it.each([
+    ['polling', POLLING_ONLY],
+    ['default transports', DEFAULT_TRANSPORTS],
+  ])('a user still connects on the public port over %s', async (_label, opts) => {
+    const { event } = await attemptWith(sut.url, '/', { token: userToken(fresh('pub-user')) }, opts);
+    expect(event).toBe('connected');
+  });
+});
+
 describe('without INTERNAL_PORT', () => {
   let sut: TestApp;
 

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import FormData from 'form-data';
 import request from 'supertest';
 import type { Env } from '../../src/config/load-config.js';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
@@ -36,6 +37,33 @@ function post(app: TestApp, path: string, body: unknown, secret: string | null =
   const req = request(app.app.getHttpServer()).post(path);
   if (secret !== null) req.set('Authorization', `Bearer ${secret}`);
   return req.send(body as object);
+}
+
+const KUMA_PATH = '/internal/webhooks/uptime-kuma';
+
+/** JSON as Kuma's "application/json" webhook posts it (axios), with the Bearer set as an additional header. */
+function postJson(app: TestApp, body: unknown): Promise<Response> {
+  return fetch(`${app.url}${KUMA_PATH}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${TEST_INTERNAL_SECRET}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Multipart built by the form-data package, field by field, as Kuma's webhook.js does. */
+function postForm(app: TestApp, fields: Record<string, string>): Promise<Response> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  return fetch(`${app.url}${KUMA_PATH}`, {
+    method: 'POST',
+    headers: { ...form.getHeaders(), Authorization: `Bearer ${TEST_INTERNAL_SECRET}` },
+    body: form.getBuffer(),
+  });
+}
+
+/** Kuma's "form-data" webhook: `formData.append("data", JSON.stringify({ heartbeat, monitor, msg }))`. */
+function postKumaForm(app: TestApp, body: unknown): Promise<Response> {
+  return postForm(app, { data: JSON.stringify(body) });
 }
 
 async function report(app: TestApp, body: { service: string; status: string; message?: string }) {
@@ -231,20 +259,58 @@ describe.each<[string, () => Env]>([
     expect((await subscribe(socket)).services[name]).toEqual({ status, message: msg, updatedAt: res.body.data.timestamp });
   });
 
-  it('Uptime Kuma’s test send and malformed heartbeats → 400 VALIDATION_FAILED, nothing broadcast', async () => {
+  it('Uptime Kuma’s form-data webhook (the JSON in a `data` field, as Kuma posts it) becomes a report', async () => {
+    const name = fresh('Kuma Form');
+    const socket = await connect(sut, fresh('kuma-form'));
+    await subscribe(socket);
+    const got = statusOf(socket, name);
+    const res = await postKumaForm(sut, kumaHeartbeat(name, 0, 'connect ECONNREFUSED'));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { ok: boolean; data: { timestamp: string } };
+    expect(body).toEqual({ ok: true, data: { service: name, status: 'down', timestamp: expect.stringMatching(ISO) } });
+    expect(await got).toEqual({ service: name, status: 'down', message: 'connect ECONNREFUSED', timestamp: body.data.timestamp });
+  });
+
+  it.each<[string, () => Promise<Response>]>([
+    ['the Test button (JSON)', () => postJson(sut, { heartbeat: null, monitor: null, msg: 'Uptime Kuma Webhook Testing' })],
+    ['the Test button (form-data)', () => postKumaForm(sut, { heartbeat: null, monitor: null, msg: 'Uptime Kuma Webhook Testing' })],
+    ['a monitor-only notice (certificate expiry)', () => postJson(sut, { heartbeat: null, monitor: kumaHeartbeat('kuma-cert', 1, 'x').monitor, msg: '[kuma-cert] Certificate will expire in 7 days' })],
+    ['a monitor-only notice (form-data)', () => postKumaForm(sut, { heartbeat: null, monitor: kumaHeartbeat('kuma-cert', 1, 'x').monitor, msg: 'Certificate expiry' })],
+    ['a monitor-less heartbeat', () => postJson(sut, { ...kumaHeartbeat('kuma-cert', 0, 'x'), monitor: null })],
+  ])('%s answers 200 and changes nothing', async (_label, send) => {
+    const socket = await connect(sut, fresh('kuma-noop'));
+    await subscribe(socket);
+    const seen = collect<ServiceStatus>(socket, 'service:status');
+    const res = await send();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, data: { ignored: expect.stringMatching(/^(test|notice)$/) } });
+    const barrier = statusOf(socket, 'kuma-barrier');
+    await report(sut, { service: 'kuma-barrier', status: 'up' });
+    await barrier;
+    expect(seen.map((s) => s.service)).toEqual(['kuma-barrier']);
+    expect((await subscribe(socket)).services['kuma-cert']).toBeUndefined();
+  });
+
+  it('malformed heartbeats and bodies that are no Kuma webhook → 400 VALIDATION_FAILED, nothing broadcast', async () => {
     const socket = await connect(sut, fresh('kuma-test'));
     await subscribe(socket);
     const seen = collect<ServiceStatus>(socket, 'service:status');
     const bad = [
-      { heartbeat: null, monitor: null, msg: 'Sending test' },
-      { ...kumaHeartbeat('kuma-bad', 1, 'x'), monitor: null },
       { ...kumaHeartbeat('kuma-bad', 1, 'x'), heartbeat: { ...kumaHeartbeat('kuma-bad', 1, 'x').heartbeat, status: 9 } },
       { ...kumaHeartbeat('kuma-bad', 1, 'x'), heartbeat: { ...kumaHeartbeat('kuma-bad', 1, 'x').heartbeat, status: '1' } },
       { ...kumaHeartbeat('', 1, 'x') },
+      {},
+      [kumaHeartbeat('kuma-bad', 1, 'x')],
     ];
     for (const body of bad) {
       const res = await post(sut, '/internal/webhooks/uptime-kuma', body).expect(400);
       expect(res.body).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    }
+    const forms: Array<Record<string, string>> = [{ data: '{not json' }, { other: JSON.stringify(kumaHeartbeat('kuma-bad', 1, 'x')) }];
+    for (const form of forms) {
+      const res = await postForm(sut, form);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     }
     const barrier = statusOf(socket, 'kuma-barrier');
     await report(sut, { service: 'kuma-barrier', status: 'up' });
