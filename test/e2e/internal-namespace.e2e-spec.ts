@@ -317,6 +317,8 @@ describe('/internal register_service with approval (memory engine)', () => {
       status: 'pending',
       source: 'registered',
       createdAt: expect.any(String),
+      // A pending registration is dropped unless approved within 24 h.
+      expiresAt: expect.any(String),
     });
 
     const approved = await authed(http(sut).post(`/internal/services/${name}/approve`)).expect(200);
@@ -748,7 +750,8 @@ describe('/internal events (memory engine)', () => {
         message: 'Your invoice is overdue',
         metadata: { source: 'internal_service', serviceName: 'billing', x: 1 },
       });
-      expect(res).toEqual({ ok: true, data: { recipients: { total: 2, sent: [to], failed: [off] }, timestamp: expect.any(String) } });
+      // Strangers to the sender: reported as accepted, whatever their state (SPEC §4.1).
+      expect(res).toEqual({ ok: true, data: { recipients: { total: 2, sent: [], failed: [], accepted: [to, off] }, timestamp: expect.any(String) } });
       const { timestamp } = (res as { data: { timestamp: string } }).data;
       await expect(got).resolves.toEqual({ from: sender, message: 'Your invoice is overdue', metadata: { serviceName: 'billing', x: 1 }, timestamp });
     });

@@ -14,6 +14,8 @@ function fresh(label: string): string {
 }
 
 const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
+/** A recovering handshake takes several store round trips on a busy machine: wait generously. */
+const HANDSHAKE_WAIT_MS = 15_000;
 
 interface Tagged {
   tag: string;
@@ -53,7 +55,7 @@ async function dropTransport(app: TestApp, socket: ClientSocket, userId: string)
 async function recoverWith(url: string, token: string, recovery: { pid: string; offset: string }): Promise<{ socket: ClientSocket; pushes: Tagged[] }> {
   const socket = createClient(url, { auth: { token, ...recovery } });
   const pushes = collect<Tagged>(socket, 'notification:new');
-  const { event, payload } = await firstOf<ConnectErrorLike>(socket, ['connected', 'connect_error']);
+  const { event, payload } = await firstOf<ConnectErrorLike>(socket, ['connected', 'connect_error'], HANDSHAKE_WAIT_MS);
   if (event === 'connect_error') throw new Error(`connect_error ${payload.message}`);
   return { socket, pushes };
 }
@@ -61,7 +63,7 @@ async function recoverWith(url: string, token: string, recovery: { pid: string; 
 /** The same client coming back (Socket.IO sends its own pid and last offset). */
 async function comeBack(socket: ClientSocket, url: string): Promise<void> {
   (socket.io as unknown as { uri: string }).uri = url;
-  const outcome = firstOf<ConnectErrorLike>(socket, ['connected', 'connect_error']);
+  const outcome = firstOf<ConnectErrorLike>(socket, ['connected', 'connect_error'], HANDSHAKE_WAIT_MS);
   socket.connect();
   const { event, payload } = await outcome;
   if (event === 'connect_error') throw new Error(`connect_error ${payload.message}`);
