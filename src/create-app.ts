@@ -3,6 +3,7 @@ import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import multipart from '@fastify/multipart';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from 'socket.io';
 import { AppModule } from './app.module.js';
 import { HttpErrorFilter } from './common/http-exception.filter.js';
@@ -16,8 +17,11 @@ import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
 import { SocketServerRef } from './socket/socket-server.ref.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-/** Route parameters are ids of up to 128 characters, percent-encoded up to three bytes each. */
-const MAX_PARAM_LENGTH = 3 * 128;
+/**
+ * Longer than any valid id (128 characters, percent-encoded up to 12 bytes each), so an
+ * over-long id reaches IdParamPipe and gets its VALIDATION_FAILED instead of the router's 414.
+ */
+const MAX_PARAM_LENGTH = 12 * 128 + 1;
 const REDIS_CONNECT_WAIT_MS = 5000;
 
 export interface RunningApp {
@@ -33,8 +37,9 @@ export interface RunningApp {
  * with Express (case-insensitive, trailing and repeated slashes tolerated), so the INTERNAL_PORT
  * filter decides by the route a request matched, whatever its spelling.
  */
-function fastifyAdapter(config: AppConfig): FastifyAdapter {
+function fastifyAdapter(config: AppConfig, errors: HttpErrorFilter): FastifyAdapter {
   return new FastifyAdapter({
+    frameworkErrors: (error: Error, _req: FastifyRequest, reply: FastifyReply) => errors.send(reply, error),
     bodyLimit: MAX_BODY_BYTES,
     // TRUST_PROXY as a hop count, like clientIp() for handshakes: the socket's peer and the next
     // N-1 addresses from the right of X-Forwarded-For are our proxies. (Fastify ignores a bare number.)
@@ -53,7 +58,8 @@ function fastifyAdapter(config: AppConfig): FastifyAdapter {
  * Redis connects before the Socket.IO adapter is installed and before the app listens.
  */
 export async function createApp(config: AppConfig): Promise<RunningApp> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), fastifyAdapter(config), {
+  const errors = new HttpErrorFilter();
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), fastifyAdapter(config, errors), {
     bufferLogs: true,
     // Fastify's own JSON parser only (Nest's would add urlencoded bodies, which no route takes).
     bodyParser: false,
@@ -70,7 +76,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   }
   // form-data only for Uptime Kuma's webhook (its `data` field); read on demand, no file kept.
   await app.register(multipart, { limits: { fields: 16, fieldSize: MAX_BODY_BYTES, files: 4, fileSize: MAX_BODY_BYTES, parts: 20 } });
-  app.useGlobalFilters(new HttpErrorFilter());
+  app.useGlobalFilters(errors);
   app.useGlobalPipes(new AppValidationPipe());
   const internalListener = app.get(InternalPortServer);
   if (config.internalPort !== undefined) fastify.addHook('onRequest', internalListener.routeFilter);

@@ -1,11 +1,7 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { type AppConfig } from './config/app-config.js';
 import { readEnvironment } from './config/environment.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { createApp } from './create-app.js';
-import { devBanner } from './dev-banner.js';
-import { LifecycleService } from './lifecycle/lifecycle.service.js';
 
 function configOrExit(): AppConfig {
   try {
@@ -19,6 +15,13 @@ function configOrExit(): AppConfig {
 
 async function main(): Promise<void> {
   const config = configOrExit();
+  // Loaded only once the configuration is valid: a configuration error exits without loading them.
+  const [{ Logger }, { createApp }, { devBanner }, { LifecycleService }] = await Promise.all([
+    import('@nestjs/common'),
+    import('./create-app.js'),
+    import('./dev-banner.js'),
+    import('./lifecycle/lifecycle.service.js'),
+  ]);
   const { app, port } = await createApp(config);
   const logger = new Logger('Bootstrap');
   logger.log({ port, engine: config.engine, node: config.nodeId }, 'Gateway listening');

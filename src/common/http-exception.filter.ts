@@ -11,7 +11,11 @@ export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpErrorFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<FastifyReply>();
+    this.send(host.switchToHttp().getResponse<FastifyReply>(), exception);
+  }
+
+  /** Also Fastify's `frameworkErrors` handler: the router refuses a malformed URL before Nest sees it. */
+  send(res: FastifyReply, exception: unknown): void {
     if (res.sent) return;
     // Terminus reports a failed readiness check as 503 with its own body; keep that body.
     if (exception instanceof HttpException && exception.getStatus() === 503) {
@@ -27,12 +31,13 @@ export class HttpErrorFilter implements ExceptionFilter {
   private map(exception: unknown): [number, ErrorBody] {
     if (exception instanceof AppError) return [exception.httpStatus, exception.toBody()];
     // Fastify's body errors (too large, bad JSON, unsupported type) arrive with a statusCode, not as HttpException
-    const raw = exception as { status?: number; statusCode?: number };
+    const raw = exception as { status?: number; statusCode?: number; code?: string };
     const status = exception instanceof HttpException ? exception.getStatus() : (raw.status ?? raw.statusCode);
     if (status === 413) {
       return [413, new AppError(ErrorCode.PAYLOAD_TOO_LARGE, 'Body exceeds 1 MiB').toBody()];
     }
     if (status === 404) return [404, new AppError(ErrorCode.NOT_FOUND, 'Route not found').toBody()];
+    if (raw.code === 'FST_ERR_BAD_URL') return [400, new AppError(ErrorCode.VALIDATION_FAILED, 'Malformed URL').toBody()];
     if (status === 400) {
       return [400, new AppError(ErrorCode.VALIDATION_FAILED, 'Body is not valid JSON').toBody()];
     }

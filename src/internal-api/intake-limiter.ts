@@ -8,6 +8,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 /** How often the event-loop delay is sampled; also what Retry-After suggests, rounded up to 1 s. */
 const LAG_WINDOW_MS = 500;
 export const RETRY_AFTER_SEC = 1;
+const LAG_RESOLUTION_MS = 20;
 
 /** Thrown when the intake is past a bound; answered 503 with Retry-After (SPEC §6.3). */
 export class OverloadedError extends AppError {
@@ -20,7 +21,7 @@ export class OverloadedError extends AppError {
 
 /**
  * Admission control of the backend intake: emits in progress (a batch item counts one) and the
- * event-loop delay of the last window. A refused request is answered at once and emits nothing;
+ * median event-loop delay of the last window. A refused request is answered at once and emits nothing;
  * an admitted one always runs to the end, so nothing accepted is dropped. Costs two integer
  * updates per request; the delay is read from a histogram Node keeps anyway.
  */
@@ -47,11 +48,14 @@ export class IntakeLimiter implements OnModuleDestroy {
     });
     this.rejections = new Counter({ name: 'gateway_intake_rejections_total', help: 'Intake requests answered 503 by reason', labelNames: ['reason'], registers: [metrics.registry] });
     if (config.intake.maxEventLoopDelayMs > 0) {
-      const histogram = monitorEventLoopDelay({ resolution: 20 });
+      const histogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
       histogram.enable();
       this.histogram = histogram;
+      // The median, not the maximum: one long pause (start-up, a full GC) is not overload, a
+      // loop that is late on every tick is.
       this.timer = setInterval(() => {
-        this.lagMs = histogram.max / 1e6;
+        // Samples are whole timer intervals: the delay is what exceeds the resolution.
+        this.lagMs = Math.max(0, histogram.percentile(50) / 1e6 - LAG_RESOLUTION_MS);
         histogram.reset();
       }, LAG_WINDOW_MS);
       this.timer.unref();

@@ -173,6 +173,13 @@ describe('internal API validation', () => {
     await post(sut, '/internal/emit', { userId: 'u', event: 'message', payload: 'small' }).expect(200);
   });
 
+  it('an over-long id in the path and a malformed URL → 400 VALIDATION_FAILED in the API shape', async () => {
+    const long = await post(sut, `/internal/chats/${'x'.repeat(400)}/members`, { userIds: ['a'] }).expect(400);
+    expect(long.body).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', details: [{ field: 'path' }] } });
+    const malformed = await post(sut, '/internal/chats/%zz/members', { userIds: ['a'] }).expect(400);
+    expect(malformed.body).toEqual({ ok: false, error: { code: 'VALIDATION_FAILED', message: 'Malformed URL' } });
+  });
+
   it('force-logout without sessionId → 400 naming sessionId', async () => {
     const res = await post(sut, '/internal/force-logout', { userId: 'u' }).expect(400);
     expect(res.body).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
