@@ -1,6 +1,7 @@
 // Types of bench/loadgen.mjs for the TypeScript tests that drive it.
 
 export function nowUs(): number;
+export function cpuUs(): number;
 export function signHs256(claims: Record<string, unknown>, secret: string): string;
 export function benchToken(i: number, secret: string, prefix?: string): string;
 export const HIST_BUCKETS: number;
@@ -28,6 +29,8 @@ export interface LoadStats {
   disconnects: number;
   hist: Uint32Array;
   maxUs: number;
+  /** CPU time of the generator's process so far. */
+  cpuUs: number;
 }
 
 export interface ConnectOptions {

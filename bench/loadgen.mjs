@@ -21,6 +21,12 @@ export function nowUs() {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
+/** CPU time (user + system) this process has used, in µs. */
+export function cpuUs() {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
 const b64url = (value) => Buffer.from(value).toString('base64url');
 
 /** An HS256 JWT signed with node:crypto. */
@@ -113,6 +119,7 @@ export class LoadGen {
       disconnects: this.disconnects ?? 0,
       hist: this.hist,
       maxUs: this.maxUs,
+      cpuUs: cpuUs(),
     };
   }
 

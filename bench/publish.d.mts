@@ -28,6 +28,8 @@ export interface StepResult {
   abandoned: number;
   errors: Record<string, number>;
   sendSeconds: number;
+  /** Time from sending each request to its answer. */
+  answer: { count: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null };
 }
 
 export function rateStep(options: {

@@ -1,7 +1,7 @@
 // The backend side of `npm run bench`: POSTs to `/internal/emit` and `/internal/emit/batch`
 // over keep-alive node:http connections, in a closed loop or at a fixed rate (open loop).
 import { Agent, request } from 'node:http';
-import { nowUs } from './loadgen.mjs';
+import { HIST_BUCKETS, bucketOf, nowUs, summarize } from './loadgen.mjs';
 
 export class Publisher {
   /** `base` is `http://127.0.0.1:<port>`; at most `maxSockets` keep-alive connections. */
@@ -91,6 +91,9 @@ export function rateStep({ publishers, path, posts, seconds, bodyFor, check, max
   const hardLimitUs = giveUpUs + 30e6; // stop waiting for answers
   const result = { posts, sent: 0, answered: 0, ok: 0, failed: 0, expected: 0, abandoned: 0, errors: {}, sendSeconds: 0 };
   let inFlight = 0;
+  // Answer times (send to response, µs), to tell a slow intake from a slow delivery.
+  const answerHist = new Uint32Array(HIST_BUCKETS);
+  let answerMaxUs = 0;
   return new Promise((resolve) => {
     const fail = (reason) => {
       result.failed++;
@@ -104,6 +107,7 @@ export function rateStep({ publishers, path, posts, seconds, bodyFor, check, max
       clearInterval(timer);
       result.sendSeconds = result.sendSeconds || (nowUs() - t0) / 1e6;
       result.failed += inFlight; // never answered within the limit
+      result.answer = summarize([answerHist], answerMaxUs);
       resolve(result);
     };
     const pump = () => {
@@ -113,9 +117,13 @@ export function rateStep({ publishers, path, posts, seconds, bodyFor, check, max
         const i = result.sent++;
         const dueUs = t0 + i / perUs;
         inFlight++;
+        const sentUs = nowUs();
         publishers[i % publishers.length]
           .post(path, bodyFor(i, dueUs))
           .then((res) => {
+            const took = nowUs() - sentUs;
+            answerHist[bucketOf(took)]++;
+            if (took > answerMaxUs) answerMaxUs = took;
             const [promised, error] = check(res);
             result.expected += promised;
             if (error) fail(error);

@@ -18,7 +18,7 @@ import { createServer, connect as netConnect } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nowUs, summarize } from './loadgen.mjs';
+import { cpuUs as ownCpuUs, nowUs, summarize } from './loadgen.mjs';
 import { Publisher, closedLoop, rateStep } from './publish.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -250,6 +250,17 @@ let workers = [];
 const allStats = () => Promise.all(workers.map((w) => w.call('stats')));
 const resetAll = () => Promise.all(workers.map((w) => w.call('reset')));
 
+/**
+ * CPU used by the client side (load generator workers + this publisher), to tell whether a
+ * figure is the server's limit or the client's: `start()` then `percent()` (of one core).
+ */
+async function clientCpu() {
+  const total = async () => (await allStats()).reduce((a, s) => a + s.cpuUs, 0) + ownCpuUs();
+  const cpu0 = await total();
+  const t0 = nowUs();
+  return { percent: async () => round1((100 * ((await total()) - cpu0)) / (nowUs() - t0)) };
+}
+
 /** Waits until the workers received `expected` events, progress stalls for 2 s, or 15 s pass. */
 async function drain(expected) {
   const deadline = Date.now() + 15_000;
@@ -298,8 +309,10 @@ async function measureEmitCpu(server) {
 async function connectRamp(server) {
   const n = SETTINGS.connections;
   const per = Math.ceil(n / workers.length);
+  await sleep(3000); // start-up allocations settle before the baseline
   const rssBefore = sum(server.pids, rssKb);
   const limitMs = Math.max(60_000, n * 20);
+  const client = await clientCpu();
   const parts = await Promise.all(
     workers.map((w, k) =>
       w.call(
@@ -320,9 +333,10 @@ async function connectRamp(server) {
   const startUs = Math.min(...parts.map((p) => p.startUs));
   const endUs = Math.max(...parts.map((p) => p.endUs));
   const connected = parts.reduce((a, p) => a + p.connected, 0);
+  const clientCpuPercent = await client.percent();
   const errors = {};
   for (const p of parts) for (const [k, v] of Object.entries(p.errors)) errors[k] = (errors[k] ?? 0) + v;
-  await sleep(2000); // let joins, presence writes and allocations settle
+  await sleep(3000); // let joins, presence writes and allocations settle
   const rssAfter = sum(server.pids, rssKb);
   const seconds = (endUs - startUs) / 1e6;
   return {
@@ -333,6 +347,7 @@ async function connectRamp(server) {
     errors,
     seconds: round1(seconds),
     handshakesPerSecond: round1(connected / seconds),
+    clientCpuPercent,
     rssBeforeKb: rssBefore,
     rssAfterKb: rssAfter,
     rssPerConnectionKb: connected > 0 ? round1((rssAfter - rssBefore) / connected) : null,
@@ -385,6 +400,7 @@ async function ladder(server, users, { batch }) {
     for (const rate of batch ? SETTINGS.batchLadder : SETTINGS.ladder) {
       await resetAll();
       const posts = Math.max(1, Math.round((rate * SETTINGS.stepSeconds) / per));
+      const client = await clientCpu();
       const step = await rateStep({
         publishers,
         path,
@@ -411,6 +427,7 @@ async function ladder(server, users, { batch }) {
           return [promised, error];
         },
       });
+      const clientCpuPercent = await client.percent();
       const done = await drain(step.expected);
       const messages = step.ok * per;
       const lost = Math.max(0, step.expected - done.received);
@@ -430,11 +447,15 @@ async function ladder(server, users, { batch }) {
         p50Ms: round1(done.p50Ms),
         p99Ms: round1(done.p99Ms),
         maxMs: round1(done.maxMs),
+        answerP50Ms: round1(step.answer.p50Ms),
+        answerP99Ms: round1(step.answer.p99Ms),
+        clientCpuPercent,
       };
       steps.push(row);
       log(
         `  ${server.name} ${batch ? 'batch' : 'fan-out'} ${rate} msg/s: ${pass ? 'pass' : 'FAIL'} ` +
-          `(p99 ${row.p99Ms} ms, lost ${lost}, failed ${step.failed}${step.abandoned ? `, abandoned ${step.abandoned}` : ''})`,
+          `(p99 ${row.p99Ms} ms, answers p99 ${row.answerP99Ms} ms, lost ${lost}, failed ${step.failed}${step.abandoned ? `, abandoned ${step.abandoned}` : ''}; ` +
+          `client CPU ${clientCpuPercent} %)`,
       );
       if (!pass) break;
       await sleep(1000);
@@ -463,7 +484,10 @@ async function measure(server) {
   const r = { name: server.name, label: server.label };
   log(`${server.label}: connecting ${SETTINGS.connections} sockets`);
   r.connect = await connectRamp(server);
-  log(`  ${r.connect.connected} connected in ${r.connect.seconds} s (${r.connect.handshakesPerSecond}/s), ${r.connect.rssPerConnectionKb} KiB RSS per connection`);
+  log(
+    `  ${r.connect.connected} connected in ${r.connect.seconds} s (${r.connect.handshakesPerSecond}/s; client CPU ${r.connect.clientCpuPercent} %), ` +
+      `${r.connect.rssPerConnectionKb} KiB RSS per connection`,
+  );
   if (r.connect.refused + r.connect.failed > 0) log(`  refused ${r.connect.refused}, failed ${r.connect.failed}: ${JSON.stringify(r.connect.errors)}`);
   const stats = await allStats();
   const open = stats.reduce((a, s) => a + s.open, 0);
@@ -479,6 +503,8 @@ async function measure(server) {
   r.batch = await ladder(server, targets, { batch: true });
   if (!r.batch.available) log('  POST /internal/emit/batch answers 404: n/a');
   await Promise.all(workers.map((w) => w.call('closeAll')));
+  // What the servers printed (warnings and errors only, at LOG_LEVEL=warn): the end of it.
+  r.serverOutput = Object.fromEntries(server.entries.filter((e) => e.tail.trim()).map((e) => [e.name, e.tail.slice(-2000)]));
   return r;
 }
 
@@ -498,7 +524,7 @@ async function startPeer() {
   });
   const url = `http://127.0.0.1:${port}`;
   await waitHttp(`${url}/health`, entry);
-  return { name: 'peer', label: 'bare Socket.IO peer', urls: [url], pids: [entry.child.pid], cpuPids: [entry.child.pid], stop: () => stopProcess(entry) };
+  return { name: 'peer', label: 'bare Socket.IO peer', urls: [url], pids: [entry.child.pid], cpuPids: [entry.child.pid], entries: [entry], stop: () => stopProcess(entry) };
 }
 
 function gatewayEnv(port, extra = {}) {
@@ -530,10 +556,21 @@ async function startGateway() {
     await stop();
     throw err;
   }
-  return { name: 'gateway', label: 'gateway (memory engine)', urls: [url], pids: [entry.child.pid], cpuPids: [entry.child.pid], stop };
+  return { name: 'gateway', label: 'gateway (memory engine)', urls: [url], pids: [entry.child.pid], cpuPids: [entry.child.pid], entries: [entry], stop };
 }
 
-async function startRedisGateways() {
+/** Whether the peer can use the classic Redis adapter (not a dependency: only when installed). */
+async function peerAdapterInstalled() {
+  try {
+    await import('@socket.io/redis-adapter');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Two nodes (gateways with the Redis engine, or peers with @socket.io/redis-adapter) sharing a private redis-server. */
+async function startRedisPair(kind) {
   const redisPort = await freePort();
   const cwd = mkdtempSync(join(tmpdir(), 'bench-redis2-'));
   const entries = [];
@@ -543,33 +580,39 @@ async function startRedisGateways() {
     rmSync(cwd, { recursive: true, force: true });
   };
   try {
-    const redis = startProcess('redis-server', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', cwd], {
-      cpu: 0,
-      cwd,
-      extraEnv: {},
-    });
+    const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', cwd];
+    const redis = startProcess('redis-server', 'redis-server', redisArgs, { cpu: 0, cwd, extraEnv: {} });
     entries.push(redis);
     await waitRedis(redisPort, redis);
+    const redisUrl = `redis://127.0.0.1:${redisPort}`;
     const prefix = `bench:${randomBytes(4).toString('hex')}`;
     const urls = [];
     for (let k = 0; k < 2; k++) {
       const port = await freePort();
-      const node = startProcess(`gateway node ${k + 1}`, process.execPath, [join(ROOT, 'dist/main.js')], {
-        cpu: 0,
-        cwd,
-        extraEnv: gatewayEnv(port, { REDIS_URL: `redis://127.0.0.1:${redisPort}`, SOCKET_CONTROL_PREFIX: prefix }),
-      });
+      const node =
+        kind === 'gateway'
+          ? startProcess(`gateway node ${k + 1}`, process.execPath, [join(ROOT, 'dist/main.js')], {
+              cpu: 0,
+              cwd,
+              extraEnv: gatewayEnv(port, { REDIS_URL: redisUrl, SOCKET_CONTROL_PREFIX: prefix }),
+            })
+          : startProcess(`peer node ${k + 1}`, process.execPath, [join(ROOT, 'bench/peer.mjs')], {
+              cpu: 0,
+              cwd: ROOT,
+              extraEnv: { PORT: String(port), HOST: '127.0.0.1', JWT_SECRET, INTERNAL_SECRET, PEER_REDIS_URL: redisUrl },
+            });
       entries.push(node);
       urls.push(`http://127.0.0.1:${port}`);
-      await waitHttp(`${urls[k]}/health/ready`, node);
+      await waitHttp(kind === 'gateway' ? `${urls[k]}/health/ready` : `${urls[k]}/health`, node);
     }
     const nodePids = entries.filter((e) => e.name !== 'redis-server').map((e) => e.child.pid);
     return {
-      name: 'gatewayRedis2',
-      label: 'gateway (Redis engine, 2 nodes)',
+      name: `${kind}Redis2`,
+      label: kind === 'gateway' ? 'gateway (Redis engine, 2 nodes)' : 'bare peer (redis-adapter, 2 nodes)',
       urls,
       pids: nodePids,
       cpuPids: [...nodePids, redis.child.pid],
+      entries,
       stop,
     };
   } catch (err) {
@@ -583,68 +626,96 @@ async function startRedisGateways() {
 const fmt = (n, digits = 1) => (n === null || n === undefined || !Number.isFinite(n) ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits }));
 const ratio = (a, b) => (a === null || b === null || a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b === 0 ? null : a / b);
 
-function bestText(ladderResult, p99) {
+function whyFailed(step) {
+  const reasons = [];
+  if (step.p99Ms === null || step.p99Ms > SETTINGS.p99LimitMs) reasons.push(`p99 ${fmt(step.p99Ms, 0)} ms`);
+  if (step.lost > 0) reasons.push(`${fmt(step.lost, 0)} lost`);
+  if (step.failedPublishes > 0) reasons.push(`${fmt(step.failedPublishes, 0)} failed`);
+  if (step.abandoned > 0) reasons.push(`${fmt(step.abandoned, 0)} not sent`);
+  return reasons.join(', ') || 'failed';
+}
+
+function bestText(ladderResult) {
   if (!ladderResult) return '—';
   if (!ladderResult.available) return 'n/a (404)';
   if (ladderResult.best === null) {
     const first = ladderResult.steps[0];
-    return first ? `none (fails at ${fmt(first.rate, 0)}${p99 ? `, p99 ${fmt(first.p99Ms)} ms` : ''})` : '—';
+    return first ? `none (fails at ${fmt(first.rate, 0)}: ${whyFailed(first)})` : '—';
   }
   return `${fmt(ladderResult.best, 0)} msg/s`;
 }
 
+/** The figures of the table: label, value of a result, how to print it. */
+const FIGURES = [
+  {
+    key: 'handshakesPerSecond',
+    label: () => `handshakes per second (${fmt(SETTINGS.connections, 0)}-socket ramp)`,
+    value: (r) => r?.connect?.handshakesPerSecond,
+    text: (r) => fmt(r?.connect?.handshakesPerSecond, 0),
+  },
+  {
+    key: 'rssPerConnection',
+    label: () => 'server RSS per connection (KiB)',
+    value: (r) => r?.connect?.rssPerConnectionKb,
+    text: (r) => fmt(r?.connect?.rssPerConnectionKb),
+  },
+  {
+    key: 'cpuPerEmit',
+    label: () => 'server CPU per POST /internal/emit (µs, no sockets)',
+    value: (r) => r?.emit?.cpuUsPerRequest,
+    text: (r) => fmt(r?.emit?.cpuUsPerRequest),
+  },
+  {
+    key: 'fanoutBest',
+    label: () => `targeted fan-out, 1 msg per POST: best step (p99 ≤ ${SETTINGS.p99LimitMs} ms, none lost)`,
+    value: (r) => r?.fanout?.best,
+    text: (r) => bestText(r?.fanout),
+  },
+  {
+    key: 'broadcastLast',
+    label: () => `broadcast to ${fmt(SETTINGS.connections, 0)} sockets: time until the last (ms, median)`,
+    value: (r) => r?.broadcast?.medianLastMs,
+    text: (r) => fmt(r?.broadcast?.medianLastMs),
+  },
+  {
+    key: 'batchBest',
+    label: () => `batch, ${SETTINGS.batchSize} msgs per POST /internal/emit/batch: best step`,
+    value: (r) => r?.batch?.best,
+    text: (r) => bestText(r?.batch),
+  },
+];
+
+function ratios(gateway, peer) {
+  return Object.fromEntries(FIGURES.map((f) => [f.key, ratio(f.value(gateway), f.value(peer))]));
+}
+
 function table(results) {
-  const g = results.gateway;
-  const p = results.peer;
-  const x = results.gatewayRedis2;
-  const rows = [
-    ['figure', 'gateway', 'bare peer', 'gateway/peer', ...(x ? ['gateway Redis, 2 nodes'] : [])],
-    [
-      `handshakes per second (${fmt(SETTINGS.connections, 0)}-socket ramp)`,
-      fmt(g?.connect?.handshakesPerSecond, 0),
-      fmt(p?.connect?.handshakesPerSecond, 0),
-      fmt(ratio(g?.connect?.handshakesPerSecond, p?.connect?.handshakesPerSecond), 2),
-      ...(x ? [fmt(x.connect?.handshakesPerSecond, 0)] : []),
-    ],
-    [
-      'server RSS per connection (KiB)',
-      fmt(g?.connect?.rssPerConnectionKb),
-      fmt(p?.connect?.rssPerConnectionKb),
-      fmt(ratio(g?.connect?.rssPerConnectionKb, p?.connect?.rssPerConnectionKb), 2),
-      ...(x ? [fmt(x.connect?.rssPerConnectionKb)] : []),
-    ],
-    [
-      'server CPU per POST /internal/emit (µs, no sockets)',
-      fmt(g?.emit?.cpuUsPerRequest),
-      fmt(p?.emit?.cpuUsPerRequest),
-      fmt(ratio(g?.emit?.cpuUsPerRequest, p?.emit?.cpuUsPerRequest), 2),
-      ...(x ? [`${fmt(x.emit?.cpuUsPerRequest)} (2 nodes + Redis)`] : []),
-    ],
-    [
-      'targeted fan-out, 1 msg per POST: best step (p99 ≤ 250 ms, none lost)',
-      bestText(g?.fanout, true),
-      bestText(p?.fanout, true),
-      fmt(ratio(g?.fanout?.best, p?.fanout?.best), 2),
-      ...(x ? [bestText(x.fanout, true)] : []),
-    ],
-    [
-      `broadcast to ${fmt(SETTINGS.connections, 0)} sockets: time until the last (ms, median)`,
-      fmt(g?.broadcast?.medianLastMs),
-      fmt(p?.broadcast?.medianLastMs),
-      fmt(ratio(g?.broadcast?.medianLastMs, p?.broadcast?.medianLastMs), 2),
-      ...(x ? [fmt(x.broadcast?.medianLastMs)] : []),
-    ],
-    [
-      `batch, ${SETTINGS.batchSize} msgs per POST /internal/emit/batch: best step`,
-      bestText(g?.batch, true),
-      bestText(p?.batch, true),
-      fmt(ratio(g?.batch?.best, p?.batch?.best), 2),
-      ...(x ? [bestText(x.batch, true)] : []),
-    ],
-  ];
+  const pairs = [['gateway', 'peer', 'gateway', 'bare peer']];
+  if (results.gatewayRedis2 || results.peerRedis2) pairs.push(['gatewayRedis2', 'peerRedis2', 'gateway Redis ×2', 'peer Redis ×2']);
+  const head = ['figure'];
+  for (const [, , gl, pl] of pairs) head.push(gl, pl, 'ratio');
+  const rows = [head];
+  for (const f of FIGURES) {
+    const row = [f.label()];
+    for (const [g, p] of pairs) {
+      row.push(results[g] ? f.text(results[g]) : '—', results[p] ? f.text(results[p]) : '—', fmt(ratio(f.value(results[g]), f.value(results[p])), 2));
+    }
+    rows.push(row);
+  }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const line = (r) => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
   return [line(rows[0]), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.slice(1).map(line)].join('\n');
+}
+
+/** Says when the client side (CPU 1) was near saturation, so a figure may be the client's limit. */
+function clientNotes(results) {
+  const notes = [];
+  for (const [name, r] of Object.entries(results)) {
+    const steps = [...(r.fanout?.steps ?? []), ...(r.batch?.steps ?? [])];
+    const peak = Math.max(r.connect?.clientCpuPercent ?? 0, ...steps.map((s) => s.clientCpuPercent ?? 0));
+    if (peak >= 85) notes.push(`${name}: the load generator + publisher used up to ${fmt(peak, 0)} % of their CPU: figures near that point may be the client's limit.`);
+  }
+  return notes;
 }
 
 // ---- main -----------------------------------------------------------------------------------
@@ -671,7 +742,9 @@ async function main() {
     ['peer', startPeer],
     ['gateway', startGateway],
   ];
-  if (SETTINGS.redis) plan.push(['gatewayRedis2', startRedisGateways]);
+  const peerRedis = SETTINGS.redis && (await peerAdapterInstalled());
+  if (SETTINGS.redis) plan.push(['gatewayRedis2', () => startRedisPair('gateway')]);
+  if (peerRedis) plan.push(['peerRedis2', () => startRedisPair('peer')]);
   const results = {};
   const errors = {};
   for (const [name, start] of plan) {
@@ -695,7 +768,8 @@ async function main() {
   const notes = [
     `${SETTINGS.connections} sockets over ${SETTINGS.workers} load generator processes; ${pinning}.`,
     `Ladders of ${SETTINGS.stepSeconds} s steps; a step passes with p99 ≤ ${SETTINGS.p99LimitMs} ms, nothing lost, no publish failed. Ratios are gateway/peer.`,
-    ...(SETTINGS.redis ? ['The Redis column is absolute: the peer side needs @socket.io/redis-adapter, which is not installed.'] : []),
+    ...(SETTINGS.redis && !peerRedis ? ['Redis: the gateway figures are absolute (the peer side needs @socket.io/redis-adapter, which is not installed).'] : []),
+    ...clientNotes(results),
     ...Object.entries(errors).map(([k, v]) => `${k}: not measured: ${v.split('\n')[0]}`),
   ];
   process.stdout.write(`\n${text}\n\n${notes.join('\n')}\n`);
@@ -711,12 +785,8 @@ async function main() {
     results,
     errors,
     ratios: {
-      handshakesPerSecond: ratio(results.gateway?.connect?.handshakesPerSecond, results.peer?.connect?.handshakesPerSecond),
-      rssPerConnection: ratio(results.gateway?.connect?.rssPerConnectionKb, results.peer?.connect?.rssPerConnectionKb),
-      cpuPerEmit: ratio(results.gateway?.emit?.cpuUsPerRequest, results.peer?.emit?.cpuUsPerRequest),
-      fanoutBest: ratio(results.gateway?.fanout?.best, results.peer?.fanout?.best),
-      broadcastLast: ratio(results.gateway?.broadcast?.medianLastMs, results.peer?.broadcast?.medianLastMs),
-      batchBest: ratio(results.gateway?.batch?.best, results.peer?.batch?.best),
+      gatewayToPeer: ratios(results.gateway, results.peer),
+      ...(SETTINGS.redis ? { gatewayRedis2ToPeerRedis2: ratios(results.gatewayRedis2, results.peerRedis2) } : {}),
     },
     table: text,
   };
