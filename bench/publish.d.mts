@@ -39,5 +39,6 @@ export function rateStep(options: {
   seconds: number;
   bodyFor: (i: number, dueUs: number) => unknown;
   check: (res: PostResult) => [number, string | null];
+  publisherFor?: (i: number) => number;
   maxInFlight?: number;
 }): Promise<StepResult>;

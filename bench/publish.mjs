@@ -82,9 +82,10 @@ export async function closedLoop(publisher, path, body, { requests, concurrency,
  * at start + i/rate whatever the answers; at most `maxInFlight` outstanding). `bodyFor(i, dueUs)`
  * builds request i (its payload carries the due time, so a late send counts as latency);
  * `check(res)` returns `[deliveries the answer promises, error reason or null]`.
+ * `publisherFor(i)` picks the publisher (node) of request i.
  * Resolves when every sent request is answered, or at the step's hard limit.
  */
-export function rateStep({ publishers, path, posts, seconds, bodyFor, check, maxInFlight = 512 }) {
+export function rateStep({ publishers, path, posts, seconds, bodyFor, check, publisherFor = (i) => i % publishers.length, maxInFlight = 512 }) {
   const perUs = posts / (seconds * 1e6);
   const t0 = nowUs();
   const giveUpUs = t0 + seconds * 2e6 + 5e6; // stop sending: the server is far behind
@@ -118,7 +119,7 @@ export function rateStep({ publishers, path, posts, seconds, bodyFor, check, max
         const dueUs = t0 + i / perUs;
         inFlight++;
         const sentUs = nowUs();
-        publishers[i % publishers.length]
+        publishers[publisherFor(i)]
           .post(path, bodyFor(i, dueUs))
           .then((res) => {
             const took = nowUs() - sentUs;

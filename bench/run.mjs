@@ -406,6 +406,9 @@ async function ladder(server, users, { batch }) {
         path,
         posts,
         seconds: SETTINGS.stepSeconds,
+        // With 2 nodes, socket k is on node k % 2: pairs of requests go to one node, so half the
+        // messages reach a socket on the other node.
+        publisherFor: (i) => Math.floor(i / 2) % publishers.length,
         bodyFor: (i, dueUs) => {
           if (!batch) return { userId: users[next++ % users.length], event: EVENT, payload: { t: dueUs, s: i } };
           const items = [];
