@@ -10,7 +10,8 @@
 // Settings (environment): BENCH_CONNECTIONS [5000], BENCH_WORKERS [2], BENCH_LADDER
 // [500,1000,2000,4000,8000] msg/s, BENCH_BATCH_LADDER [1000,2000,4000,8000,16000] msg/s,
 // BENCH_STEP_SECONDS [5], BENCH_EMIT_REQUESTS [20000], BENCH_BROADCASTS [5], BENCH_REDIS [0]
-// (1: also the Redis engine, 2 nodes + a private redis-server), BENCH_OUT [bench/results/...].
+// (1: also the Redis engine, 2 nodes + a private redis-server), BENCH_CONNECT_CONCURRENCY [100],
+// BENCH_BUDGET_SECONDS [540] (no ladder step starts after it), BENCH_OUT [bench/results/...].
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,7 +58,10 @@ const SETTINGS = {
   p99LimitMs: 250,
   connectConcurrency: int('BENCH_CONNECT_CONCURRENCY', 100, 1, 10_000),
   redis: env.BENCH_REDIS === '1',
+  /** Past this many seconds of the whole run, no further ladder step starts (the run stays under 10 min). */
+  budgetSeconds: int('BENCH_BUDGET_SECONDS', 540, 10, 86_400),
 };
+const BUDGET_END = Date.now() + SETTINGS.budgetSeconds * 1000;
 const JWT_SECRET = randomBytes(24).toString('hex');
 const INTERNAL_SECRET = randomBytes(24).toString('hex');
 const EVENT = 'bench';
@@ -391,6 +395,7 @@ async function ladder(server, users, { batch }) {
   const per = batch ? SETTINGS.batchSize : 1;
   const path = batch ? '/internal/emit/batch' : '/internal/emit';
   const publishers = server.urls.map((u) => new Publisher(u, INTERNAL_SECRET, 32));
+  let stoppedByBudget = false;
   try {
     if (batch) {
       const probe = await publishers[0].post(path, { items: [{ userId: 'nobody', event: EVENT, payload: { t: 0 } }] });
@@ -398,6 +403,11 @@ async function ladder(server, users, { batch }) {
     }
     let next = 0;
     for (const rate of batch ? SETTINGS.batchLadder : SETTINGS.ladder) {
+      if (Date.now() > BUDGET_END) {
+        log(`  ${server.name}: time budget (BENCH_BUDGET_SECONDS=${SETTINGS.budgetSeconds}) spent, no step from ${rate} msg/s on`);
+        stoppedByBudget = true;
+        break;
+      }
       await resetAll();
       const posts = Math.max(1, Math.round((rate * SETTINGS.stepSeconds) / per));
       const client = await clientCpu();
@@ -467,7 +477,7 @@ async function ladder(server, users, { batch }) {
     for (const p of publishers) p.close();
   }
   const passed = steps.filter((s) => s.pass);
-  return { available: true, steps, best: passed.length ? passed[passed.length - 1].rate : null };
+  return { available: true, steps, stoppedByBudget, best: passed.length ? passed[passed.length - 1].rate : null };
 }
 
 /** CPU per emit on a server of its own (started for it), so the heap it leaves behind does not hide the sockets' memory. */
@@ -643,9 +653,10 @@ function bestText(ladderResult) {
   if (!ladderResult.available) return 'n/a (404)';
   if (ladderResult.best === null) {
     const first = ladderResult.steps[0];
+    if (!first && ladderResult.stoppedByBudget) return 'not run (time budget)';
     return first ? `none (fails at ${fmt(first.rate, 0)}: ${whyFailed(first)})` : '—';
   }
-  return `${fmt(ladderResult.best, 0)} msg/s`;
+  return `${fmt(ladderResult.best, 0)} msg/s${ladderResult.stoppedByBudget ? ' (budget: ladder cut short)' : ''}`;
 }
 
 /** The figures of the table: label, value of a result, how to print it. */
