@@ -126,7 +126,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
     ttlSec: dto.NOTIFICATIONS_TTL ?? 2592000,
   };
   cfg.shutdownTimeoutMs = dto.SHUTDOWN_TIMEOUT_MS ?? 10000;
-  cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 1000 };
+  cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 0 };
   cfg.log = { level: dto.LOG_LEVEL ?? 'info', format: (dto.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? 'json' };
   cfg.metricsEnabled = dto.METRICS_ENABLED ?? true;
   return cfg;
