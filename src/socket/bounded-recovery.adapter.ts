@@ -11,17 +11,8 @@ interface Packet {
   nsp?: string;
 }
 
-interface StoredPacket {
-  seq: number;
-  rooms: Set<Room>;
-  except?: Set<Room>;
-  /** The packet as written to clients (`2[...]`, or `2/nsp,[...]`), parsed back on restore. */
-  encoded?: string;
-  /** Binary packets keep their data (rare: the gateway's events are JSON). */
-  data?: unknown[];
-  bytes: number;
-  emittedAt: number;
-}
+/** The rooms of a stored packet: one room as its name (the usual case), several as the Set. */
+type Target = string | Set<Room>;
 
 interface PersistedSession {
   sid: string;
@@ -51,9 +42,16 @@ export function boundedRecoveryAdapter(maxBytes: number): typeof Adapter {
     private readonly epoch = Date.now().toString(36);
     private readonly prefixLength = this.nsp.name === '/' ? 1 : this.nsp.name.length + 2;
     private readonly sessions = new Map<PrivateSessionId, PersistedSession>();
-    private packets: StoredPacket[] = [];
-    /** Index in `packets` of the oldest kept packet (the array is compacted now and then). */
+    // The buffer as parallel arrays (no record object per packet: less for the GC to promote and
+    // later collect). Index i holds packet number `firstSeq + i - head`; `head` is the oldest kept.
+    /** The packet as written to clients (`2[...]` or `2/nsp,[...]`); binary packets keep their data. */
+    private texts: Array<string | unknown[]> = [];
+    private targets: Target[] = [];
+    private excepts: Array<Set<Room> | undefined> = [];
+    private sizes: number[] = [];
+    private times: number[] = [];
     private head = 0;
+    private firstSeq = 0;
     private nextSeq = 0;
     private bytes = 0;
     private lastEncoded?: unknown[];
@@ -61,11 +59,10 @@ export function boundedRecoveryAdapter(maxBytes: number): typeof Adapter {
     override broadcast(packet: Packet, opts: BroadcastOptions): void {
       const storable = packet.type === EVENT_PACKET && packet.id === undefined && opts.flags?.volatile === undefined;
       if (!storable) return super.broadcast(packet, opts);
-      const seq = this.nextSeq++;
-      packet.data.push(`${this.epoch}.${seq}`);
+      packet.data.push(`${this.epoch}.${this.nextSeq++}`);
       this.lastEncoded = undefined;
       super.broadcast(packet, opts);
-      this.store(seq, packet.data, opts);
+      this.store(packet.data, opts);
     }
 
     override persistSession(session: Omit<PersistedSession, 'disconnectedAt'>): void {
@@ -82,9 +79,10 @@ export function boundedRecoveryAdapter(maxBytes: number): typeof Adapter {
       const from = this.indexAfter(offset);
       if (!session || from === undefined) return Promise.resolve(null as unknown as Session);
       const missedPackets: unknown[][] = [];
-      for (let i = from; i < this.packets.length; i++) {
-        const p = this.packets[i];
-        if (addressedTo(session.rooms, p)) missedPackets.push(p.data ?? (JSON.parse((p.encoded as string).slice(this.prefixLength)) as unknown[]));
+      for (let i = from; i < this.texts.length; i++) {
+        if (!addressedTo(session.rooms, this.targets[i], this.excepts[i])) continue;
+        const text = this.texts[i];
+        missedPackets.push(typeof text === 'string' ? (JSON.parse(text.slice(this.prefixLength)) as unknown[]) : text);
       }
       const { disconnectedAt: _, ...restored } = session;
       return Promise.resolve({ ...restored, missedPackets });
@@ -95,40 +93,42 @@ export function boundedRecoveryAdapter(maxBytes: number): typeof Adapter {
       const dot = offset.lastIndexOf('.');
       if (dot < 0 || offset.slice(0, dot) !== this.epoch) return undefined;
       const seq = Number(offset.slice(dot + 1));
-      const oldest = this.packets[this.head];
-      if (!Number.isInteger(seq) || oldest === undefined || seq < oldest.seq || seq >= this.nextSeq) return undefined;
-      return this.head + (seq - oldest.seq) + 1;
+      if (!Number.isInteger(seq) || this.head === this.texts.length || seq < this.firstSeq || seq >= this.nextSeq) return undefined;
+      return this.head + (seq - this.firstSeq) + 1;
     }
 
-    private store(seq: number, data: unknown[], opts: BroadcastOptions): void {
+    private store(data: unknown[], opts: BroadcastOptions): void {
       const encoded = this.lastEncoded;
       const text = encoded?.length === 1 && typeof encoded[0] === 'string' ? encoded[0] : undefined;
-      const bytes = RECORD_OVERHEAD_BYTES + (text !== undefined ? text.length : JSON.stringify(data).length);
-      const now = Date.now();
-      this.packets.push({
-        seq,
-        rooms: opts.rooms,
-        except: opts.except,
-        ...(text !== undefined ? { encoded: text } : { data }),
-        bytes,
-        emittedAt: now,
-      });
-      this.bytes += bytes;
-      this.evict(now);
+      const size = RECORD_OVERHEAD_BYTES + (text !== undefined ? text.length : JSON.stringify(data).length);
+      const rooms = opts.rooms;
+      this.texts.push(text ?? data);
+      this.targets.push(rooms.size === 1 ? (rooms.values().next().value as Room) : rooms);
+      this.excepts.push(opts.except?.size ? opts.except : undefined);
+      this.sizes.push(size);
+      this.times.push(Date.now());
+      this.bytes += size;
+      this.evict();
     }
 
     /** Oldest first: over the byte bound, or older than the recovery window. */
-    private evict(now: number): void {
-      const threshold = now - this.windowMs;
-      while (this.head < this.packets.length - 1) {
-        const oldest = this.packets[this.head];
-        if (this.bytes <= maxBytes && oldest.emittedAt >= threshold) break;
-        this.bytes -= oldest.bytes;
-        this.packets[this.head] = undefined as unknown as StoredPacket;
+    private evict(): void {
+      const threshold = this.times[this.times.length - 1] - this.windowMs;
+      const last = this.texts.length - 1;
+      while (this.head < last && (this.bytes > maxBytes || this.times[this.head] < threshold)) {
+        this.bytes -= this.sizes[this.head];
+        this.texts[this.head] = '';
+        this.targets[this.head] = '';
+        this.excepts[this.head] = undefined;
         this.head++;
+        this.firstSeq++;
       }
-      if (this.head > 1024 && this.head * 2 > this.packets.length) {
-        this.packets = this.packets.slice(this.head);
+      if (this.head > 1024 && this.head * 2 > this.texts.length) {
+        this.texts = this.texts.slice(this.head);
+        this.targets = this.targets.slice(this.head);
+        this.excepts = this.excepts.slice(this.head);
+        this.sizes = this.sizes.slice(this.head);
+        this.times = this.times.slice(this.head);
         this.head = 0;
       }
     }
@@ -156,7 +156,7 @@ export function boundedRecoveryAdapter(maxBytes: number): typeof Adapter {
   };
 }
 
-function addressedTo(sessionRooms: Room[], p: StoredPacket): boolean {
-  const included = p.rooms.size === 0 || sessionRooms.some((room) => p.rooms.has(room));
-  return included && !sessionRooms.some((room) => p.except?.has(room));
+function addressedTo(sessionRooms: Room[], target: Target, except: Set<Room> | undefined): boolean {
+  const included = typeof target === 'string' ? sessionRooms.includes(target) : target.size === 0 || sessionRooms.some((room) => target.has(room));
+  return included && !sessionRooms.some((room) => except?.has(room));
 }
