@@ -9,7 +9,7 @@ import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken } from '../supp
 
 /** Debian's interpreter: the one the python3-socketio package installs into. */
 const PYTHON = '/usr/bin/python3';
-const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '../python/user_client.py');
+const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '../../examples/user_client.py');
 const LINE_TIMEOUT_MS = 15_000;
 
 type Line = Record<string, unknown>;

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""A user client in Python (python-socketio 5, e.g. Debian's python3-socketio), driven by
-test/e2e/python-client.e2e-spec.ts over stdin/stdout, one JSON object per line.
+"""A user client in Python (python-socketio 5, e.g. Debian's python3-socketio); the e2e test
+test/e2e/python-client.e2e-spec.ts runs it as it is and reads its stdout, one JSON object per line.
 
     user_client.py URL TOKEN PUSH_EVENT [one-arg]
 
