@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import type { RedisClient } from '../engine/redis/redis-client.js';
+import { RedisKeys } from '../engine/redis/redis-keys.js';
 import { boundedRecoveryAdapter } from './bounded-recovery.adapter.js';
 import { installDispatcherBinding, type DispatchingAdapter } from './dispatcher-binding.js';
 import { EventDispatcher } from './event-dispatcher.js';
@@ -69,10 +70,11 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
   }
 
   private redisAdapter(redis: RedisClient, prefix: string): ServerOptions['adapter'] {
+    const keys = new RedisKeys(prefix);
     const factory = createAdapter(handleSessionWrites(redis), {
-      streamName: `${prefix}:adapter`,
-      channelPrefix: `${prefix}:adapter`,
-      sessionKeyPrefix: `${prefix}:adapter-session:`,
+      streamName: keys.adapterStream,
+      channelPrefix: keys.adapterStream,
+      sessionKeyPrefix: keys.adapterSessionPrefix,
       maxLen: 100_000,
     }) as unknown as (nsp: unknown) => unknown;
     // Socket.IO calls it with `new`: a plain function (not an arrow) returning the adapter object.

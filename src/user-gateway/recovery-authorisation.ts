@@ -88,7 +88,7 @@ export class RecoveryAuthorisation implements OnApplicationBootstrap {
    * queued behind the write.
    */
   private async persisted(pid: string): Promise<void> {
-    await this.redis?.adapter.exists(`${this.config.prefix}:adapter-session:${pid}`);
+    if (this.redis) await this.redis.adapter.exists(`${this.redis.keys.adapterSessionPrefix}${pid}`);
   }
 
   /**

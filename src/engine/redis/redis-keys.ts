@@ -5,6 +5,15 @@
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
+  /** The Socket.IO streams adapter's stream and channel prefix. */
+  get adapterStream(): string {
+    return `${this.prefix}:adapter`;
+  }
+  /** Prefix of the streams adapter's recovery session keys (one per dropped socket's pid). */
+  get adapterSessionPrefix(): string {
+    return `${this.prefix}:adapter-session:`;
+  }
+
   liveSessions(userId: string): string {
     return `${this.prefix}:sess:{${userId}}`;
   }
