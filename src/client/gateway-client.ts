@@ -1,5 +1,5 @@
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from './event-map.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../socket/events.js';
 import { GatewayError } from './gateway-error.js';
 import { refreshDelay, tokenExpiry } from './token.js';
 import { type ChannelEvents, connectErrorCode, DEFAULT_REQUEST_TIMEOUT_MS, TypedChannel } from './typed-channel.js';
@@ -32,11 +32,12 @@ const TERMINAL_CODES = new Set<string>(['AUTH_EXPIRED', 'SESSION_REVOKED', 'AUTH
 const RETRY_BASE_MS = 1000;
 
 /**
- * A user connection to the gateway's `/` namespace, typed by the event map. Authenticates with
+ * A user connection to the gateway's `/` namespace, typed by the event map (`Extra`: events a
+ * deployment adds to EMIT_ALLOWED_EVENTS, e.g. `BackendEvents<'order:shipped', Order>`). Authenticates with
  * `getToken()`, refreshes the token over `auth:refresh` before it expires (the socket stays
  * connected), and reports a session that is over as `session:ended` instead of reconnecting.
  */
-export class GatewayClient extends TypedChannel<ServerToClientEvents, ClientToServerEvents, GatewayClientEvents> {
+export class GatewayClient<Extra extends object = {}> extends TypedChannel<ServerToClientEvents & Extra, ClientToServerEvents, GatewayClientEvents> {
   private token?: string;
   private tokenError?: string;
   private refreshTimer?: ReturnType<typeof setTimeout>;
@@ -76,7 +77,7 @@ export class GatewayClient extends TypedChannel<ServerToClientEvents, ClientToSe
     const token = await this.getToken();
     const data = await this.request('auth:refresh', { token });
     this.token = token;
-    const info = { expiresAt: (data as { expiresAt?: string | null } | undefined)?.expiresAt ?? null };
+    const info = { expiresAt: data?.expiresAt ?? null };
     this.scheduleRefresh();
     this.emitLocal('token:refreshed', info);
     return info;
@@ -177,6 +178,6 @@ export class GatewayClient extends TypedChannel<ServerToClientEvents, ClientToSe
 }
 
 /** Connects a user to the gateway at `url` (the `/` namespace); see GatewayClient. */
-export function connectGateway(url: string, options: GatewayClientOptions): GatewayClient {
-  return new GatewayClient(url, options);
+export function connectGateway<Extra extends object = {}>(url: string, options: GatewayClientOptions): GatewayClient<Extra> {
+  return new GatewayClient<Extra>(url, options);
 }

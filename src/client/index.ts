@@ -4,4 +4,5 @@ export { connectGateway, GatewayClient, type GatewayClientEvents, type GatewayCl
 export { connectService, ServiceClient, type ServiceClientEvents, type ServiceClientOptions, type ServiceEnded } from './service-client.js';
 export { GatewayError, type GatewayErrorCode } from './gateway-error.js';
 export type { AckDataOf, ConnectionState, PayloadOf, RequestArgs, RequestOptions } from './typed-channel.js';
-export type { ClientToServerEvents, InternalClientToServerEvents, InternalServerToClientEvents, ServerToClientEvents } from './event-map.js';
+// The event map and its payload types: the same types the gateway is written against.
+export type * from '../socket/events.js';

@@ -18,8 +18,15 @@ export interface RequestOptions {
   timeout?: number;
 }
 
-/** `request(event, payload, options?)`; the payload may be left out when the event accepts none. */
-export type RequestArgs<P> = undefined extends P ? [payload?: P, options?: RequestOptions] : [payload: P, options?: RequestOptions];
+/**
+ * `request(event, payload, options?)`; the payload may be left out when every field of it is
+ * optional (SPEC §9: such events accept no payload at all).
+ */
+export type RequestArgs<P> = undefined extends P
+  ? [payload?: P, options?: RequestOptions]
+  : {} extends P
+    ? [payload?: P, options?: RequestOptions]
+    : [payload: P, options?: RequestOptions];
 
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'ended';
 

@@ -1,4 +1,5 @@
-import { connectGateway, connectService, type GatewayClient, GatewayError, type RequestOptions, type ServiceClient, type SessionEnded } from '../../src/client/index.js';
+import { type ConnectionState, connectGateway, connectService, type GatewayClient, GatewayError, type RequestOptions, type ServiceClient, type SessionEnded } from '../../src/client/index.js';
+import type { ChatMessage, EmitAck, UserSendReport } from '../../src/socket/events.js';
 import { closeAllClients, connectUser } from '../support/client.js';
 import { signToken, startApp, TEST_INTERNAL_SECRET, type TestApp, userToken } from '../support/app.js';
 
@@ -49,7 +50,9 @@ function once<T>(subscribe: (handler: (value: T) => void) => void, what: string,
   });
 }
 
-function untilConnected(client: GatewayClient | ServiceClient): Promise<void> {
+type StateSource = { state: ConnectionState; on(event: 'state', handler: (state: ConnectionState) => void): unknown };
+
+function untilConnected(client: StateSource): Promise<void> {
   if (client.state === 'connected') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for the client to connect (state ${client.state})`)), WAIT_MS);
@@ -140,7 +143,7 @@ describe('connectGateway', () => {
     expect(disconnects).toEqual([]);
     expect(expired).toEqual([]);
     // Still a working socket after the first token's exp.
-    await expect(sut.request('get_online_users' as never)).resolves.toEqual({ users: [] });
+    await expect(sut.request('get_online_users')).resolves.toEqual({ users: [] });
   });
 
   it('rejects with the gateway code and details (VALIDATION_FAILED, FORBIDDEN) and keeps the socket usable', async () => {
@@ -148,17 +151,18 @@ describe('connectGateway', () => {
     const sut = user(id, tokenSource(id).getToken);
     await untilConnected(sut);
 
-    const invalid = await rejection(sut.request('chat:join' as never, {} as never));
+    // @ts-expect-error chatId is required (the same DTO refuses it at run time)
+    const invalid = await rejection(sut.request('chat:join', {}));
     expect(invalid).toBeInstanceOf(GatewayError);
     expect(invalid.code).toBe('VALIDATION_FAILED');
     expect(invalid.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'chatId' })]));
 
-    const forbidden = await rejection(sut.request('chat:join' as never, { chatId: fresh('not-a-member') } as never));
+    const forbidden = await rejection(sut.request('chat:join', { chatId: fresh('not-a-member') }));
     expect(forbidden.code).toBe('FORBIDDEN');
     expect(forbidden.message).toEqual(expect.any(String));
 
     const other = fresh('recipient');
-    const sent = await sut.request('send_message' as never, { recipientIds: [other], message: 'hi' } as never);
+    const sent = await sut.request('send_message', { recipientIds: [other], message: 'hi' });
     expect(sent).toMatchObject({ recipients: { total: 1, accepted: [other] }, timestamp: expect.any(String) });
   });
 
@@ -172,7 +176,7 @@ describe('connectGateway', () => {
     expect(err.code).toBe('TIMEOUT');
     expect(err.message).toContain('no:such-event');
     expect(sut.connected).toBe(true);
-    await expect(sut.request('get_online_users' as never)).resolves.toEqual({ users: [] });
+    await expect(sut.request('get_online_users')).resolves.toEqual({ users: [] });
   });
 
   it('recovers after a dropped connection, calling getToken again for the new handshake', async () => {
@@ -207,7 +211,7 @@ describe('connectGateway', () => {
     expect(sut.state).toBe('ended');
     expect(sut.socket.active).toBe(false);
     expect(source.calls).toBe(1);
-    await expect(sut.request('get_online_users' as never)).rejects.toMatchObject({ code: 'DISCONNECTED' });
+    await expect(sut.request('get_online_users')).rejects.toMatchObject({ code: 'DISCONNECTED' });
     // The revoked session really is refused, so a reconnecting client would have looped.
     await expect(connectUser(gateway.url, userToken(id))).rejects.toThrow('SESSION_REVOKED');
   });
@@ -255,13 +259,13 @@ describe('connectService', () => {
     const service = track(connectService(gateway.url, { serviceName: 'billing', serviceKey: BILLING_KEY, transports: ['websocket'], forceNew: true }));
     await untilConnected(service);
 
-    const received = once<unknown>((h) => client.on('notification:new' as never, h as never), 'notification:new');
+    const received = once<unknown>((h) => client.on('notification:new', h), 'notification:new');
     const data = await service.request('emit', { userId: id, event: 'notification:new', payload: { title: 'Invoice paid' } });
     expect(data).toMatchObject({ recipients: { total: 1, sent: 1 } });
     expect(await received).toEqual({ title: 'Invoice paid' });
 
-    const message = once<unknown>((h) => client.on('message' as never, h as never), 'message');
-    await service.request('send_message' as never, { recipientIds: [id], message: 'from billing' } as never);
+    const message = once<unknown>((h) => client.on('message', h), 'message');
+    await service.request('send_message', { recipientIds: [id], message: 'from billing' });
     expect(await message).toMatchObject({ message: 'from billing', metadata: { source: 'internal_service', serviceName: 'billing' } });
 
     const refused = await rejection(service.request('emit', { userId: id, event: 'not:allowed', payload: {} }));
@@ -275,3 +279,37 @@ describe('connectService', () => {
     expect(service.socket.active).toBe(false);
   });
 });
+
+/**
+ * Compile-time checks of the client's typing: never run, but `npm run typecheck` (part of
+ * `npm test`) fails when a payload, an ack type or a listener stops being typed by the event map.
+ */
+export async function typeChecks(client: GatewayClient, service: ServiceClient): Promise<void> {
+  const sent: UserSendReport = await client.request('send_message', { recipientIds: ['a'], message: 'x' });
+  void sent;
+  // @ts-expect-error recipientIds is an array
+  await client.request('send_message', { recipientIds: 'a', message: 'x' });
+  // @ts-expect-error not an event of the map
+  await client.request('no:such-event', {});
+  // @ts-expect-error chat:join acks { chatId }, not members
+  const wrong: { members: unknown[] } = await client.request('chat:join', { chatId: 'c' });
+  void wrong;
+  const online: { users: string[] } = await client.request('get_online_users');
+  void online;
+  client.on('message:new', (m: ChatMessage) => void m.messageId);
+  // @ts-expect-error a chat message has no `nope`
+  client.on('message:new', (m) => void m.nope);
+  // @ts-expect-error not a server event
+  client.on('no:such-event', () => undefined);
+  client.on('session:ended', (e) => {
+    const code: 'AUTH_EXPIRED' | 'SESSION_REVOKED' | 'AUTH_INVALID' | 'AUTH_REQUIRED' = e.code;
+    void code;
+  });
+  // @ts-expect-error emit needs an event name
+  await service.request('emit', { userId: 'u' });
+  const pushed: EmitAck = await service.request('emit', { userId: 'u', event: 'notification:new' });
+  void pushed;
+  // @ts-expect-error a service cannot send user events
+  await service.request('chat:join', { chatId: 'c' });
+  service.on('session:expired', (e) => void e.reason);
+}
