@@ -1,5 +1,8 @@
 import { type ConnectionState, connectGateway, connectService, type GatewayClient, GatewayError, type RequestOptions, type ServiceClient, type SessionEnded } from '../../src/client/index.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import type { ChatMessage, EmitAck, UserSendReport } from '../../src/socket/events.js';
+import { assertBuilt, ROOT } from '../support/node-process.js';
 import { closeAllClients, connectUser } from '../support/client.js';
 import { signToken, startApp, TEST_INTERNAL_SECRET, type TestApp, userToken } from '../support/app.js';
 
@@ -248,6 +251,28 @@ describe('connectGateway', () => {
     const ended = await once<SessionEnded>((h) => sut.on('session:ended', h), 'session:ended');
     expect(ended).toEqual({ code: 'AUTH_EXPIRED', reason: 'Token expired' });
     expect(sut.socket.active).toBe(false);
+  });
+});
+
+describe('the package entry point realtime-gateway/client', () => {
+  it('is the built ESM client, importable from Node by its package name', async () => {
+    assertBuilt();
+    const id = fresh('package');
+    const script = [
+      "import { connectGateway, GatewayError } from 'realtime-gateway/client';",
+      "const client = connectGateway(process.env.GATEWAY_URL, { getToken: () => process.env.USER_TOKEN, transports: ['websocket'] });",
+      "client.on('connected', async (p) => {",
+      "  const err = await client.request('chat:join', { chatId: 'nope' }).catch((e) => e);",
+      "  console.log(JSON.stringify({ userId: p.userId, code: err.code, isGatewayError: err instanceof GatewayError }));",
+      '  client.close();',
+      '});',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', GATEWAY_URL: gateway.url, USER_TOKEN: userToken(id) },
+      timeout: 30_000,
+    });
+    expect(JSON.parse(stdout)).toEqual({ userId: id, code: 'FORBIDDEN', isGatewayError: true });
   });
 });
 
