@@ -1,5 +1,6 @@
 import { type ConnectionState, connectGateway, connectService, type GatewayClient, GatewayError, type RequestOptions, type ServiceClient, type SessionEnded } from '../../src/client/index.js';
 import { execFile } from 'node:child_process';
+import jwt from 'jsonwebtoken';
 import { promisify } from 'node:util';
 import type { ChatMessage, EmitAck, UserSendReport } from '../../src/socket/events.js';
 import { assertBuilt, ROOT } from '../support/node-process.js';
@@ -25,9 +26,12 @@ function fresh(label: string): string {
 function tokenSource(userId: string, expiresIn: number | string = 3600) {
   const source = {
     calls: 0,
+    tokens: [] as string[],
     getToken: () => {
       source.calls += 1;
-      return signToken({ sub: userId, session_id: `s-${userId}` }, { expiresIn });
+      const token = signToken({ sub: userId, session_id: `s-${userId}` }, { expiresIn });
+      source.tokens.push(token);
+      return token;
     },
   };
   return source;
@@ -122,7 +126,6 @@ describe('connectGateway', () => {
     const expired: unknown[] = [];
     sut.socket.on('disconnect', (reason) => disconnects.push(reason));
     sut.on('auth:expired', (p) => expired.push(p));
-    const firstExpiry = Date.now() + 3000;
 
     // Two refreshes: the second one comes after the first token's exp (80 % of 3 s, twice).
     const refreshes: Array<string | null> = [];
@@ -138,8 +141,10 @@ describe('connectGateway', () => {
       sut.on('token:refresh-failed', (err) => reject(err));
     });
 
-    expect(Date.now()).toBeGreaterThan(firstExpiry - 1000);
-    expect(Date.parse(refreshes[1]!)).toBeGreaterThan(firstExpiry);
+    // The socket outlived the handshake token: its exp has passed, and no auth:expired came.
+    const firstExp = (jwt.decode(source.tokens[0]!) as { exp: number }).exp * 1000;
+    expect(Date.now()).toBeGreaterThan(firstExp);
+    expect(refreshes[1]).toBe(new Date((jwt.decode(source.tokens[2]!) as { exp: number }).exp * 1000).toISOString());
     expect(source.calls).toBe(3);
     expect(sut.id).toBe(socketId);
     expect(sut.connected).toBe(true);
@@ -251,6 +256,61 @@ describe('connectGateway', () => {
     const ended = await once<SessionEnded>((h) => sut.on('session:ended', h), 'session:ended');
     expect(ended).toEqual({ code: 'AUTH_EXPIRED', reason: 'Token expired' });
     expect(sut.socket.active).toBe(false);
+  });
+});
+
+describe('server-side disconnects that do not end the session', () => {
+  let idle: TestApp;
+
+  beforeAll(async () => {
+    idle = await startApp({
+      MAX_IDLE_TIME: '1000',
+      SERVICE_SESSION_IDLE_TIMEOUT: '1',
+      INTERNAL_SERVICES: JSON.stringify({ billing: { key: BILLING_KEY, type: 'billing' } }),
+    });
+  });
+  afterAll(() => idle.close());
+
+  it('a user client disconnected for idleness connects again by itself, with a fresh token', async () => {
+    const id = fresh('idle');
+    const source = tokenSource(id);
+    const sut = track(connectGateway(idle.url, { getToken: source.getToken, transports: ['websocket'], forceNew: true }));
+    const reasons: string[] = [];
+    sut.socket.on('disconnect', (reason) => reasons.push(reason));
+    const sessions: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for a second connection; disconnects ${JSON.stringify(reasons)}`)), 15_000);
+      sut.on('connected', (p) => {
+        sessions.push(p.socketId);
+        if (sessions.length === 2) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    expect(reasons[0]).toBe('io server disconnect');
+    expect(source.calls).toBe(2);
+    expect(sut.state).toBe('connected');
+  });
+
+  it('a service whose session the gateway ended (session:expired) connects again with a new session', async () => {
+    const service = track(connectService(idle.url, { serviceName: 'billing', serviceKey: BILLING_KEY, transports: ['websocket'], forceNew: true }));
+    const expired: unknown[] = [];
+    service.on('session:expired', (e) => expired.push(e));
+    const sessions: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timed out waiting for a second service session')), 15_000);
+      service.on('authenticated', (info) => {
+        sessions.push(info.sessionId);
+        if (sessions.length === 2) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    expect(expired).toEqual([expect.objectContaining({ reason: 'idle', sessionId: sessions[0] })]);
+    expect(sessions[1]).not.toBe(sessions[0]);
+    await expect(service.request('get_online_users', { userIds: ['nobody'] })).resolves.toEqual({ users: expect.any(Array) });
   });
 });
 
