@@ -5,6 +5,7 @@ import { CallModule } from './call/call.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { ControlBusModule } from './control-bus/control-bus.module.js';
 import { DeliveryModule } from './delivery/delivery.module.js';
+import { DemoModule } from './demo/demo.module.js';
 import { EngineModule } from './engine/engine.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InternalApiModule } from './internal-api/internal-api.module.js';
@@ -44,6 +45,7 @@ export class AppModule {
         InternalApiModule,
         HealthModule,
         ...(config.engine === 'redis' ? [ControlBusModule] : []),
+        ...(config.demoPage ? [DemoModule] : []),
       ],
     };
   }

@@ -1,7 +1,7 @@
 import { ConnectedSocket, MessageBody, type OnGatewayDisconnect, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
-import type { UserSocket } from '../socket/events.js';
+import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { CallService } from './call.service.js';
 import { AnswerCallDto, CallReasonDto, IceCandidateDto, InitiateCallDto } from './dto/call.dto.js';
 
@@ -17,27 +17,27 @@ export class CallGateway implements OnGatewayDisconnect {
   }
 
   @SubscribeMessage('call:initiate')
-  async initiate(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: InitiateCallDto): Promise<Ack<{ callId: string }>> {
+  async initiate(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: InitiateCallDto): Promise<Ack<ClientAckData<'call:initiate'>>> {
     return ok(await this.calls.initiate(socket, dto));
   }
 
   @SubscribeMessage('call:answer')
-  async answer(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: AnswerCallDto): Promise<Ack<{ callId: string }>> {
+  async answer(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: AnswerCallDto): Promise<Ack<ClientAckData<'call:answer'>>> {
     return ok(await this.calls.answer(socket, dto));
   }
 
   @SubscribeMessage('call:reject')
-  async reject(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: CallReasonDto): Promise<Ack<{ callId: string }>> {
+  async reject(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: CallReasonDto): Promise<Ack<ClientAckData<'call:reject'>>> {
     return ok(await this.calls.reject(socket, dto));
   }
 
   @SubscribeMessage('call:end')
-  async end(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: CallReasonDto): Promise<Ack<{ callId: string }>> {
+  async end(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: CallReasonDto): Promise<Ack<ClientAckData<'call:end'>>> {
     return ok(await this.calls.end(socket, dto));
   }
 
   @SubscribeMessage('call:ice-candidate')
-  async ice(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: IceCandidateDto): Promise<Ack<{ callId: string }>> {
+  async ice(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: IceCandidateDto): Promise<Ack<ClientAckData<'call:ice-candidate'>>> {
     return ok(await this.calls.iceCandidate(socket, dto));
   }
 }

@@ -1,19 +1,26 @@
 import { Injectable } from '@nestjs/common';
+import type { BroadcastOperator } from 'socket.io';
 import { ConnectionStore } from '../engine/connection.store.js';
+import type { AllowedEventName, BackendPayload, RecipientReport, ServerEventName, ServerToClientEvents, UserSocketData } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 
-export interface RecipientReport {
-  total: number;
-  /** Recipients with at least one live socket on any node. */
-  sent: string[];
-  failed: string[];
-}
+export type { RecipientReport } from '../socket/events.js';
+
+/** Socket.IO's EVENT packet type (socket.io-parser's PacketType.EVENT). */
+const EVENT_PACKET = 2;
+/** Names Socket.IO's BroadcastOperator refuses to emit; the backend path refuses them the same way. */
+const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 
 /**
  * The one implementation of "emit to users" and "emit to a room", used by HTTP, the control
  * bus, the internal namespace and user features. One adapter broadcast per call, so a socket
  * in several target rooms still receives the event once.
+ *
+ * The gateway's own events are typed by ServerToClientEvents. Backend-pushed events (`push*`)
+ * carry a name only known at run time; it must be an AllowedEventName, which only the
+ * EMIT_ALLOWED_EVENTS check hands out, and goes out as the same EVENT packet Socket.IO's
+ * `io.to(rooms).emit` builds.
  */
 @Injectable()
 export class DeliveryService {
@@ -22,23 +29,50 @@ export class DeliveryService {
     private readonly connections: ConnectionStore,
   ) {}
 
-  async toUsers(userIds: string[], event: string, payload: unknown): Promise<RecipientReport> {
+  async toUsers<E extends ServerEventName>(userIds: string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): Promise<RecipientReport> {
     const unique = [...new Set(userIds)];
     const online = await this.connections.onlineUsers(unique, Date.now());
-    this.sockets.io.to(unique.map(Rooms.user)).emit(event, payload as never);
-    return {
-      total: unique.length,
-      sent: unique.filter((u) => online.has(u)),
-      failed: unique.filter((u) => !online.has(u)),
-    };
+    this.to(unique.map(Rooms.user)).emit(event, ...args);
+    return report(unique, online);
   }
 
-  toRoom(room: string, event: string, payload: unknown): void {
-    this.sockets.io.to(room).emit(event, payload as never);
+  toRoom<E extends ServerEventName>(room: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    this.to(room).emit(event, ...args);
   }
 
   /** One broadcast to several rooms minus some (each socket at most once). */
-  toRooms(rooms: string[], except: string[], event: string, payload: unknown): void {
-    this.sockets.io.to(rooms).except(except).emit(event, payload as never);
+  toRooms<E extends ServerEventName>(rooms: string[], except: string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    this.to(rooms).except(except).emit(event, ...args);
   }
+
+  /** A backend-pushed event to users' sockets. */
+  async pushToUsers(userIds: string[], event: AllowedEventName, payload: BackendPayload): Promise<RecipientReport> {
+    const unique = [...new Set(userIds)];
+    const online = await this.connections.onlineUsers(unique, Date.now());
+    this.push(unique.map(Rooms.user), event, payload);
+    return report(unique, online);
+  }
+
+  /** A backend-pushed event to a room. */
+  pushToRoom(room: string, event: AllowedEventName, payload: BackendPayload): void {
+    this.push([room], event, payload);
+  }
+
+  private to(rooms: string | string[]): BroadcastOperator<ServerToClientEvents, UserSocketData> {
+    return this.sockets.io.to(rooms);
+  }
+
+  private push(rooms: string[], event: AllowedEventName, payload: BackendPayload): void {
+    if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
+    const packet = { type: EVENT_PACKET, nsp: '/', data: [event, payload] };
+    this.sockets.io.sockets.adapter.broadcast(packet, { rooms: new Set(rooms), except: new Set(), flags: {} });
+  }
+}
+
+function report(unique: string[], online: Set<string>): RecipientReport {
+  return {
+    total: unique.length,
+    sent: unique.filter((u) => online.has(u)),
+    failed: unique.filter((u) => !online.has(u)),
+  };
 }

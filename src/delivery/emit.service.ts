@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { IdempotencyStore } from '../engine/idempotency.store.js';
+import type { AllowedEventName } from '../socket/events.js';
 import { DeliveryService, type RecipientReport } from './delivery.service.js';
 import { EventAllowlist } from './event-allowlist.js';
 
@@ -34,7 +35,7 @@ export class EmitService {
     this.allowlist = new EventAllowlist(config.emitAllowedEvents);
   }
 
-  isAllowed(event: string): boolean {
+  isAllowed(event: string): event is AllowedEventName {
     return this.allowlist.allows(event);
   }
 
@@ -45,17 +46,18 @@ export class EmitService {
         { field: 'userId', errors: ['exactly one of userId, userIds, room must be given'] },
       ]);
     }
-    if (!this.isAllowed(cmd.event)) {
-      throw new AppError(ErrorCode.EVENT_NOT_ALLOWED, `Event "${cmd.event}" is not in EMIT_ALLOWED_EVENTS`);
+    const event = cmd.event;
+    if (!this.isAllowed(event)) {
+      throw new AppError(ErrorCode.EVENT_NOT_ALLOWED, `Event "${event}" is not in EMIT_ALLOWED_EVENTS`);
     }
-    if (!cmd.idempotencyKey) return this.deliver(cmd);
+    if (!cmd.idempotencyKey) return this.deliver(cmd, event);
 
     // Namespaced: the control bus claims sealed message ids in the same store.
     const key = `emit:${cmd.idempotencyKey}`;
     const claim = await this.idempotency.claim(key, IDEMPOTENCY_TTL_MS);
     if (!claim.first) return (claim.result as EmitResult | undefined) ?? {};
     try {
-      const result = await this.deliver(cmd);
+      const result = await this.deliver(cmd, event);
       await this.idempotency.complete(key, result, IDEMPOTENCY_TTL_MS);
       return result;
     } catch (err) {
@@ -64,12 +66,12 @@ export class EmitService {
     }
   }
 
-  private async deliver(cmd: EmitCommand): Promise<EmitResult> {
+  private async deliver(cmd: EmitCommand, event: AllowedEventName): Promise<EmitResult> {
     if (cmd.room !== undefined) {
-      this.delivery.toRoom(cmd.room, cmd.event, cmd.payload ?? null);
+      this.delivery.pushToRoom(cmd.room, event, cmd.payload ?? null);
       return { room: cmd.room };
     }
     const userIds = cmd.userIds ?? [cmd.userId as string];
-    return { recipients: await this.delivery.toUsers(userIds, cmd.event, cmd.payload ?? null) };
+    return { recipients: await this.delivery.pushToUsers(userIds, event, cmd.payload ?? null) };
   }
 }

@@ -1,3 +1,5 @@
+import type { AllowedEventName } from '../socket/events.js';
+
 /** EMIT_ALLOWED_EVENTS matching: exact names, or a prefix when the entry ends in `*`. */
 export class EventAllowlist {
   private readonly exact = new Set<string>();
@@ -10,7 +12,7 @@ export class EventAllowlist {
     }
   }
 
-  allows(event: string): boolean {
+  allows(event: string): event is AllowedEventName {
     return this.exact.has(event) || this.prefixes.some((p) => event.startsWith(p));
   }
 }

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { Namespace } from 'socket.io';
-import { serviceRoom } from './service-sessions.js';
+import { type ServiceNamespace, serviceRoom } from './service-sessions.js';
 
 /** The `/internal` namespace, for actions that reach service sockets on every node. */
 @Injectable()
 export class InternalSocketRef {
-  private nsp?: Namespace;
+  private nsp?: ServiceNamespace;
 
-  set(nsp: Namespace): void {
+  set(nsp: ServiceNamespace): void {
     this.nsp = nsp;
   }
 

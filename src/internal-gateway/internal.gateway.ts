@@ -8,7 +8,6 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
-import type { Namespace } from 'socket.io';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
@@ -17,13 +16,13 @@ import { EmitService } from '../delivery/emit.service.js';
 import { EmitDto } from '../internal-api/dto/emit.dto.js';
 import { ForceLogoutDto } from '../internal-api/dto/force-logout.dto.js';
 import { KickDto } from '../internal-api/dto/kick.dto.js';
-import { type EmitResponse, toEmitResponse } from '../internal-api/emit-response.js';
+import { toEmitResponse } from '../internal-api/emit-response.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { DirectMessageService } from '../messaging/direct-message.service.js';
 import { ServiceSendMessageDto } from '../messaging/dto/send-message.dto.js';
 import { PushNotificationDto } from '../notification/dto/notification.dto.js';
-import { NotificationService, type PushResult } from '../notification/notification.service.js';
-import { PresenceQueryService, type PresenceView } from '../presence/presence-query.service.js';
+import { NotificationService } from '../notification/notification.service.js';
+import { PresenceQueryService } from '../presence/presence-query.service.js';
 import { ReportStatusDto } from '../status/dto/status.dto.js';
 import { StatusService } from '../status/status.service.js';
 import { SessionService } from '../session/session.service.js';
@@ -34,7 +33,8 @@ import { ServiceAttempts } from './service-attempts.js';
 import { ServiceAuthGuard } from './service-auth.guard.js';
 import { ServiceHandshake } from './service-handshake.js';
 import { type ServiceIdentity, ServiceRegistry } from './service-registry.service.js';
-import { type ServiceSessionInfo, ServiceSessions, type ServiceSocket } from './service-sessions.js';
+import { type ServiceNamespace, ServiceSessions, type ServiceSocket } from './service-sessions.js';
+import type { ServiceAckData } from '../socket/events.js';
 
 /**
  * `/internal`: backend services on a persistent connection (SPEC §6.2). Every action calls the
@@ -61,7 +61,7 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly attempts: ServiceAttempts,
   ) {}
 
-  afterInit(nsp: Namespace): void {
+  afterInit(nsp: ServiceNamespace): void {
     this.handshake.attach(nsp);
     this.socketRef.set(nsp);
   }
@@ -71,7 +71,7 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     const identity = this.handshake.identityOf(socket);
     if (!identity) return this.sessions.awaitAuthentication(socket);
     const info = await this.sessions.start(socket, identity);
-    (socket.emit as (event: string, payload: unknown) => boolean)('authenticated', info);
+    socket.emit('authenticated', info);
   }
 
   handleDisconnect(socket: ServiceSocket): void {
@@ -79,54 +79,54 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   @SubscribeMessage('authenticate_service')
-  async authenticate(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: AuthenticateServiceDto): Promise<Ack<ServiceSessionInfo>> {
+  async authenticate(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: AuthenticateServiceDto): Promise<Ack<ServiceAckData<'authenticate_service'>>> {
     if (socket.data.service) throw new AppError(ErrorCode.FORBIDDEN, 'Already authenticated');
     const identity = await this.attempts.attempt(socket, () => this.registry.authenticate(dto.serviceName, dto.serviceKey));
     return ok(await this.sessions.start(socket, identity));
   }
 
   @SubscribeMessage('register_service')
-  async register(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: RegisterServiceDto): Promise<Ack<{ serviceName: string; status: string }>> {
+  async register(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: RegisterServiceDto): Promise<Ack<ServiceAckData<'register_service'>>> {
     return ok(await this.attempts.attempt(socket, () => this.registry.register(dto)));
   }
 
   @SubscribeMessage('send_message')
-  async sendMessage(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: ServiceSendMessageDto) {
+  async sendMessage(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: ServiceSendMessageDto): Promise<Ack<ServiceAckData<'send_message'>>> {
     return ok(await this.messages.fromService(await this.act(socket, 'send_message'), dto));
   }
 
   @SubscribeMessage('emit')
-  async emit(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: EmitDto): Promise<Ack<EmitResponse>> {
+  async emit(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: EmitDto): Promise<Ack<ServiceAckData<'emit'>>> {
     await this.act(socket, 'emit');
     return ok(toEmitResponse(await this.emitter.emit(dto)));
   }
 
   @SubscribeMessage('force_logout')
-  async forceLogout(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: ForceLogoutDto) {
+  async forceLogout(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: ForceLogoutDto): Promise<Ack<ServiceAckData<'force_logout'>>> {
     await this.act(socket, 'force-logout');
     return ok(await this.userSessions.forceLogout(dto.userId, dto.sessionId));
   }
 
   @SubscribeMessage('kick')
-  async kick(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: KickDto) {
+  async kick(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: KickDto): Promise<Ack<ServiceAckData<'kick'>>> {
     await this.act(socket, 'kick');
     return ok(await this.userSessions.kick(dto.userId, dto.reason ?? 'kicked', dto.invalidateSession ?? false));
   }
 
   @SubscribeMessage('get_online_users')
-  async getOnlineUsers(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: GetOnlineUsersDto): Promise<Ack<{ users: PresenceView[] }>> {
+  async getOnlineUsers(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: GetOnlineUsersDto): Promise<Ack<ServiceAckData<'get_online_users'>>> {
     await this.act(socket, 'get_online_users');
     return ok(await this.presence.describe(dto.userIds));
   }
 
   @SubscribeMessage('notify')
-  async notify(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: PushNotificationDto): Promise<Ack<PushResult>> {
+  async notify(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: PushNotificationDto): Promise<Ack<ServiceAckData<'notify'>>> {
     await this.act(socket, 'notify');
     return ok(await this.notifications.push(dto, dto.notification));
   }
 
   @SubscribeMessage('report_status')
-  async reportStatus(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: ReportStatusDto) {
+  async reportStatus(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: ReportStatusDto): Promise<Ack<ServiceAckData<'report_status'>>> {
     await this.act(socket, 'report_status');
     return ok(await this.status.report(dto));
   }

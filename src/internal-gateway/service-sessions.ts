@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { Socket } from 'socket.io';
+import type { Namespace, Socket } from 'socket.io';
 import { AppConfig } from '../config/app-config.js';
-import { emitThenDisconnect } from '../socket/farewell.js';
+import type { InternalClientToServerEvents, InternalServerToClientEvents, NoInterServerEvents, ServiceSessionInfo } from '../socket/events.js';
+import { serviceEmitThenDisconnect } from '../socket/farewell.js';
 import type { ServiceIdentity } from './service-registry.service.js';
 
 export const AUTH_DEADLINE_MS = 5000;
@@ -11,14 +12,10 @@ export interface ServiceSocketData {
   service?: ServiceIdentity & { sessionId: string; expiresAt: number };
 }
 
-export type ServiceSocket = Socket<Record<string, never>, Record<string, never>, Record<string, never>, ServiceSocketData>;
+export type ServiceSocket = Socket<InternalClientToServerEvents, InternalServerToClientEvents, NoInterServerEvents, ServiceSocketData>;
+export type ServiceNamespace = Namespace<InternalClientToServerEvents, InternalServerToClientEvents, NoInterServerEvents, ServiceSocketData>;
 
-export interface ServiceSessionInfo {
-  serviceName: string;
-  serviceType: string;
-  sessionId: string;
-  expiresAt: string;
-}
+export type { ServiceSessionInfo } from '../socket/events.js';
 
 export const serviceRoom = (name: string) => `service:${name}`;
 
@@ -42,7 +39,7 @@ export class ServiceSessions {
     const t = this.slot(socket);
     t.deadline = setTimeout(() => {
       if (!socket.data.service) {
-        emitThenDisconnect(socket, 'error', { code: 'AUTH_REQUIRED', message: `Not authenticated within ${AUTH_DEADLINE_MS / 1000} s` });
+        serviceEmitThenDisconnect(socket, 'error', { code: 'AUTH_REQUIRED', message: `Not authenticated within ${AUTH_DEADLINE_MS / 1000} s` });
       }
     }, AUTH_DEADLINE_MS);
     t.deadline.unref();
@@ -80,6 +77,6 @@ export class ServiceSessions {
   }
 
   private expire(socket: ServiceSocket, reason: 'expired' | 'idle'): void {
-    emitThenDisconnect(socket, 'session:expired', { reason, sessionId: socket.data.service?.sessionId });
+    serviceEmitThenDisconnect(socket, 'session:expired', { reason, sessionId: socket.data.service?.sessionId });
   }
 }

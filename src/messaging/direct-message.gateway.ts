@@ -1,8 +1,8 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
-import type { UserSocket } from '../socket/events.js';
-import { DirectMessageService, type UserSendReport } from './direct-message.service.js';
+import type { ClientAckData, UserSocket } from '../socket/events.js';
+import { DirectMessageService } from './direct-message.service.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 
 /** `send_message` between users on `/` (SPEC §4.1). */
@@ -13,7 +13,7 @@ export class DirectMessageGateway {
   ) {}
 
   @SubscribeMessage('send_message')
-  async send(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: SendMessageDto): Promise<Ack<UserSendReport>> {
+  async send(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: SendMessageDto): Promise<Ack<ClientAckData<'send_message'>>> {
     return ok(await this.messages.fromUser(socket.data.userId, dto));
   }
 }

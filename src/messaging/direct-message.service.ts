@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/error-codes.js';
-import { DeliveryService, type RecipientReport } from '../delivery/delivery.service.js';
+import { DeliveryService } from '../delivery/delivery.service.js';
 import { EmitService } from '../delivery/emit.service.js';
 import type { ServiceIdentity } from '../internal-gateway/service-registry.service.js';
 import { PresenceVisibility } from '../presence/presence-visibility.js';
+import type { ServiceDirectMessage, ServiceSendReport, UserDirectMessage, UserSendReport } from '../socket/events.js';
 
 export interface DirectMessage {
   recipientIds: string[];
@@ -11,16 +12,8 @@ export interface DirectMessage {
   metadata?: Record<string, unknown>;
 }
 
-export interface SendReport {
-  recipients: RecipientReport;
-  timestamp: string;
-}
-
 /** A user's report: `sent`/`failed` only among recipients the sender may see, the others `accepted`. */
-export interface UserSendReport {
-  recipients: RecipientReport & { accepted: string[] };
-  timestamp: string;
-}
+export type { UserSendReport } from '../socket/events.js';
 
 /**
  * Direct messages to users' sockets (SPEC §4.1 and §6.2 send_message). How a message is
@@ -39,7 +32,7 @@ export class DirectMessageService {
   async fromUser(userId: string, msg: DirectMessage): Promise<UserSendReport> {
     const timestamp = new Date().toISOString();
     const { source: _dropped, ...metadata } = msg.metadata ?? {};
-    const payload = { from: userId, message: msg.message, metadata, timestamp };
+    const payload: UserDirectMessage = { from: userId, message: msg.message, metadata, timestamp };
     const [report, visible] = await Promise.all([
       this.delivery.toUsers(msg.recipientIds, 'message', payload),
       this.visibility.visibleAmong(userId, msg.recipientIds),
@@ -53,14 +46,14 @@ export class DirectMessageService {
     return { recipients, timestamp };
   }
 
-  async fromService(service: ServiceIdentity, msg: DirectMessage & { event?: string }): Promise<SendReport & { status: 'sent' }> {
+  async fromService(service: ServiceIdentity, msg: DirectMessage & { event?: string }): Promise<ServiceSendReport> {
     const event = msg.event ?? 'message';
     if (!this.emitter.isAllowed(event)) throw new AppError(ErrorCode.EVENT_NOT_ALLOWED, `Event "${event}" is not in EMIT_ALLOWED_EVENTS`);
     const timestamp = new Date().toISOString();
-    const payload = {
+    const payload: ServiceDirectMessage = {
       message: msg.message,
       metadata: { source: 'internal_service', serviceName: service.name, serviceType: service.type, timestamp, metadata: msg.metadata ?? {} },
     };
-    return { status: 'sent', recipients: await this.delivery.toUsers(msg.recipientIds, event, payload), timestamp };
+    return { status: 'sent', recipients: await this.delivery.pushToUsers(msg.recipientIds, event, payload), timestamp };
   }
 }

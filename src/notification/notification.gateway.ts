@@ -2,9 +2,8 @@ import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websocke
 import { type Ack, ok } from '../common/ack.js';
 import { AppError } from '../common/error-codes.js';
 import { HasAck } from '../common/has-ack.decorator.js';
-import type { StoredNotification } from '../engine/notification.store.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
-import type { UserSocket } from '../socket/events.js';
+import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { NotificationIdDto } from './dto/notification.dto.js';
 import { NotificationService } from './notification.service.js';
 
@@ -16,35 +15,35 @@ export class NotificationGateway {
   ) {}
 
   @SubscribeMessage('notification:get-pending')
-  async pending(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ notifications: StoredNotification[] }>> {
+  async pending(@ConnectedSocket() socket: UserSocket): Promise<Ack<ClientAckData<'notification:get-pending'>>> {
     return ok({ notifications: await this.notifications.pending(socket.data.userId) });
   }
 
   @SubscribeMessage('notification:read')
-  async read(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: NotificationIdDto, @HasAck() hasAck: boolean): Promise<Ack<{ id: string }>> {
+  async read(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: NotificationIdDto, @HasAck() hasAck: boolean): Promise<Ack<ClientAckData<'notification:read'>>> {
     try {
       await this.notifications.read(socket.data.userId, dto.id);
     } catch (err) {
-      if (!hasAck && err instanceof AppError) (socket.emit as (e: string, p: unknown) => boolean)('notification:read:error', { id: dto.id, error: err.toBody() });
+      if (!hasAck && err instanceof AppError) socket.emit('notification:read:error', { id: dto.id, error: err.toBody() });
       throw err;
     }
     return ok({ id: dto.id });
   }
 
   @SubscribeMessage('notification:clear')
-  async clear(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: NotificationIdDto): Promise<Ack<{ id: string }>> {
+  async clear(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: NotificationIdDto): Promise<Ack<ClientAckData<'notification:clear'>>> {
     await this.notifications.clear(socket.data.userId, dto.id);
     return ok({ id: dto.id });
   }
 
   @SubscribeMessage('notification:clear-all')
-  async clearAll(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ cleared: number }>> {
+  async clearAll(@ConnectedSocket() socket: UserSocket): Promise<Ack<ClientAckData<'notification:clear-all'>>> {
     return ok(await this.notifications.clearAll(socket.data.userId));
   }
 
   /** The user room is joined on connect; this only confirms. */
   @SubscribeMessage('subscribe:notifications')
-  subscribe(): Ack<{ subscribed: true }> {
+  subscribe(): Ack<ClientAckData<'subscribe:notifications'>> {
     return ok({ subscribed: true });
   }
 }

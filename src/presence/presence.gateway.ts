@@ -2,7 +2,7 @@ import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websocke
 import { type Ack, ok } from '../common/ack.js';
 import { ConnectionStore } from '../engine/connection.store.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
-import type { PresenceUpdate, UserSocket } from '../socket/events.js';
+import type { ClientAckData, PresenceUpdate, UserSocket } from '../socket/events.js';
 import { OnlinePageDto, PresenceUpdateDto, PresenceUsersDto } from './dto/presence.dto.js';
 import type { PresenceView } from './presence-query.service.js';
 import { PresenceService, presenceRoom } from './presence.service.js';
@@ -18,7 +18,7 @@ export class PresenceGateway {
   ) {}
 
   @SubscribeMessage('presence:update')
-  async update(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUpdateDto): Promise<Ack<PresenceUpdate>> {
+  async update(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUpdateDto): Promise<Ack<ClientAckData<'presence:update'>>> {
     return ok(await this.presence.setStatus(socket.data.userId, dto.status, dto.customStatus ?? null));
   }
 
@@ -29,7 +29,7 @@ export class PresenceGateway {
    * is visible to themselves but no watcher of themselves.
    */
   @SubscribeMessage('presence:subscribe')
-  async subscribe(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUsersDto): Promise<Ack<{ users: PresenceUpdate[] }>> {
+  async subscribe(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUsersDto): Promise<Ack<ClientAckData<'presence:subscribe'>>> {
     const { userId } = socket.data;
     const users = await this.presence.visible(userId, dto.userIds);
     if (users.some((u) => u.userId === userId)) await socket.join(presenceRoom(userId));
@@ -37,18 +37,18 @@ export class PresenceGateway {
   }
 
   @SubscribeMessage('presence:unsubscribe')
-  async unsubscribe(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUsersDto): Promise<Ack<{ userIds: string[] }>> {
+  async unsubscribe(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUsersDto): Promise<Ack<ClientAckData<'presence:unsubscribe'>>> {
     await Promise.all(dto.userIds.map((u) => socket.leave(presenceRoom(u))));
     return ok({ userIds: dto.userIds });
   }
 
   @SubscribeMessage('get_online_users')
-  async online(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ users: string[] }>> {
+  async online(@ConnectedSocket() socket: UserSocket): Promise<Ack<ClientAckData<'get_online_users'>>> {
     return ok({ users: (await this.presence.onlineFriends(socket.data.userId)).map((u) => u.userId) });
   }
 
   @SubscribeMessage('get_detailed_online_users')
-  async detailed(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ users: PresenceView[] }>> {
+  async detailed(@ConnectedSocket() socket: UserSocket): Promise<Ack<ClientAckData<'get_detailed_online_users'>>> {
     return ok({ users: await this.presence.onlineFriends(socket.data.userId) });
   }
 
@@ -57,7 +57,7 @@ export class PresenceGateway {
    * so a page may hold fewer than `limit`; cursor '0' means the end.
    */
   @SubscribeMessage('get_all_online_users')
-  async all(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: OnlinePageDto): Promise<Ack<{ users: string[]; cursor: string }>> {
+  async all(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: OnlinePageDto): Promise<Ack<ClientAckData<'get_all_online_users'>>> {
     const page = await this.connections.scanOnline(dto.cursor ?? '0', dto.limit ?? 100);
     const isAdmin = socket.data.roles.includes('admin');
     const views = await this.presence.visible(socket.data.userId, page.userIds, isAdmin);

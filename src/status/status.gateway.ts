@@ -2,7 +2,7 @@ import { ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
-import type { UserSocket } from '../socket/events.js';
+import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { STATUS_ROOM, StatusService } from './status.service.js';
 
 /** Status page events of `/` (SPEC §4.7). */
@@ -13,20 +13,20 @@ export class StatusGateway {
   ) {}
 
   @SubscribeMessage('subscribe:status')
-  async subscribe(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ subscribed: true }>> {
+  async subscribe(@ConnectedSocket() socket: UserSocket): Promise<Ack<ClientAckData<'subscribe:status'>>> {
     await socket.join(STATUS_ROOM);
-    (socket.emit as (e: string, p: unknown) => boolean)('status:current', await this.status.current());
+    socket.emit('status:current', await this.status.current());
     return ok({ subscribed: true });
   }
 
   @SubscribeMessage('unsubscribe:status')
-  async unsubscribe(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ subscribed: false }>> {
+  async unsubscribe(@ConnectedSocket() socket: UserSocket): Promise<Ack<ClientAckData<'unsubscribe:status'>>> {
     await socket.leave(STATUS_ROOM);
     return ok({ subscribed: false });
   }
 
   @SubscribeMessage('admin:refresh-status')
-  async refresh(@ConnectedSocket() socket: UserSocket): Promise<Ack<{ requestedBy: string; timestamp: string }>> {
+  async refresh(@ConnectedSocket() socket: UserSocket): Promise<Ack<ClientAckData<'admin:refresh-status'>>> {
     if (!socket.data.roles.includes('admin')) throw new AppError(ErrorCode.FORBIDDEN, 'Unauthorized');
     return ok(await this.status.requestRefresh(socket.data.userId));
   }

@@ -12,7 +12,7 @@ import { SessionService } from '../session/session.service.js';
 import { EventDispatcher } from '../socket/event-dispatcher.js';
 import { normalizeInbound } from '../socket/inbound-normalizer.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
-import type { UserServer, UserSocket } from '../socket/events.js';
+import type { ClientAckData, UserServer, UserSocket } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { AuthRefreshDto } from './dto/auth-refresh.dto.js';
@@ -100,7 +100,7 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
    * socket its roles). Nothing on the socket changes unless the refresh is accepted.
    */
   @SubscribeMessage('auth:refresh')
-  async refresh(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: AuthRefreshDto): Promise<Ack<{ expiresAt: string | null }>> {
+  async refresh(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: AuthRefreshDto): Promise<Ack<ClientAckData<'auth:refresh'>>> {
     const next = this.verifier.verify(dto.token);
     const { userId, sessionId } = socket.data;
     if (next.userId !== userId) {

@@ -1,25 +1,26 @@
 import { IsIn, IsString, MaxLength } from 'class-validator';
 import { IsJsonObject } from '../../common/json-object.js';
 import { IsId, Optional } from '../../common/validators.js';
+import type { AnswerCallPayload, CallReasonPayload, IceCandidatePayload, InitiateCallPayload } from '../../socket/events.js';
 
-export class InitiateCallDto {
+export class InitiateCallDto implements InitiateCallPayload {
   @IsId() calleeId!: string;
   @IsIn(['audio', 'video']) callType!: 'audio' | 'video';
   @Optional() @IsJsonObject() sdp?: Record<string, unknown>;
   @Optional() @IsId() chatId?: string;
 }
 
-export class AnswerCallDto {
+export class AnswerCallDto implements AnswerCallPayload {
   @IsId() callId!: string;
   @Optional() @IsJsonObject() sdp?: Record<string, unknown>;
 }
 
-export class CallReasonDto {
+export class CallReasonDto implements CallReasonPayload {
   @IsId() callId!: string;
   @Optional() @IsString() @MaxLength(256) reason?: string;
 }
 
-export class IceCandidateDto {
+export class IceCandidateDto implements IceCandidatePayload {
   @IsId() callId!: string;
   @IsJsonObject() candidate!: Record<string, unknown>;
 }

@@ -1,15 +1,16 @@
 import { IsIn, IsString, Length, MaxLength } from 'class-validator';
 import { IsJsonObject } from '../../common/json-object.js';
 import { IsId, IsIdArray, Optional } from '../../common/validators.js';
+import type { ChatIdPayload, ChatIdsPayload, NewMessagePayload, ReactionPayload, ReceiptPayload } from '../../socket/events.js';
 
 export const MESSAGE_TYPES = ['text', 'image', 'video', 'audio', 'file', 'voice'] as const;
 export const MAX_CONTENT_LENGTH = 64 * 1024;
 
-export class ChatIdDto {
+export class ChatIdDto implements ChatIdPayload {
   @IsId() chatId!: string;
 }
 
-export class ChatIdsDto {
+export class ChatIdsDto implements ChatIdsPayload {
   @IsIdArray(1, 100) chatIds!: string[];
 }
 
@@ -21,7 +22,7 @@ export class FriendIdsDto {
   @IsIdArray(0, 10000) friendIds!: string[];
 }
 
-export class NewMessageDto {
+export class NewMessageDto implements NewMessagePayload {
   @IsId() chatId!: string;
   @Optional() @IsString() @MaxLength(MAX_CONTENT_LENGTH) content?: string;
   @Optional() @IsString() @MaxLength(MAX_CONTENT_LENGTH) encryptedContent?: string;
@@ -31,12 +32,12 @@ export class NewMessageDto {
   @Optional() @IsString() @Length(1, 128) tempId?: string;
 }
 
-export class ReceiptDto {
+export class ReceiptDto implements ReceiptPayload {
   @IsId() chatId!: string;
   @IsIdArray(1, 500) messageIds!: string[];
 }
 
-export class ReactionDto {
+export class ReactionDto implements ReactionPayload {
   @IsId() chatId!: string;
   @IsId() messageId!: string;
   @IsString() @Length(1, 32) reaction!: string;

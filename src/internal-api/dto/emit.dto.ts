@@ -1,7 +1,8 @@
 import { Allow, IsString, Length, Matches } from 'class-validator';
 import { IsId, IsIdArray, Optional } from '../../common/validators.js';
+import type { EmitPayload } from '../../socket/events.js';
 
-export class EmitDto {
+export class EmitDto implements EmitPayload {
   @Optional() @IsId() userId?: string;
   @Optional() @IsIdArray(1, 10000) userIds?: string[];
   @Optional() @IsString() @Length(1, 256) room?: string;

@@ -1,6 +1,7 @@
 import { IsId } from '../../common/validators.js';
+import type { ForceLogoutPayload } from '../../socket/events.js';
 
-export class ForceLogoutDto {
+export class ForceLogoutDto implements ForceLogoutPayload {
   @IsId() userId!: string;
   @IsId() sessionId!: string;
 }

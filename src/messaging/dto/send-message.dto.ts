@@ -1,17 +1,18 @@
 import { IsString, Length, MaxLength } from 'class-validator';
 import { IsJsonObject } from '../../common/json-object.js';
 import { IsIdArray, Optional } from '../../common/validators.js';
+import type { SendMessagePayload, ServiceSendMessagePayload } from '../../socket/events.js';
 
 export const MAX_MESSAGE_LENGTH = 64 * 1024;
 
 /** `send_message` from a user (SPEC §4.1). */
-export class SendMessageDto {
+export class SendMessageDto implements SendMessagePayload {
   @IsIdArray(1, 100) recipientIds!: string[];
   @IsString() @MaxLength(MAX_MESSAGE_LENGTH) message!: string;
   @Optional() @IsJsonObject() metadata?: Record<string, unknown>;
 }
 
 /** `send_message` from a service (SPEC §6.2): the user form plus the event name. */
-export class ServiceSendMessageDto extends SendMessageDto {
+export class ServiceSendMessageDto extends SendMessageDto implements ServiceSendMessagePayload {
   @Optional() @IsString() @Length(1, 128) event?: string;
 }

@@ -2,8 +2,9 @@ import { Type } from 'class-transformer';
 import { IsDefined, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
 import { IsJsonObject } from '../../common/json-object.js';
 import { IsId, IsIdArray, Optional } from '../../common/validators.js';
+import type { NotificationBody, NotificationIdPayload, PushNotificationPayload } from '../../socket/events.js';
 
-export class NotificationBodyDto {
+export class NotificationBodyDto implements NotificationBody {
   @Optional() @IsId() id?: string;
   @IsString() @Length(1, 128) type!: string;
   @Optional() @IsString() @MaxLength(512) title?: string;
@@ -12,12 +13,12 @@ export class NotificationBodyDto {
 }
 
 /** POST /internal/notifications and the `notify` event (SPEC §6): one of userId/userIds. */
-export class PushNotificationDto {
+export class PushNotificationDto implements PushNotificationPayload {
   @Optional() @IsId() userId?: string;
   @Optional() @IsIdArray(1, 10000) userIds?: string[];
   @IsDefined() @ValidateNested() @Type(() => NotificationBodyDto) notification!: NotificationBodyDto;
 }
 
-export class NotificationIdDto {
+export class NotificationIdDto implements NotificationIdPayload {
   @IsId() id!: string;
 }

@@ -1,6 +1,7 @@
 import { IsString, MaxLength, MinLength } from 'class-validator';
+import type { AuthRefreshPayload } from '../../socket/events.js';
 
-export class AuthRefreshDto {
+export class AuthRefreshDto implements AuthRefreshPayload {
   @IsString()
   @MinLength(1)
   @MaxLength(8192)
