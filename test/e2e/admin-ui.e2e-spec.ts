@@ -1,11 +1,13 @@
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import request from 'supertest';
 import { ADMIN_LOGIN_LIMIT } from '../../src/admin-ui/admin-ui.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, connectUser, createClient, disconnected, firstOf, nextEvent } from '../support/client.js';
-import { assertBuilt, exitOf, freshDir, killAllGateways, spawnGateway, startGateway } from '../support/node-process.js';
+import { assertBuilt, exitOf, freshDir, killAllGateways, ROOT, spawnGateway, startGateway } from '../support/node-process.js';
 import { freePort } from '../support/redis-server.js';
 
 // Issue 11 item 4: the official Socket.IO Admin UI behind ADMIN_UI=true, with its own bcrypt
@@ -307,5 +309,18 @@ describe('as a process', () => {
     expect(output).toContain('[redacted]');
     expect(output).not.toContain(HASH);
     expect(output).not.toContain(HASH.slice(7));
+  });
+
+  it('npm run admin-ui:hash turns a password on stdin into a hash the gateway accepts', async () => {
+    const cli = join(ROOT, 'dist/cli/admin-ui-hash.js');
+    const made = spawnSync(process.execPath, [cli, '--cost', '10'], { input: `${PASSWORD}\n`, encoding: 'utf8' });
+    expect(made.status).toBe(0);
+    const hash = made.stdout.trim();
+    expect(await bcrypt.compare(PASSWORD, hash)).toBe(true);
+    expect(loadConfig({ JWT_SECRET: TEST_JWT_SECRET, ...ADMIN_ENV, ADMIN_UI_PASSWORD_HASH: hash }).adminUi?.passwordHash).toBe(hash);
+    const refused = spawnSync(process.execPath, [cli], { input: 'short\n', encoding: 'utf8' });
+    expect(refused.status).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toBe('admin-ui:hash: the password needs at least 12 characters\n');
   });
 });
