@@ -14,6 +14,7 @@ import { InternalPortServer } from './internal-api/internal-port.server.js';
 import { AppLogger, createPino } from './logging/app-logger.js';
 import { RequestLog } from './logging/request-log.js';
 import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
+import { checkSocketIoInternals, liveInternals } from './socket/internals-check.js';
 import { SocketServerRef } from './socket/socket-server.ref.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -90,9 +91,21 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     }
   }
   app.useWebSocketAdapter(new GatewayIoAdapter(app, config, redis?.adapter));
+  // Loaded only when ADMIN_UI=true: off, neither this module nor the package is imported.
+  const adminUi = config.adminUi ? await import('./admin-ui/admin-ui.js') : undefined;
+  if (adminUi) await adminUi.registerAdminUiPage(fastify);
+  await app.init();
+  const io = app.get(SocketServerRef).io as unknown as Server;
+  try {
+    checkSocketIoInternals(liveInternals(io, config.engine === 'redis'));
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
+  if (adminUi && config.adminUi) await adminUi.installAdminUi(io, app, config, config.adminUi);
   await app.listen(config.port, config.host);
   const port = (app.getHttpServer().address() as AddressInfo).port;
   if (config.internalPort === undefined) return { app, port };
-  const internalPort = await internalListener.listen(fastify.routing, app.get(SocketServerRef).io as unknown as Server);
+  const internalPort = await internalListener.listen(fastify.routing, io);
   return { app, port, internalPort };
 }

@@ -20,6 +20,16 @@ export interface ServiceDefinition {
   metadata?: Record<string, unknown>;
 }
 
+export interface AdminUiSettings {
+  username: string;
+  /** bcrypt hash of the password: never logged, never shown. */
+  passwordHash: string;
+  /** `development`: socket list and every event; `production`: aggregated figures only. */
+  mode: 'development' | 'production';
+  /** No emit, join, leave or disconnect from the UI. */
+  readonly: boolean;
+}
+
 /**
  * The whole configuration, parsed and validated once at start-up (see load-config.ts).
  * Injected by class token so consumers get the type without string keys.
@@ -82,4 +92,6 @@ export class AppConfig {
   metricsEnabled!: boolean;
   /** GET /demo (a page that connects, logs events and sends messages): on outside production unless DEMO_PAGE=false. */
   demoPage!: boolean;
+  /** The Socket.IO Admin UI (ADMIN_UI=true); undefined when off. `passwordHash` is a secret. */
+  adminUi?: AdminUiSettings;
 }

@@ -31,6 +31,8 @@ function toHopCount({ value }: { value: unknown }): unknown {
 }
 
 const HOST_PORT = /^[^\s:,]+:\d{1,5}(\s*,\s*[^\s:,]+:\d{1,5})*$/;
+/** A bcrypt hash: `$2a$`/`$2b$`/`$2y$`, a cost of 04-31, 22 characters of salt and 31 of hash. */
+export const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 
 /**
  * Raw environment, one property per variable of SPEC §1. Only format checks live here;
@@ -113,4 +115,13 @@ export class EnvironmentVariables {
   @IsOptional() @IsIn(['json', 'pretty']) LOG_FORMAT?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() METRICS_ENABLED?: boolean;
   @IsOptional() @Transform(toBoolean) @IsBoolean() DEMO_PAGE?: boolean;
+
+  @IsOptional() @Transform(toBoolean) @IsBoolean() ADMIN_UI?: boolean;
+  @IsOptional() @Matches(/^[^\s]{1,64}$/, { message: 'ADMIN_UI_USERNAME must be 1-64 characters without spaces' })
+  ADMIN_UI_USERNAME?: string;
+  // The message never repeats the value: it may be a password pasted by mistake.
+  @IsOptional() @Matches(BCRYPT_HASH, { message: 'ADMIN_UI_PASSWORD_HASH must be a bcrypt hash ($2a$, $2b$ or $2y$; make one with npm run admin-ui:hash)' })
+  ADMIN_UI_PASSWORD_HASH?: string;
+  @IsOptional() @IsIn(['development', 'production']) ADMIN_UI_MODE?: string;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() ADMIN_UI_READONLY?: boolean;
 }

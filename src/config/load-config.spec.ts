@@ -227,4 +227,59 @@ describe('readDotEnv', () => {
     }
     expect(env.PORT).toBe('4200');
   });
+  describe('ADMIN_UI', () => {
+    // A real bcrypt hash (cost 4) of "operator-password-0123".
+    const HASH = '$2b$04$mMtkg/YvdmMY48KFFCceV.JoGcNhijTF6CmrrvAUoLCumpZAoQnDm';
+    const ON = { JWT_SECRET: SECRET, ADMIN_UI: 'true', ADMIN_UI_USERNAME: 'operator', ADMIN_UI_PASSWORD_HASH: HASH };
+
+    it('is off by default, whatever else is set', () => {
+      expect(loadConfig({ JWT_SECRET: SECRET }).adminUi).toBeUndefined();
+      expect(loadConfig({ ...ON, ADMIN_UI: 'false' }).adminUi).toBeUndefined();
+    });
+
+    it('on: read-only, development mode unless NODE_ENV=production', () => {
+      expect(loadConfig(ON).adminUi).toEqual({ username: 'operator', passwordHash: HASH, mode: 'development', readonly: true });
+      expect(loadConfig({ ...ON, NODE_ENV: 'production' }).adminUi).toMatchObject({ mode: 'production' });
+      expect(loadConfig({ ...ON, NODE_ENV: 'production', ADMIN_UI_MODE: 'development', ADMIN_UI_READONLY: 'false' }).adminUi).toMatchObject({
+        mode: 'development',
+        readonly: false,
+      });
+    });
+
+    it.each(['$2a$10$', '$2y$31$', '$2b$04$'])('accepts the %s hash forms', (head) => {
+      expect(loadConfig({ ...ON, ADMIN_UI_PASSWORD_HASH: `${head}${HASH.slice(7)}` }).adminUi?.passwordHash).toBe(`${head}${HASH.slice(7)}`);
+    });
+
+    it('requires a username and a hash when on: there are no defaults', () => {
+      expect(errorOf({ ...ON, ADMIN_UI_PASSWORD_HASH: undefined }).message).toBe(
+        'Invalid configuration: ADMIN_UI_PASSWORD_HASH is required when ADMIN_UI=true (a bcrypt hash; make one with npm run admin-ui:hash)',
+      );
+      expect(errorOf({ ...ON, ADMIN_UI_PASSWORD_HASH: '  ' }).variable).toBe('ADMIN_UI_PASSWORD_HASH');
+      expect(errorOf({ ...ON, ADMIN_UI_USERNAME: undefined }).message).toBe('Invalid configuration: ADMIN_UI_USERNAME is required when ADMIN_UI=true');
+    });
+
+    it.each([
+      ['a plain password', 'operator-password-0123'],
+      ['a cost out of range', `$2b$03$${HASH.slice(7)}`],
+      ['an unknown version', `$2x$10$${HASH.slice(7)}`],
+      ['a truncated hash', HASH.slice(0, -1)],
+      ['a hash with a trailing character', `${HASH}x`],
+    ])('rejects %s as the hash without repeating the value', (_label, value) => {
+      const err = errorOf({ ...ON, ADMIN_UI_PASSWORD_HASH: value });
+      expect(err.variable).toBe('ADMIN_UI_PASSWORD_HASH');
+      expect(err.message).toBe(
+        'Invalid configuration: ADMIN_UI_PASSWORD_HASH must be a bcrypt hash ($2a$, $2b$ or $2y$; make one with npm run admin-ui:hash)',
+      );
+      expect(err.message).not.toContain(value);
+    });
+
+    it.each([
+      ['ADMIN_UI', 'maybe'],
+      ['ADMIN_UI_USERNAME', 'two words'],
+      ['ADMIN_UI_MODE', 'debug'],
+      ['ADMIN_UI_READONLY', 'sometimes'],
+    ])('rejects %s=%s', (variable, value) => {
+      expect(errorOf({ ...ON, [variable]: value }).variable).toBe(variable);
+    });
+  });
 });

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { Algorithm } from 'jsonwebtoken';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { AppConfig, type RateLimitRule, type ServiceDefinition } from './app-config.js';
+import { type AdminUiSettings, AppConfig, type RateLimitRule, type ServiceDefinition } from './app-config.js';
 import { EnvironmentVariables } from './environment.dto.js';
 import { isPlainObject } from '../common/json-object.js';
 
@@ -130,6 +130,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.log = { level: dto.LOG_LEVEL ?? 'info', format: (dto.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? 'json' };
   cfg.metricsEnabled = dto.METRICS_ENABLED ?? true;
   cfg.demoPage = dto.DEMO_PAGE ?? !production;
+  cfg.adminUi = parseAdminUi(dto, production);
   return cfg;
 }
 
@@ -266,4 +267,19 @@ function parseServices(variable: string, value: string): Record<string, ServiceD
     };
   }
   return out;
+}
+
+/** ADMIN_UI=true needs its own credentials: there is no default user or password. */
+function parseAdminUi(dto: EnvironmentVariables, production: boolean): AdminUiSettings | undefined {
+  if (!dto.ADMIN_UI) return undefined;
+  if (!dto.ADMIN_UI_USERNAME) throw new ConfigError('ADMIN_UI_USERNAME', 'is required when ADMIN_UI=true');
+  if (!dto.ADMIN_UI_PASSWORD_HASH) {
+    throw new ConfigError('ADMIN_UI_PASSWORD_HASH', 'is required when ADMIN_UI=true (a bcrypt hash; make one with npm run admin-ui:hash)');
+  }
+  return {
+    username: dto.ADMIN_UI_USERNAME,
+    passwordHash: dto.ADMIN_UI_PASSWORD_HASH,
+    mode: (dto.ADMIN_UI_MODE as AdminUiSettings['mode'] | undefined) ?? (production ? 'production' : 'development'),
+    readonly: dto.ADMIN_UI_READONLY ?? true,
+  };
 }

@@ -8,9 +8,10 @@ import { AppError, ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
 import { PortPolicy } from '../socket/port-policy.js';
 
+/** Served on INTERNAL_PORT only: the internal API and the Admin UI's page (ADMIN_UI=true). */
 const isInternalPath = (path: string) => {
   const p = path.toLowerCase();
-  return p === '/internal' || p.startsWith('/internal/');
+  return p === '/internal' || p.startsWith('/internal/') || p === '/admin-ui' || p.startsWith('/admin-ui/');
 };
 
 /** The path the router matched (its registered spelling), else the raw path of an unmatched request. */
