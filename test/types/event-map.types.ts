@@ -178,3 +178,5 @@ void wrongServerPayload;
 shape<{ chatId: string; tempId?: string }>()({ chatId: str, tempId: str });
 // @ts-expect-error and each property's schema must describe that property's type
 shape<{ count: number }>()({ count: str });
+// The exception filter emits `error` on sockets of both namespaces: the two entries must stay the same.
+assertType<Equal<ServerToClientEvents['error'], InternalServerToClientEvents['error']>>();
