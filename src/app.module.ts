@@ -6,6 +6,7 @@ import { CallModule } from './call/call.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { ControlBusModule } from './control-bus/control-bus.module.js';
 import { DeliveryModule } from './delivery/delivery.module.js';
+import { DemoModule } from './demo/demo.module.js';
 import { EngineModule } from './engine/engine.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InternalApiModule } from './internal-api/internal-api.module.js';
@@ -47,6 +48,7 @@ export class AppModule {
         ...(config.engine === 'redis' ? [ControlBusModule] : []),
         // Development mode only (NODE_ENV is not production): GET /asyncapi.json.
         ...(config.production ? [] : [AsyncApiModule]),
+        ...(config.demoPage ? [DemoModule] : []),
       ],
     };
   }

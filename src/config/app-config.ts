@@ -80,4 +80,6 @@ export class AppConfig {
   intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
   log!: { level: string; format: 'json' | 'pretty' };
   metricsEnabled!: boolean;
+  /** GET /demo (a page that connects, logs events and sends messages): on outside production unless DEMO_PAGE=false. */
+  demoPage!: boolean;
 }

@@ -156,6 +156,7 @@ describe('loadConfig', () => {
       ['TRUST_PROXY', '-1'],
       ['TRUST_PROXY', '1.5'],
       ['CONTROL_ALLOW_LEGACY', 'maybe'],
+      ['DEMO_PAGE', 'sometimes'],
     ])('%s=%s fails with a one-line message naming it', (variable, value) => {
       const err = errorOf({ JWT_SECRET: SECRET, [variable]: value });
       expect(err.variable).toBe(variable);
@@ -165,6 +166,17 @@ describe('loadConfig', () => {
 
     it('rejects INTERNAL_PORT equal to PORT', () => {
       expect(errorOf({ JWT_SECRET: SECRET, PORT: '4000', INTERNAL_PORT: '4000' }).variable).toBe('INTERNAL_PORT');
+    });
+  });
+
+  describe('demo page', () => {
+    it.each<[Record<string, string>, boolean]>([
+      [{}, true],
+      [{ NODE_ENV: 'production' }, false],
+      [{ NODE_ENV: 'production', DEMO_PAGE: 'true' }, true],
+      [{ DEMO_PAGE: 'false' }, false],
+    ])('%j gives demoPage %s', (env, expected) => {
+      expect(loadConfig({ JWT_SECRET: SECRET, ...env }).demoPage).toBe(expected);
     });
   });
 

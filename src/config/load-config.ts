@@ -129,6 +129,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 0 };
   cfg.log = { level: dto.LOG_LEVEL ?? 'info', format: (dto.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? 'json' };
   cfg.metricsEnabled = dto.METRICS_ENABLED ?? true;
+  cfg.demoPage = dto.DEMO_PAGE ?? !production;
   return cfg;
 }
 

@@ -1,8 +1,12 @@
 import { Adapter, type BroadcastOptions, type PrivateSessionId, type Room, type Session } from 'socket.io-adapter';
 
+import { PacketRing } from './packet-ring.js';
+
 const EVENT_PACKET = 2;
-/** What a stored packet costs besides its encoded text (record, id, references), counted against the bound. */
-const RECORD_OVERHEAD_BYTES = 96;
+/** Label of a packet sent to one room (the usual case): `1` + the room name. */
+const ONE_ROOM = '1';
+/** Label of any other target: `2` + JSON `[rooms, excepts]` (no rooms: every socket). */
+const ROOM_SETS = '2';
 
 interface Packet {
   type: number;
@@ -10,9 +14,6 @@ interface Packet {
   id?: number;
   nsp?: string;
 }
-
-/** The rooms of a stored packet: one room as its name (the usual case), several as the Set. */
-type Target = string | Set<Room>;
 
 interface PersistedSession {
   sid: string;
@@ -31,10 +32,12 @@ interface EncodeHook {
  *
  * Socket.IO's SessionAwareAdapter keeps every packet emitted during `maxDisconnectionDuration`,
  * so its memory grows with message rate × window. This adapter keeps the packets as the text
- * already encoded for the clients (no second serialisation) and drops the oldest once their
- * total passes `maxBytes`, whatever the rate: a socket whose offset fell out of the buffer gets
- * a fresh connection (`recovered: false`) instead of its missed packets. Offsets are
- * `<epoch>.<seq>`, so finding where a session resumes is arithmetic, not a scan.
+ * already encoded for the clients (no second serialisation) in a `PacketRing`: one byte buffer
+ * outside the JS heap, at most `maxBytes`, oldest dropped first whatever the rate, and no heap
+ * object per packet for the garbage collector to promote and later collect. A socket whose
+ * offset fell out of the buffer gets a fresh connection (`recovered: false`) instead of its
+ * missed packets. Offsets are `<epoch>.<seq>`, so finding where a session resumes is
+ * arithmetic, not a scan.
  */
 export function boundedRecoveryAdapter(maxBytes: number): typeof Adapter {
   return class BoundedRecoveryAdapter extends Adapter {
@@ -42,24 +45,20 @@ export function boundedRecoveryAdapter(maxBytes: number): typeof Adapter {
     private readonly epoch = Date.now().toString(36);
     private readonly prefixLength = this.nsp.name === '/' ? 1 : this.nsp.name.length + 2;
     private readonly sessions = new Map<PrivateSessionId, PersistedSession>();
-    // The buffer as parallel arrays (no record object per packet: less for the GC to promote and
-    // later collect). Index i holds packet number `firstSeq + i - head`; `head` is the oldest kept.
-    /** The packet as written to clients (`2[...]` or `2/nsp,[...]`); binary packets keep their data. */
-    private texts: Array<string | unknown[]> = [];
-    private targets: Target[] = [];
-    private excepts: Array<Set<Room> | undefined> = [];
-    private sizes: number[] = [];
-    private times: number[] = [];
-    private head = 0;
-    private firstSeq = 0;
-    private nextSeq = 0;
-    private bytes = 0;
+    private readonly ring = new PacketRing(maxBytes, this.windowMs);
+    /** Packets with binary attachments (rare) stay as objects, counted against the ring's bound. */
+    private readonly binary = new Map<number, unknown[]>();
     private lastEncoded?: unknown[];
+
+    /** Bytes the kept packets take (at most `maxBytes`). */
+    get bytes(): number {
+      return this.ring.size;
+    }
 
     override broadcast(packet: Packet, opts: BroadcastOptions): void {
       const storable = packet.type === EVENT_PACKET && packet.id === undefined && opts.flags?.volatile === undefined;
       if (!storable) return super.broadcast(packet, opts);
-      packet.data.push(`${this.epoch}.${this.nextSeq++}`);
+      packet.data.push(`${this.epoch}.${this.ring.nextSeq}`);
       this.lastEncoded = undefined;
       super.broadcast(packet, opts);
       this.store(packet.data, opts);
@@ -75,61 +74,51 @@ export function boundedRecoveryAdapter(maxBytes: number): typeof Adapter {
     override restoreSession(pid: PrivateSessionId, offset: string): Promise<Session> {
       const now = Date.now();
       this.dropExpiredSessions(now);
+      this.ring.dropOlderThan(now - this.windowMs);
       const session = this.sessions.get(pid);
-      const from = this.indexAfter(offset);
+      const from = this.seqAfter(offset);
       if (!session || from === undefined) return Promise.resolve(null as unknown as Session);
       const missedPackets: unknown[][] = [];
-      for (let i = from; i < this.texts.length; i++) {
-        if (!addressedTo(session.rooms, this.targets[i], this.excepts[i])) continue;
-        const text = this.texts[i];
-        missedPackets.push(typeof text === 'string' ? (JSON.parse(text.slice(this.prefixLength)) as unknown[]) : text);
+      for (const { seq, label, text } of this.ring.from(from)) {
+        if (!addressedTo(session.rooms, label)) continue;
+        const binary = this.binary.get(seq);
+        missedPackets.push(binary ?? (JSON.parse(text.slice(this.prefixLength)) as unknown[]));
       }
       const { disconnectedAt: _, ...restored } = session;
       return Promise.resolve({ ...restored, missedPackets });
     }
 
-    /** The position right after the packet `offset` names, if that packet is still kept. */
-    private indexAfter(offset: string): number | undefined {
+    /** The sequence number right after the packet `offset` names, if that packet is still kept. */
+    private seqAfter(offset: string): number | undefined {
       const dot = offset.lastIndexOf('.');
       if (dot < 0 || offset.slice(0, dot) !== this.epoch) return undefined;
       const seq = Number(offset.slice(dot + 1));
-      if (!Number.isInteger(seq) || this.head === this.texts.length || seq < this.firstSeq || seq >= this.nextSeq) return undefined;
-      return this.head + (seq - this.firstSeq) + 1;
+      if (!Number.isInteger(seq) || seq < this.ring.firstSeq || seq >= this.ring.nextSeq) return undefined;
+      return seq + 1;
     }
 
     private store(data: unknown[], opts: BroadcastOptions): void {
       const encoded = this.lastEncoded;
-      const text = encoded?.length === 1 && typeof encoded[0] === 'string' ? encoded[0] : undefined;
-      const size = RECORD_OVERHEAD_BYTES + (text !== undefined ? text.length : JSON.stringify(data).length);
       const rooms = opts.rooms;
-      this.texts.push(text ?? data);
-      this.targets.push(rooms.size === 1 ? (rooms.values().next().value as Room) : rooms);
-      this.excepts.push(opts.except?.size ? opts.except : undefined);
-      this.sizes.push(size);
-      this.times.push(Date.now());
-      this.bytes += size;
-      this.evict();
+      const except = opts.except;
+      const label =
+        rooms.size === 1 && !except?.size
+          ? ONE_ROOM + (rooms.values().next().value as Room)
+          : ROOM_SETS + JSON.stringify([[...rooms], [...(except ?? [])]]);
+      if (encoded?.length === 1 && typeof encoded[0] === 'string') {
+        this.ring.push(label, encoded[0], Date.now());
+        if (this.binary.size > 0) this.dropEvictedBinary();
+        return;
+      }
+      const seq = this.ring.push(label, '', Date.now(), binarySize(encoded ?? data));
+      this.binary.set(seq, data);
+      this.dropEvictedBinary();
     }
 
-    /** Oldest first: over the byte bound, or older than the recovery window. */
-    private evict(): void {
-      const threshold = this.times[this.times.length - 1] - this.windowMs;
-      const last = this.texts.length - 1;
-      while (this.head < last && (this.bytes > maxBytes || this.times[this.head] < threshold)) {
-        this.bytes -= this.sizes[this.head];
-        this.texts[this.head] = '';
-        this.targets[this.head] = '';
-        this.excepts[this.head] = undefined;
-        this.head++;
-        this.firstSeq++;
-      }
-      if (this.head > 1024 && this.head * 2 > this.texts.length) {
-        this.texts = this.texts.slice(this.head);
-        this.targets = this.targets.slice(this.head);
-        this.excepts = this.excepts.slice(this.head);
-        this.sizes = this.sizes.slice(this.head);
-        this.times = this.times.slice(this.head);
-        this.head = 0;
+    private dropEvictedBinary(): void {
+      for (const seq of this.binary.keys()) {
+        if (seq >= this.ring.firstSeq) break;
+        this.binary.delete(seq);
       }
     }
 
@@ -156,7 +145,21 @@ export function boundedRecoveryAdapter(maxBytes: number): typeof Adapter {
   };
 }
 
-function addressedTo(sessionRooms: Room[], target: Target, except: Set<Room> | undefined): boolean {
-  const included = typeof target === 'string' ? sessionRooms.includes(target) : target.size === 0 || sessionRooms.some((room) => target.has(room));
-  return included && !sessionRooms.some((room) => except?.has(room));
+/** Whether a kept packet was addressed to a session that was in `sessionRooms`. */
+function addressedTo(sessionRooms: Room[], label: string): boolean {
+  if (label.startsWith(ONE_ROOM)) return sessionRooms.includes(label.slice(1));
+  const [rooms, excepts] = JSON.parse(label.slice(1)) as [Room[], Room[]];
+  const included = rooms.length === 0 || sessionRooms.some((room) => rooms.includes(room));
+  return included && !sessionRooms.some((room) => excepts.includes(room));
+}
+
+/** What a packet with attachments weighs: its text part and its buffers. */
+function binarySize(parts: unknown[]): number {
+  let size = 0;
+  for (const part of parts) {
+    if (typeof part === 'string') size += part.length;
+    else if (ArrayBuffer.isView(part) || part instanceof ArrayBuffer) size += part.byteLength;
+    else size += JSON.stringify(part)?.length ?? 0;
+  }
+  return size;
 }

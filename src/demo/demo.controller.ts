@@ -1,0 +1,59 @@
+import { Controller, Get, Header, Param, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { AppConfig } from '../config/app-config.js';
+import { DEV_CHAT_ID, DEV_USER_ID, devPushCurl, devUserToken } from '../dev-banner.js';
+import { DemoAssets } from './demo-assets.js';
+import { type DemoSettings, renderDemoPage } from './demo-page.js';
+
+const JS = 'text/javascript; charset=utf-8';
+
+/**
+ * GET /demo: a page that connects with the typed client, shows the connection state, the user's
+ * presence and every event it receives, sends chat and direct messages, and prints the curl that
+ * pushes to it. Registered only when DEMO_PAGE is on (default outside production). In development
+ * mode (generated secrets) it connects as the dev user by itself: /demo/token hands out dev-user
+ * tokens and the curl carries the throwaway internal secret; otherwise the visitor pastes a token.
+ */
+@Controller('demo')
+export class DemoController {
+  private readonly assets = new DemoAssets();
+
+  constructor(private readonly config: AppConfig) {}
+
+  @Get()
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  page(@Req() req: FastifyRequest): string {
+    const dev = this.config.generatedSecrets;
+    const base = `${req.protocol}://${req.host}`;
+    const settings: DemoSettings = {
+      devToken: dev,
+      userId: dev ? DEV_USER_ID : undefined,
+      chatId: dev ? DEV_CHAT_ID : undefined,
+      // Outside development mode the page never shows a secret: the curl names the variable.
+      curl: dev && this.config.internalSecret ? devPushCurl(base, this.config.internalSecret) : devPushCurl(base, '$INTERNAL_SECRET', '<user id>'),
+    };
+    return renderDemoPage(settings);
+  }
+
+  /** A fresh 1-hour dev-user token for each call (the client calls it again to refresh). Development mode only. */
+  @Get('token')
+  @Header('Cache-Control', 'no-store')
+  token(): { token: string } {
+    if (!this.config.generatedSecrets) throw new AppError(ErrorCode.NOT_FOUND, 'Route not found');
+    return { token: devUserToken(this.config, '1h') };
+  }
+
+  @Get('socket.io-client.js')
+  @Header('Content-Type', JS)
+  socketIo(): Promise<Buffer> {
+    return this.assets.socketIo();
+  }
+
+  @Get('client/:file')
+  @Header('Content-Type', JS)
+  client(@Param('file') file: string): Promise<Buffer> {
+    return this.assets.client(file);
+  }
+}
