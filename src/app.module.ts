@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AsyncApiModule } from './asyncapi/asyncapi.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { CallModule } from './call/call.module.js';
@@ -45,6 +46,8 @@ export class AppModule {
         InternalApiModule,
         HealthModule,
         ...(config.engine === 'redis' ? [ControlBusModule] : []),
+        // Development mode only (NODE_ENV is not production): GET /asyncapi.json.
+        ...(config.production ? [] : [AsyncApiModule]),
         ...(config.demoPage ? [DemoModule] : []),
       ],
     };

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import type { Socket } from 'socket.io';
+import type { ServerToClientEvents } from '../socket/events.js';
 import { fail } from './ack.js';
 import { AppError, type ErrorBody, ErrorCode, isErrorCode } from './error-codes.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -28,7 +29,8 @@ export class WsAckExceptionFilter implements ExceptionFilter {
   constructor(private readonly metrics: MetricsService) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const socket = host.switchToWs().getClient<Socket>();
+    // `error` is the same event in both namespaces' maps (ServerToClientEvents, InternalServerToClientEvents).
+    const socket = host.switchToWs().getClient<Socket<Record<string, never>, Pick<ServerToClientEvents, 'error'>>>();
     const ack: unknown = host.getArgByIndex(2);
     const body = toErrorBody(exception, this.logger);
     this.metrics.ackErrors.inc({ code: body.code });

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Namespace } from 'socket.io';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { ShutdownState } from '../lifecycle/shutdown.state.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -7,7 +6,7 @@ import { PortPolicy } from '../socket/port-policy.js';
 import { handshakeError } from '../user-gateway/handshake-auth.js';
 import { ServiceAttempts } from './service-attempts.js';
 import { type ServiceIdentity, ServiceRegistry } from './service-registry.service.js';
-import type { ServiceSocket } from './service-sessions.js';
+import type { ServiceNamespace, ServiceSocket } from './service-sessions.js';
 
 const pending = new WeakMap<ServiceSocket, ServiceIdentity>();
 
@@ -28,10 +27,10 @@ export class ServiceHandshake {
     private readonly attempts: ServiceAttempts,
   ) {}
 
-  attach(nsp: Namespace): void {
+  attach(nsp: ServiceNamespace): void {
     nsp.use((socket, next) => {
       if (!this.ports.allowsInternal(socket.request)) return next(new Error('Invalid namespace'));
-      this.check(socket as ServiceSocket).then(
+      this.check(socket).then(
         () => next(),
         (err: unknown) => {
           const appError = err instanceof AppError ? err : new AppError(ErrorCode.UNAVAILABLE, 'Service store unavailable');

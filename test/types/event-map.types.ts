@@ -4,8 +4,11 @@
  * payload, a wrong ack type, an unknown event name, in both directions of both namespaces. If
  * the map stopped catching one of them, the directive itself would be the compile error.
  * Nothing here runs; test/types/event-map.e2e-spec.ts checks that typecheck compiles this file.
+ * The AsyncAPI description of the events (src/asyncapi/event-catalog.ts) is checked here too.
  */
 import type { Socket as ClientSocket } from 'socket.io-client';
+import type { ClientEventTable, InternalServerEventTable, ServerEventTable, ServiceEventTable } from '../../src/asyncapi/event-catalog.js';
+import { shape, str } from '../../src/asyncapi/typed-schema.js';
 import type { Ack } from '../../src/common/ack.js';
 import type { ServiceSocket } from '../../src/internal-gateway/service-sessions.js';
 import type { DeliveryService } from '../../src/delivery/delivery.service.js';
@@ -140,3 +143,40 @@ const badServiceName: ServiceEventName = 'chat:join';
 void badServiceName;
 // @ts-expect-error ClientAckData is derived from the map, not free-form
 assertType<Equal<ClientAckData<'chat:join'>, { callId: string }>>();
+
+// ---- the AsyncAPI description (src/asyncapi/event-catalog.ts) is checked against the map ----
+
+declare const catalog: {
+  client: ClientEventTable;
+  server: ServerEventTable;
+  service: ServiceEventTable;
+  internalServer: InternalServerEventTable;
+};
+const { 'chat:leave': _left, ...withoutChatLeave } = catalog.client;
+void _left;
+// @ts-expect-error the description must list every client event of the map
+const missingClientEvent: ClientEventTable = withoutChatLeave;
+void missingClientEvent;
+const { 'session:expired': _expired, ...withoutExpired } = catalog.internalServer;
+void _expired;
+// @ts-expect-error the description must list every server event of /internal
+const missingInternalEvent: InternalServerEventTable = withoutExpired;
+void missingInternalEvent;
+// @ts-expect-error no event outside the map
+const extraServerEvent: ServerEventTable = { ...catalog.server, 'chat:jion': catalog.server['chat:member-joined'] };
+void extraServerEvent;
+// @ts-expect-error a payload schema of another type than the map's
+const wrongPayload: ServiceEventTable = { ...catalog.service, kick: { ...catalog.service.kick, payload: catalog.service.force_logout.payload } };
+void wrongPayload;
+// @ts-expect-error an ack schema of another type than the map's
+const wrongAck: ClientEventTable = { ...catalog.client, 'chat:join': { ...catalog.client['chat:join'], ack: catalog.client['call:end'].ack } };
+void wrongAck;
+// @ts-expect-error a server payload schema of another type than the map's
+const wrongServerPayload: ServerEventTable = { ...catalog.server, 'message:new': catalog.server['presence:update'] };
+void wrongServerPayload;
+// @ts-expect-error shape<T>() wants exactly T's keys, optional ones wrapped in opt()
+shape<{ chatId: string; tempId?: string }>()({ chatId: str, tempId: str });
+// @ts-expect-error and each property's schema must describe that property's type
+shape<{ count: number }>()({ count: str });
+// The exception filter emits `error` on sockets of both namespaces: the two entries must stay the same.
+assertType<Equal<ServerToClientEvents['error'], InternalServerToClientEvents['error']>>();
