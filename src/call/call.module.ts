@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
+import { PresenceModule } from '../presence/presence.module.js';
+import { NotificationModule } from '../notification/notification.module.js';
+import { DeliveryModule } from '../delivery/delivery.module.js';
 import { CallGateway } from './call.gateway.js';
 import { CallService } from './call.service.js';
 
-@Module({ providers: [CallService, CallGateway] })
+@Module({ imports: [DeliveryModule, NotificationModule, PresenceModule], providers: [CallService, CallGateway] })
 export class CallModule {}

@@ -1,4 +1,5 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { SocketModule } from '../socket/socket.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { ChatMessageService } from './chat-message.service.js';
 import { ChatGateway } from './chat.gateway.js';
@@ -6,9 +7,8 @@ import { ChatService } from './chat.service.js';
 import { InboundStream } from './inbound-stream.js';
 import { TypingTracker } from './typing-tracker.js';
 
-@Global()
 @Module({
-  imports: [PresenceModule],
+  imports: [PresenceModule, SocketModule],
   providers: [ChatService, ChatMessageService, ChatGateway, InboundStream, TypingTracker],
   exports: [ChatService],
 })

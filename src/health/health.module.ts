@@ -1,7 +1,12 @@
 import { Module } from '@nestjs/common';
+import { SocketModule } from '../socket/socket.module.js';
 import { TerminusModule } from '@nestjs/terminus';
 import { EngineHealthIndicator } from './engine.health.js';
 import { HealthController } from './health.controller.js';
 
-@Module({ imports: [TerminusModule.forRoot({ logger: false })], controllers: [HealthController], providers: [EngineHealthIndicator] })
+@Module({
+  imports: [TerminusModule.forRoot({ logger: false }), SocketModule],
+  controllers: [HealthController],
+  providers: [EngineHealthIndicator],
+})
 export class HealthModule {}

@@ -1,4 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { SocketModule } from '../socket/socket.module.js';
+import { StatusModule } from '../status/status.module.js';
+import { NotificationModule } from '../notification/notification.module.js';
+import { DeliveryModule } from '../delivery/delivery.module.js';
 import { MessagingModule } from '../messaging/messaging.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { SessionModule } from '../session/session.module.js';
@@ -9,9 +13,8 @@ import { ServiceHandshake } from './service-handshake.js';
 import { ServiceRegistry } from './service-registry.service.js';
 import { ServiceSessions } from './service-sessions.js';
 
-@Global()
 @Module({
-  imports: [SessionModule, MessagingModule, PresenceModule],
+  imports: [SessionModule, MessagingModule, PresenceModule, DeliveryModule, NotificationModule, StatusModule, SocketModule],
   providers: [InternalGateway, ServiceAttempts, ServiceHandshake, ServiceRegistry, ServiceSessions, InternalSocketRef],
   exports: [ServiceRegistry, InternalSocketRef],
 })

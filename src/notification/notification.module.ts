@@ -1,7 +1,11 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { DeliveryModule } from '../delivery/delivery.module.js';
 import { NotificationGateway } from './notification.gateway.js';
 import { NotificationService } from './notification.service.js';
 
-@Global()
-@Module({ providers: [NotificationService, NotificationGateway], exports: [NotificationService] })
+@Module({
+  imports: [DeliveryModule],
+  providers: [NotificationService, NotificationGateway],
+  exports: [NotificationService],
+})
 export class NotificationModule {}

@@ -1,12 +1,13 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { SocketModule } from '../socket/socket.module.js';
 import { NodeHeartbeat } from './node-heartbeat.service.js';
 import { PresenceQueryService } from './presence-query.service.js';
 import { PresenceVisibility } from './presence-visibility.js';
 import { PresenceGateway } from './presence.gateway.js';
 import { PresenceService } from './presence.service.js';
 
-@Global()
 @Module({
+  imports: [SocketModule],
   providers: [NodeHeartbeat, PresenceQueryService, PresenceVisibility, PresenceService, PresenceGateway],
   exports: [PresenceQueryService, PresenceService, PresenceVisibility],
 })

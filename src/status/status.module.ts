@@ -1,7 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { DeliveryModule } from '../delivery/delivery.module.js';
 import { StatusGateway } from './status.gateway.js';
 import { StatusService } from './status.service.js';
 
-@Global()
-@Module({ providers: [StatusService, StatusGateway], exports: [StatusService] })
+@Module({ imports: [DeliveryModule], providers: [StatusService, StatusGateway], exports: [StatusService] })
 export class StatusModule {}

@@ -1,4 +1,8 @@
 import { Module } from '@nestjs/common';
+import { ChatModule } from '../chat/chat.module.js';
+import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
+import { SocketModule } from '../socket/socket.module.js';
+import { PresenceModule } from '../presence/presence.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { SessionModule } from '../session/session.module.js';
 import { HandshakeAuth } from './handshake-auth.js';
@@ -7,5 +11,8 @@ import { RecoveryAuthorisation } from './recovery-authorisation.js';
 import { TokenExpiry } from './token-expiry.js';
 import { UserGateway } from './user.gateway.js';
 
-@Module({ imports: [AuthModule, SessionModule], providers: [UserGateway, HandshakeAuth, TokenExpiry, IdleTimeout, RecoveryAuthorisation] })
+@Module({
+  imports: [AuthModule, SessionModule, PresenceModule, SocketModule, LifecycleModule, ChatModule],
+  providers: [UserGateway, HandshakeAuth, TokenExpiry, IdleTimeout, RecoveryAuthorisation],
+})
 export class UserGatewayModule {}
