@@ -1,5 +1,6 @@
 import { ConnectedSocket, MessageBody, type OnGatewayDisconnect, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
+import { actorOf } from '../session/actor.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { CallService } from './call.service.js';
@@ -13,31 +14,31 @@ export class CallGateway implements OnGatewayDisconnect {
   ) {}
 
   async handleDisconnect(socket: UserSocket): Promise<void> {
-    if (socket.data.userId) await this.calls.socketGone(socket);
+    if (socket.data.userId) await this.calls.socketGone(actorOf(socket));
   }
 
   @SubscribeMessage('call:initiate')
   async initiate(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: InitiateCallDto): Promise<Ack<ClientAckData<'call:initiate'>>> {
-    return ok(await this.calls.initiate(socket, dto));
+    return ok(await this.calls.initiate(actorOf(socket), dto));
   }
 
   @SubscribeMessage('call:answer')
   async answer(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: AnswerCallDto): Promise<Ack<ClientAckData<'call:answer'>>> {
-    return ok(await this.calls.answer(socket, dto));
+    return ok(await this.calls.answer(actorOf(socket), dto));
   }
 
   @SubscribeMessage('call:reject')
   async reject(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: CallReasonDto): Promise<Ack<ClientAckData<'call:reject'>>> {
-    return ok(await this.calls.reject(socket, dto));
+    return ok(await this.calls.reject(actorOf(socket), dto));
   }
 
   @SubscribeMessage('call:end')
   async end(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: CallReasonDto): Promise<Ack<ClientAckData<'call:end'>>> {
-    return ok(await this.calls.end(socket, dto));
+    return ok(await this.calls.end(actorOf(socket), dto));
   }
 
   @SubscribeMessage('call:ice-candidate')
   async ice(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: IceCandidateDto): Promise<Ack<ClientAckData<'call:ice-candidate'>>> {
-    return ok(await this.calls.iceCandidate(socket, dto));
+    return ok(await this.calls.iceCandidate(actorOf(socket), dto));
   }
 }

@@ -7,7 +7,7 @@ import { type CallRecord, CallStore } from '../engine/call.store.js';
 import { ConnectionStore } from '../engine/connection.store.js';
 import { NotificationService } from '../notification/notification.service.js';
 import { PresenceVisibility } from '../presence/presence-visibility.js';
-import type { UserSocket } from '../socket/events.js';
+import type { Actor } from '../session/actor.js';
 import { Rooms } from '../socket/rooms.js';
 import type { AnswerCallDto, CallReasonDto, IceCandidateDto, InitiateCallDto } from './dto/call.dto.js';
 
@@ -45,8 +45,8 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
     clearInterval(this.sweeper);
   }
 
-  async initiate(socket: UserSocket, dto: InitiateCallDto): Promise<{ callId: string }> {
-    const callerId = socket.data.userId;
+  async initiate(actor: Actor, dto: InitiateCallDto): Promise<{ callId: string }> {
+    const callerId = actor.userId;
     if (dto.calleeId === callerId) throw new AppError(ErrorCode.VALIDATION_FAILED, 'Cannot call yourself', [{ field: 'calleeId', errors: ['calleeId must be another user'] }]);
     // Before anything is looked up, stored or emitted: a stranger's presence is not revealed (SPEC §4.5).
     if (!(await this.visibility.visibleAmong(callerId, [dto.calleeId])).has(dto.calleeId)) {
@@ -64,12 +64,12 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
       callType: dto.callType,
       ...(dto.chatId !== undefined ? { chatId: dto.chatId } : {}),
       state: 'ringing',
-      callerSocketId: socket.id,
+      callerSocketId: actor.socketId,
       createdAt: new Date().toISOString(),
       ringDeadline: Date.now() + this.config.callRingTimeoutMs,
     };
     await this.calls.create(call, CALL_TTL_MS);
-    this.track(socket.id, call.callId);
+    this.track(actor.socketId, call.callId);
     this.delivery.toRoom(Rooms.user(dto.calleeId), 'call:incoming', {
       callId: call.callId,
       callerId,
@@ -81,34 +81,34 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
     return { callId: call.callId };
   }
 
-  async answer(socket: UserSocket, dto: AnswerCallDto): Promise<{ callId: string }> {
-    const call = await this.party(socket, dto.callId);
-    if (socket.data.userId !== call.calleeId) throw new AppError(ErrorCode.FORBIDDEN, 'Only the callee can answer');
-    const outcome = await this.calls.answer(dto.callId, socket.id);
+  async answer(actor: Actor, dto: AnswerCallDto): Promise<{ callId: string }> {
+    const call = await this.party(actor, dto.callId);
+    if (actor.userId !== call.calleeId) throw new AppError(ErrorCode.FORBIDDEN, 'Only the callee can answer');
+    const outcome = await this.calls.answer(dto.callId, actor.socketId);
     if (!outcome.answered) throw new AppError(ErrorCode.NOT_FOUND, 'The call is no longer ringing');
-    this.track(socket.id, dto.callId);
+    this.track(actor.socketId, dto.callId);
     this.delivery.toRoom(call.callerSocketId, 'call:answer', { callId: dto.callId, ...(dto.sdp !== undefined ? { sdp: dto.sdp } : {}), by: call.calleeId });
-    this.delivery.toRooms([Rooms.user(call.calleeId)], [socket.id], 'call:end', { callId: dto.callId, reason: 'answered_elsewhere' });
+    this.delivery.toRooms([Rooms.user(call.calleeId)], [actor.socketId], 'call:end', { callId: dto.callId, reason: 'answered_elsewhere' });
     return { callId: dto.callId };
   }
 
-  async reject(socket: UserSocket, dto: CallReasonDto): Promise<{ callId: string }> {
-    const call = await this.finish(socket, dto.callId);
-    this.stopRingingElsewhere(call, socket, 'rejected_elsewhere');
-    this.delivery.toRoom(this.otherParty(call, socket.data.userId), 'call:reject', { callId: dto.callId, ...(dto.reason ? { reason: dto.reason } : {}), by: socket.data.userId });
+  async reject(actor: Actor, dto: CallReasonDto): Promise<{ callId: string }> {
+    const call = await this.finish(actor, dto.callId);
+    this.stopRingingElsewhere(call, actor, 'rejected_elsewhere');
+    this.delivery.toRoom(this.otherParty(call, actor.userId), 'call:reject', { callId: dto.callId, ...(dto.reason ? { reason: dto.reason } : {}), by: actor.userId });
     return { callId: dto.callId };
   }
 
-  async end(socket: UserSocket, dto: CallReasonDto): Promise<{ callId: string }> {
-    const call = await this.finish(socket, dto.callId);
-    this.stopRingingElsewhere(call, socket, 'ended_elsewhere');
-    this.delivery.toRoom(this.otherParty(call, socket.data.userId), 'call:end', { callId: dto.callId, reason: dto.reason ?? 'ended', by: socket.data.userId });
+  async end(actor: Actor, dto: CallReasonDto): Promise<{ callId: string }> {
+    const call = await this.finish(actor, dto.callId);
+    this.stopRingingElsewhere(call, actor, 'ended_elsewhere');
+    this.delivery.toRoom(this.otherParty(call, actor.userId), 'call:end', { callId: dto.callId, reason: dto.reason ?? 'ended', by: actor.userId });
     return { callId: dto.callId };
   }
 
-  async iceCandidate(socket: UserSocket, dto: IceCandidateDto): Promise<{ callId: string }> {
-    const call = await this.party(socket, dto.callId);
-    this.delivery.toRoom(this.otherParty(call, socket.data.userId), 'call:ice-candidate', { callId: dto.callId, candidate: dto.candidate, from: socket.data.userId });
+  async iceCandidate(actor: Actor, dto: IceCandidateDto): Promise<{ callId: string }> {
+    const call = await this.party(actor, dto.callId);
+    this.delivery.toRoom(this.otherParty(call, actor.userId), 'call:ice-candidate', { callId: dto.callId, candidate: dto.candidate, from: actor.userId });
     return { callId: dto.callId };
   }
 
@@ -116,15 +116,15 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
    * The socket holding a call's peer connection went away: the call ends and the other party
    * hears `call:end { reason: "disconnected" }` (a callee's ringing devices stop ringing).
    */
-  async socketGone(socket: UserSocket): Promise<void> {
-    const callIds = this.bySocket.get(socket.id);
-    this.bySocket.delete(socket.id);
+  async socketGone(actor: Actor): Promise<void> {
+    const callIds = this.bySocket.get(actor.socketId);
+    this.bySocket.delete(actor.socketId);
     for (const callId of callIds ?? []) {
       try {
         const call = await this.calls.end(callId);
         if (!call) continue;
-        const payload = { callId, reason: 'disconnected', by: socket.data.userId };
-        this.delivery.toRooms([this.otherParty(call, socket.data.userId)], [], 'call:end', payload);
+        const payload = { callId, reason: 'disconnected', by: actor.userId };
+        this.delivery.toRooms([this.otherParty(call, actor.userId)], [], 'call:end', payload);
       } catch (err) {
         this.logger.warn({ reason: (err as Error).message }, 'Could not end the call of a departed socket');
       }
@@ -149,25 +149,25 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
     set.add(callId);
   }
 
-  /** The call, if `socket`'s user is one of its two parties. */
-  private async party(socket: UserSocket, callId: string): Promise<CallRecord> {
+  /** The call, if `actor`'s user is one of its two parties. */
+  private async party(actor: Actor, callId: string): Promise<CallRecord> {
     const call = await this.calls.get(callId);
     if (!call) throw new AppError(ErrorCode.NOT_FOUND, 'Unknown or ended call');
-    if (socket.data.userId !== call.callerId && socket.data.userId !== call.calleeId) throw new AppError(ErrorCode.FORBIDDEN, 'Not a party to this call');
+    if (actor.userId !== call.callerId && actor.userId !== call.calleeId) throw new AppError(ErrorCode.FORBIDDEN, 'Not a party to this call');
     return call;
   }
 
-  private async finish(socket: UserSocket, callId: string): Promise<CallRecord> {
-    await this.party(socket, callId);
+  private async finish(actor: Actor, callId: string): Promise<CallRecord> {
+    await this.party(actor, callId);
     const ended = await this.calls.end(callId);
     if (!ended) throw new AppError(ErrorCode.NOT_FOUND, 'Unknown or ended call');
     return ended;
   }
 
   /** A callee who turns a ringing call down on one device stops it ringing on the others. */
-  private stopRingingElsewhere(call: CallRecord, socket: UserSocket, reason: string): void {
-    if (call.state !== 'ringing' || socket.data.userId !== call.calleeId) return;
-    this.delivery.toRooms([Rooms.user(call.calleeId)], [socket.id], 'call:end', { callId: call.callId, reason });
+  private stopRingingElsewhere(call: CallRecord, actor: Actor, reason: string): void {
+    if (call.state !== 'ringing' || actor.userId !== call.calleeId) return;
+    this.delivery.toRooms([Rooms.user(call.calleeId)], [actor.socketId], 'call:end', { callId: call.callId, reason });
   }
 
   /** Where the other party listens: its call socket once known, else all the callee's sockets. */

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SocketModule } from '../socket/socket.module.js';
+import { DeliveryModule } from '../delivery/delivery.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { ChatMessageService } from './chat-message.service.js';
 import { ChatGateway } from './chat.gateway.js';
@@ -8,7 +8,7 @@ import { InboundStream } from './inbound-stream.js';
 import { TypingTracker } from './typing-tracker.js';
 
 @Module({
-  imports: [PresenceModule, SocketModule],
+  imports: [DeliveryModule, PresenceModule],
   providers: [ChatService, ChatMessageService, ChatGateway, InboundStream, TypingTracker],
   exports: [ChatService],
 })

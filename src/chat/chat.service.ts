@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { DeliveryService } from '../delivery/delivery.service.js';
 import { MembershipStore } from '../engine/membership.store.js';
+import type { Actor } from '../session/actor.js';
 import { Rooms } from '../socket/rooms.js';
-import { SocketServerRef } from '../socket/socket-server.ref.js';
-import type { UserSocket } from '../socket/events.js';
 
 /**
  * Chat membership and friends (SPEC §4.3). The backend owns the data; the gateway stores it,
@@ -12,7 +12,7 @@ import type { UserSocket } from '../socket/events.js';
 export class ChatService {
   constructor(
     private readonly store: MembershipStore,
-    private readonly sockets: SocketServerRef,
+    private readonly delivery: DeliveryService,
   ) {}
 
   async setMembers(chatId: string, userIds: string[]): Promise<{ added: string[]; removed: string[] }> {
@@ -41,16 +41,21 @@ export class ChatService {
   }
 
   /** Stored membership, or the connection's `chats` token claim. */
-  async canAccess(socket: UserSocket, chatId: string): Promise<boolean> {
-    return socket.data.chats.includes(chatId) || (await this.store.isMember(chatId, socket.data.userId));
+  async canAccess(actor: Actor, chatId: string): Promise<boolean> {
+    return actor.chats.includes(chatId) || (await this.store.isMember(chatId, actor.userId));
   }
 
-  /** Authorised and in the room: joins it when a member who is not in it yet. */
-  async ensureJoined(socket: UserSocket, chatId: string): Promise<boolean> {
-    if (socket.rooms.has(Rooms.chat(chatId))) return true;
-    if (!(await this.canAccess(socket, chatId))) return false;
-    await socket.join(Rooms.chat(chatId));
+  /** Authorised and in the room: joins the actor's connection when a member not in it yet. */
+  async ensureJoined(actor: Actor, chatId: string): Promise<boolean> {
+    if (this.delivery.isIn(actor.socketId, Rooms.chat(chatId))) return true;
+    if (!(await this.canAccess(actor, chatId))) return false;
+    await this.delivery.join(actor.socketId, Rooms.chat(chatId));
     return true;
+  }
+
+  /** Takes the actor's connection out of the chat's room (membership is unchanged). */
+  async leave(actor: Actor, chatId: string): Promise<void> {
+    await this.delivery.leave(actor.socketId, Rooms.chat(chatId));
   }
 
   chatsOf(userId: string): Promise<string[]> {
@@ -67,15 +72,13 @@ export class ChatService {
 
   /** Join first, then announce, so the new member's sockets get the announcement too. */
   private joined(chatId: string, userId: string): void {
-    const io = this.sockets.io;
-    io.in(Rooms.user(userId)).socketsJoin(Rooms.chat(chatId));
-    io.to([Rooms.chat(chatId), Rooms.user(userId)]).emit('chat:member-joined', { chatId, userId });
+    this.delivery.joinAll(Rooms.user(userId), Rooms.chat(chatId));
+    this.delivery.toRooms([Rooms.chat(chatId), Rooms.user(userId)], [], 'chat:member-joined', { chatId, userId });
   }
 
   /** One broadcast to the chat and the leaving user (each socket once), then leave. */
   private left(chatId: string, userId: string): void {
-    const io = this.sockets.io;
-    io.to([Rooms.chat(chatId), Rooms.user(userId)]).emit('chat:member-left', { chatId, userId });
-    io.in(Rooms.user(userId)).socketsLeave(Rooms.chat(chatId));
+    this.delivery.toRooms([Rooms.chat(chatId), Rooms.user(userId)], [], 'chat:member-left', { chatId, userId });
+    this.delivery.leaveAll(Rooms.user(userId), Rooms.chat(chatId));
   }
 }

@@ -45,6 +45,31 @@ export class DeliveryService {
     this.to(rooms).except(except).emit(event, ...args);
   }
 
+  /** Whether the connection `socketId` (on this node) is in `room`. */
+  isIn(socketId: string, room: string): boolean {
+    return this.sockets.io.sockets.sockets.get(socketId)?.rooms.has(room) ?? false;
+  }
+
+  /** Puts the connection `socketId` of this node into `room` (no-op once it is gone). */
+  async join(socketId: string, room: string): Promise<void> {
+    await this.sockets.io.sockets.sockets.get(socketId)?.join(room);
+  }
+
+  /** Takes the connection `socketId` of this node out of `room`. */
+  async leave(socketId: string, room: string): Promise<void> {
+    await this.sockets.io.sockets.sockets.get(socketId)?.leave(room);
+  }
+
+  /** Puts every socket in `target` (a user's room, say), on every node, into `room`. */
+  joinAll(target: string, room: string): void {
+    this.sockets.io.in(target).socketsJoin(room);
+  }
+
+  /** Takes every socket in `target`, on every node, out of `room`. */
+  leaveAll(target: string, room: string): void {
+    this.sockets.io.in(target).socketsLeave(room);
+  }
+
   /** A backend-pushed event to users' sockets. */
   async pushToUsers(userIds: string[], event: AllowedEventName, payload: BackendPayload): Promise<RecipientReport> {
     const unique = [...new Set(userIds)];
