@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { SessionStore, type SessionRules } from '../engine/session.store.js';
-import type { LogoutOrder, LogoutReason, UserSocket } from '../socket/events.js';
+import type { LogoutOrder, LogoutReason } from '../socket/events.js';
 import { emitThenDisconnect } from '../socket/farewell.js';
 import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
@@ -69,9 +69,10 @@ export class SessionService implements OnApplicationBootstrap {
     this.logout({ rooms: sessionIds.map((s) => Rooms.session(userId, s)), except: [], reason });
   }
 
-  /** `auth:logout` then disconnect, at most once per socket (a socket also checks itself on join). */
-  logoutSocket(socket: UserSocket, reason: LogoutReason): void {
-    emitThenDisconnect(socket, 'auth:logout', { reason });
+  /** `auth:logout` then disconnect the connection `socketId` of this node (once; gone: nothing). */
+  logoutSocket(socketId: string, reason: LogoutReason): void {
+    const socket = this.sockets.io.sockets.sockets.get(socketId);
+    if (socket) emitThenDisconnect(socket, 'auth:logout', { reason });
   }
 
   private logout(order: LogoutOrder): void {
@@ -84,9 +85,6 @@ export class SessionService implements OnApplicationBootstrap {
     const ids = new Set<string>();
     for (const room of rooms) for (const id of nsp.adapter.rooms.get(room) ?? []) ids.add(id);
     for (const room of except) for (const id of nsp.adapter.rooms.get(room) ?? []) ids.delete(id);
-    for (const id of ids) {
-      const socket = nsp.sockets.get(id);
-      if (socket) this.logoutSocket(socket, reason);
-    }
+    for (const id of ids) this.logoutSocket(id, reason);
   }
 }

@@ -68,7 +68,7 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       if (stored.length > 0) await socket.join(stored.map(Rooms.chat));
       // A replacement may have landed between admit and join; its broadcast missed this socket.
       if (await this.sessions.isRevoked(userId, sessionId)) {
-        this.sessions.logoutSocket(socket, 'session_replaced');
+        this.sessions.logoutSocket(socket.id, 'session_replaced');
         return;
       }
       await this.presence.connected(userId, socket.id);
