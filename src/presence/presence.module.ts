@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveryModule } from '../delivery/delivery.module.js';
 import { SocketModule } from '../socket/socket.module.js';
 import { NodeHeartbeat } from './node-heartbeat.service.js';
 import { PresenceQueryService } from './presence-query.service.js';
@@ -7,7 +8,7 @@ import { PresenceGateway } from './presence.gateway.js';
 import { PresenceService } from './presence.service.js';
 
 @Module({
-  imports: [SocketModule],
+  imports: [DeliveryModule, SocketModule],
   providers: [NodeHeartbeat, PresenceQueryService, PresenceVisibility, PresenceService, PresenceGateway],
   exports: [PresenceQueryService, PresenceService, PresenceVisibility],
 })

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { DeliveryService } from '../delivery/delivery.service.js';
 import { ConnectionStore } from '../engine/connection.store.js';
 import { type PresenceStatus, PresenceStore } from '../engine/presence.store.js';
 import type { PresenceUpdate } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
-import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { AppConfig } from '../config/app-config.js';
 import { PresenceQueryService, type PresenceView } from './presence-query.service.js';
 import { PresenceVisibility } from './presence-visibility.js';
@@ -23,7 +23,7 @@ export class PresenceService {
     private readonly store: PresenceStore,
     private readonly query: PresenceQueryService,
     private readonly visibility: PresenceVisibility,
-    private readonly sockets: SocketServerRef,
+    private readonly delivery: DeliveryService,
   ) {}
 
   async connected(userId: string, socketId: string): Promise<void> {
@@ -77,7 +77,7 @@ export class PresenceService {
     ]);
     const update: PresenceUpdate = { userId, status: view.status, customStatus: view.customStatus, lastSeen: view.lastSeen };
     const rooms = [...[...watchers].map(Rooms.user), presenceRoom(userId)];
-    this.sockets.io.to(rooms).emit('presence:update', update);
+    this.delivery.toRooms(rooms, [], 'presence:update', update);
     return update;
   }
 }
