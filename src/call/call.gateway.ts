@@ -1,4 +1,4 @@
-import { ConnectedSocket, MessageBody, type OnGatewayDisconnect, SubscribeMessage } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
 import { actorOf } from '../session/actor.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
@@ -8,14 +8,10 @@ import { AnswerCallDto, CallReasonDto, IceCandidateDto, InitiateCallDto } from '
 
 /** Call signalling events of `/` (SPEC §4.5). */
 @UserEventsGateway()
-export class CallGateway implements OnGatewayDisconnect {
+export class CallGateway {
   constructor(
     private readonly calls: CallService,
   ) {}
-
-  async handleDisconnect(socket: UserSocket): Promise<void> {
-    if (socket.data.userId) await this.calls.socketGone(actorOf(socket));
-  }
 
   @SubscribeMessage('call:initiate')
   async initiate(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: InitiateCallDto): Promise<Ack<ClientAckData<'call:initiate'>>> {

@@ -5,5 +5,5 @@ import { DeliveryModule } from '../delivery/delivery.module.js';
 import { CallGateway } from './call.gateway.js';
 import { CallService } from './call.service.js';
 
-@Module({ imports: [DeliveryModule, NotificationModule, PresenceModule], providers: [CallService, CallGateway] })
+@Module({ imports: [DeliveryModule, NotificationModule, PresenceModule], providers: [CallService, CallGateway], exports: [CallService] })
 export class CallModule {}

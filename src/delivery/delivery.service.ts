@@ -50,8 +50,8 @@ export class DeliveryService {
     return this.sockets.io.sockets.sockets.get(socketId)?.rooms.has(room) ?? false;
   }
 
-  /** Puts the connection `socketId` of this node into `room` (no-op once it is gone). */
-  async join(socketId: string, room: string): Promise<void> {
+  /** Puts the connection `socketId` of this node into `room`(s) (no-op once it is gone). */
+  async join(socketId: string, room: string | string[]): Promise<void> {
     await this.sockets.io.sockets.sockets.get(socketId)?.join(room);
   }
 

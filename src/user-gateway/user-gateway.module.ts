@@ -1,8 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ChatModule } from '../chat/chat.module.js';
 import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
 import { SocketModule } from '../socket/socket.module.js';
-import { PresenceModule } from '../presence/presence.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { SessionModule } from '../session/session.module.js';
 import { HandshakeAuth } from './handshake-auth.js';
@@ -12,7 +10,7 @@ import { TokenExpiry } from './token-expiry.js';
 import { UserGateway } from './user.gateway.js';
 
 @Module({
-  imports: [AuthModule, SessionModule, PresenceModule, SocketModule, LifecycleModule, ChatModule],
+  imports: [AuthModule, SessionModule, SocketModule, LifecycleModule],
   providers: [UserGateway, HandshakeAuth, TokenExpiry, IdleTimeout, RecoveryAuthorisation],
 })
 export class UserGatewayModule {}

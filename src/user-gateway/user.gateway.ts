@@ -1,19 +1,16 @@
-import { Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
 import { AppConfig } from '../config/app-config.js';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
-import { ChatService } from '../chat/chat.service.js';
-import { PresenceService } from '../presence/presence.service.js';
-import { InFlight } from '../lifecycle/in-flight.js';
+import { ConnectionLifecycle } from '../lifecycle/connection-lifecycle.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { actorOf } from '../session/actor.js';
 import { SessionService } from '../session/session.service.js';
 import { EventDispatcher } from '../socket/event-dispatcher.js';
 import { normalizeInbound } from '../socket/inbound-normalizer.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { ClientAckData, UserServer, UserSocket } from '../socket/events.js';
-import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { AuthRefreshDto } from './dto/auth-refresh.dto.js';
 import { HandshakeAuth } from './handshake-auth.js';
@@ -23,22 +20,18 @@ import { TokenExpiry } from './token-expiry.js';
 /** The `/` namespace: authenticated user sockets (SPEC §2). */
 @UserEventsGateway()
 export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
-  private readonly logger = new Logger(UserGateway.name);
-  private readonly closed = new WeakSet<UserSocket>();
 
   constructor(
     private readonly config: AppConfig,
     private readonly handshake: HandshakeAuth,
     private readonly verifier: TokenVerifier,
     private readonly sessions: SessionService,
-    private readonly presence: PresenceService,
     private readonly expiry: TokenExpiry,
     private readonly metrics: MetricsService,
     private readonly serverRef: SocketServerRef,
     private readonly dispatcher: EventDispatcher,
-    private readonly inFlight: InFlight,
     private readonly idle: IdleTimeout,
-    private readonly chats: ChatService,
+    private readonly connections: ConnectionLifecycle,
   ) {}
 
   afterInit(server: UserServer): void {
@@ -56,42 +49,22 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   };
 
   async handleConnection(socket: UserSocket): Promise<void> {
-    const { userId, sessionId, chats } = socket.data;
     this.metrics.socketOpened();
     this.idle.start(socket);
     this.expiry.arm(socket);
-    await socket.join([Rooms.user(userId), Rooms.session(userId, sessionId), ...chats.map(Rooms.chat)]);
-
-    try {
-      // Chats the backend registered for this user (the token's `chats` claim is joined above).
-      const stored = await this.chats.chatsOf(userId);
-      if (stored.length > 0) await socket.join(stored.map(Rooms.chat));
-      // A replacement may have landed between admit and join; its broadcast missed this socket.
-      if (await this.sessions.isRevoked(userId, sessionId)) {
-        this.sessions.logoutSocket(socket.id, 'session_replaced');
-        return;
-      }
-      await this.presence.connected(userId, socket.id);
-      if (this.closed.has(socket)) await this.presence.disconnected(userId, socket.id);
-    } catch (err) {
-      this.logger.warn({ reason: (err as Error).message }, 'Could not register socket in the engine store');
-    }
+    if (!(await this.connections.connected(actorOf(socket)))) return;
     if (socket.connected) {
+      const { userId, sessionId } = socket.data;
       socket.emit('connected', { userId, sessionId, socketId: socket.id, serverTime: new Date().toISOString() });
     }
   }
 
   async handleDisconnect(socket: UserSocket): Promise<void> {
-    this.closed.add(socket);
     this.metrics.socketClosed();
     this.expiry.clear(socket);
     this.idle.clear(socket);
     if (!socket.data.userId) return;
-    await this.inFlight.track(
-      this.presence.disconnected(socket.data.userId, socket.id).catch((err: Error) => {
-        this.logger.warn({ reason: err.message }, 'Could not unregister socket from the engine store');
-      }),
-    );
+    await this.connections.disconnected(actorOf(socket));
   }
 
   /**
