@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { DeliveryService } from '../delivery/delivery.service.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { InFlight } from './in-flight.js';
 import { ShutdownState } from './shutdown.state.js';
@@ -15,13 +16,14 @@ export class LifecycleService {
     private readonly state: ShutdownState,
     private readonly sockets: SocketServerRef,
     private readonly inFlight: InFlight,
+    private readonly delivery: DeliveryService,
   ) {}
 
   async drain(): Promise<void> {
     this.state.begin();
     if (this.sockets.ready) {
       const io = this.sockets.io;
-      io.local.emit('server:shutdown', { reconnect: true });
+      this.delivery.toLocal('server:shutdown', { reconnect: true });
       // Close the transports without a DISCONNECT packet: the client sees "transport close" and
       // reconnects by itself (to another node), and its recovery session is kept for that.
       const sockets = [...io.sockets.sockets.values()];
