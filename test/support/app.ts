@@ -5,6 +5,7 @@ import jwt from 'jsonwebtoken';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { type Env, loadConfig } from '../../src/config/load-config.js';
 import { createApp } from '../../src/create-app.js';
+import { closeAllClients } from './client.js';
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdef';
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-42';
@@ -23,6 +24,14 @@ export interface TestApp {
 /** A Redis key prefix unique to one test, so files sharing the one test Redis never collide. */
 export function uniquePrefix(label = 'test'): string {
   return `t:${label}:${randomBytes(4).toString('hex')}`;
+}
+
+let freshSeq = 0;
+
+/** An id (user, chat, session…) unique across test files and runs, readable in failures. */
+export function fresh(label: string): string {
+  freshSeq += 1;
+  return `${label}-${process.pid}-${freshSeq}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 /** Env for the Redis engine on the suite's shared redis-server (see global-setup.ts). */
@@ -56,6 +65,35 @@ export async function startApp(overrides: Env = {}): Promise<TestApp> {
     internalUrl: internalPort === undefined ? undefined : `http://127.0.0.1:${internalPort}`,
     close: () => app.close(),
   };
+}
+
+export interface UseAppOptions {
+  /** When to close the clients of support/client.ts: after each test (default) or after all. */
+  closeClients?: 'each' | 'all';
+}
+
+/**
+ * Registers the hooks that run one app for the enclosing `describe`: started in `beforeAll`
+ * (env may be a function, read then), clients closed after each test, app closed in `afterAll`.
+ * Returns a stand-in for the TestApp that reads through to it once started.
+ */
+export function useApp(env: Env | (() => Env) = {}, { closeClients = 'each' }: UseAppOptions = {}): TestApp {
+  let current: TestApp | undefined;
+  beforeAll(async () => {
+    current = await startApp(typeof env === 'function' ? env() : env);
+  });
+  if (closeClients === 'each') afterEach(() => closeAllClients());
+  afterAll(async () => {
+    closeAllClients();
+    await current?.close();
+    current = undefined;
+  });
+  return new Proxy({} as TestApp, {
+    get(_target, key) {
+      if (!current) throw new Error(`useApp: the app is not running (read "${String(key)}" outside a test?)`);
+      return Reflect.get(current, key);
+    },
+  });
 }
 
 export interface TokenOptions {
