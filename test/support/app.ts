@@ -68,16 +68,17 @@ export async function startApp(overrides: Env = {}): Promise<TestApp> {
 }
 
 export interface UseAppOptions {
-  /** When to close the clients of support/client.ts: after each test (default) or after all. */
+  /** When to close the clients of support/client.ts: after all the block's tests (default) or after each. */
   closeClients?: 'each' | 'all';
 }
 
 /**
  * Registers the hooks that run one app for the enclosing `describe`: started in `beforeAll`
- * (env may be a function, read then), clients closed after each test, app closed in `afterAll`.
+ * (env may be a function, read then); clients and app closed in `afterAll` (clients after
+ * each test with `closeClients: 'each'`).
  * Returns a stand-in for the TestApp that reads through to it once started.
  */
-export function useApp(env: Env | (() => Env) = {}, { closeClients = 'each' }: UseAppOptions = {}): TestApp {
+export function useApp(env: Env | (() => Env) = {}, { closeClients = 'all' }: UseAppOptions = {}): TestApp {
   let current: TestApp | undefined;
   beforeAll(async () => {
     current = await startApp(typeof env === 'function' ? env() : env);
@@ -90,6 +91,8 @@ export function useApp(env: Env | (() => Env) = {}, { closeClients = 'each' }: U
   });
   return new Proxy({} as TestApp, {
     get(_target, key) {
+      // Not a thenable: `await`ing or resolving the stand-in must not throw before the start.
+      if (key === 'then') return undefined;
       if (!current) throw new Error(`useApp: the app is not running (read "${String(key)}" outside a test?)`);
       return Reflect.get(current, key);
     },
