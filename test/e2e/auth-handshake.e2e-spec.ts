@@ -5,19 +5,7 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import type { ConnectedPayload } from '../../src/socket/events.js';
 import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, redisEnv, signToken, startApp, uniquePrefix, userToken, useApp } from '../support/app.js';
-import {
-  type ClientSocket,
-  type ConnectErrorLike,
-  type ConnectOptions,
-  closeAllClients,
-  collect,
-  connectError,
-  connectUser,
-  createClient,
-  disconnected,
-  firstOf,
-  nextEvent,
-} from '../support/client.js';
+import { type ClientSocket, type ConnectErrorLike, type ConnectOptions, closeAllClients, collect, connectError, connectUser, createClient, disconnected, firstOf, nextEvent } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 

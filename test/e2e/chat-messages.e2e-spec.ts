@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { type ClientSocket, ack, closeAllClients, collect, connectUser, nextEvent, nextMatching, roundTrip } from '../support/client.js';
+import { type ClientSocket, ack, closeAllClients, connectUser, nextMatching, roundTrip } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
-import { type TestApp, TEST_INTERNAL_SECRET, fresh, redisEnv, startApp, uniquePrefix, userToken, useApp } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, fresh, startApp, uniquePrefix, userToken, useApp, useApps, redisEnv } from '../support/app.js';
 
 // SPEC §4.4 (chat messages) and the chat rows of §4.9 (rate limits).
 
@@ -427,17 +427,7 @@ describe('message:new rate limit (SPEC §4.9)', () => {
 });
 
 describe('chat messages across two nodes (Redis engine)', () => {
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    const env = { ...redisEnv(uniquePrefix('chat-msg-multi')), SESSION_POLICY: 'multi', TYPING_TIMEOUT_MS: String(TYPING_TIMEOUT_MS) };
-    [a, b] = await Promise.all([startApp(env), startApp(env)]);
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await Promise.all([a.close(), b.close()]);
-  });
+  const [a, b] = useApps(2, () => ({ ...redisEnv(uniquePrefix('chat-msg-multi')), SESSION_POLICY: 'multi', TYPING_TIMEOUT_MS: String(TYPING_TIMEOUT_MS) }));
 
   it('relays each message exactly once to members on both nodes, the sender\'s device on the other node included', async () => {
     const chat = fresh('chat');

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, useApp, fresh, useApps, redisEnv } from '../support/app.js';
 
 // SPEC §4.3 (chats and friends) and the §6.1 chat-member and friends routes.
 
@@ -338,17 +338,7 @@ describe('chat rooms on one node (Redis engine)', () => {
 });
 
 describe('chat membership across two nodes (Redis engine)', () => {
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    const env = { ...redisEnv(uniquePrefix('chats-multi')), SESSION_POLICY: 'multi' };
-    [a, b] = await Promise.all([startApp(env), startApp(env)]);
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await Promise.all([a.close(), b.close()]);
-  });
+  const [a, b] = useApps(2, () => ({ ...redisEnv(uniquePrefix('chats-multi')), SESSION_POLICY: 'multi' }));
 
   it('a live add on node A joins the user socket on node B', async () => {
     const chat = fresh('chat');

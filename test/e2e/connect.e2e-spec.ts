@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { closeAllClients, connectUser, nextEvent } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp } from '../support/app.js';
+import { connectUser, nextEvent } from '../support/client.js';
+import { TEST_INTERNAL_SECRET, redisEnv, uniquePrefix, userToken, useApp } from '../support/app.js';
 
 describe.each([
   ['memory', () => ({})],

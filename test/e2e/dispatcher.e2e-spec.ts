@@ -5,8 +5,8 @@ import { jest } from '@jest/globals';
 import type { Socket } from 'socket.io';
 import { AppValidationPipe } from '../../src/common/validation.pipe.js';
 import { SocketServerRef } from '../../src/socket/socket-server.ref.js';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken, useApp } from '../support/app.js';
-import { closeAllClients, connectUser, nextEvent } from '../support/client.js';
+import { TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
+import { connectUser, nextEvent } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 
 describe('event dispatcher', () => {

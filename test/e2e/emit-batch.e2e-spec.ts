@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken, useApp, fresh } from '../support/app.js';
+import { type ClientSocket, collect, connectUser, nextEvent } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp, fresh } from '../support/app.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 
 // SPEC §6.1: POST /internal/emit/batch, and the hot route's validation (compiled JSON schema,

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectError, connectUser, createClient, disconnected, firstOf, nextEvent, roundTrip, ack, type AckBody, errorFields } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, fresh } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, fresh, redisEnv } from '../support/app.js';
 import type { Env } from '../../src/config/load-config.js';
 
 // SPEC §6.2 (the `/internal` namespace), the services routes of §6.1 and the user side of §4.1.

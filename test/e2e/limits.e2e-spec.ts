@@ -1,20 +1,10 @@
-import { closeAllClients, connectUser, disconnected, nextEvent, roundTrip } from '../support/client.js';
-import { type TestApp, redisEnv, startApp, uniquePrefix, useApp, userToken } from '../support/app.js';
+import { connectUser, disconnected, nextEvent, roundTrip } from '../support/client.js';
+import { uniquePrefix, useApp, userToken, useApps, redisEnv } from '../support/app.js';
 
 const send = { recipientIds: ['nobody'], message: 'hi' };
 
 describe('per-user, per-event rate limits across two nodes (SPEC §4.9)', () => {
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    const env = { ...redisEnv(uniquePrefix('limits')), RATE_LIMITS: '{"send_message":[3,60000],"*":[4,60000]}' };
-    [a, b] = await Promise.all([startApp(env), startApp(env)]);
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await Promise.all([a.close(), b.close()]);
-  });
+  const [a, b] = useApps(2, () => ({ ...redisEnv(uniquePrefix('limits')), RATE_LIMITS: '{"send_message":[3,60000],"*":[4,60000]}' }));
 
   it('shares one budget between the sockets of a user on different nodes, and refuses with retryAfterMs', async () => {
     const onA = await connectUser(a.url, userToken('rl-user', 's1'));

@@ -4,7 +4,7 @@ import type { StoredNotification } from '../../src/engine/notification.store.js'
 import { NotificationService } from '../../src/notification/notification.service.js';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip, ack, errorFields } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh, useApps } from '../support/app.js';
 
 // SPEC §4.6 (notifications), §4.9 (rate limits apply to them) and §6.1 POST /internal/notifications.
 
@@ -306,18 +306,7 @@ describe.each<[string, () => Env]>([
 });
 
 describe('notifications across two nodes (redis engine)', () => {
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    const env = redisEnv(uniquePrefix('notif-2n'));
-    [a, b] = await Promise.all([startApp(env), startApp(env)]);
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await Promise.all([a?.close(), b?.close()]);
-  });
-  afterEach(() => closeAllClients());
+  const [a, b] = useApps(2, () => redisEnv(uniquePrefix('notif-2n')), { closeClients: 'each' });
 
   it('a push on A reaches the user’s sockets on A and B exactly once, and both nodes list it', async () => {
     const u = fresh('x-push');

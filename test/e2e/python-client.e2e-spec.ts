@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken, useApp } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
 
 // SPEC §4.8 (clients in other languages): Debian's python3-socketio (installed by .ci/run) as
 // a user client, with connection-state recovery on and off.

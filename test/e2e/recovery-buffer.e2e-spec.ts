@@ -2,8 +2,8 @@
 // from a buffer whose size is bounded (RECOVERY_BUFFER_BYTES) whatever the message rate.
 import request from 'supertest';
 import { SocketServerRef } from '../../src/socket/socket-server.ref.js';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken, useApp } from '../support/app.js';
-import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
+import { type ClientSocket, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 
 async function push(sut: TestApp, userId: string, n: number, pad = ''): Promise<void> {

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import request from 'supertest';
 import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, fresh } from '../support/app.js';
-import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectError, connectUser, createClient, disconnected, firstOf, nextEvent, roundTrip, ack, nextMatching } from '../support/client.js';
+import { type ConnectErrorLike, closeAllClients, collect, connectError, connectUser, createClient, disconnected, firstOf, nextEvent, roundTrip, ack, nextMatching } from '../support/client.js';
 import { RedisConnections } from '../../src/engine/redis/redis-connections.js';
 import { eventually } from '../support/eventually.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, redisEnv, signToken, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
-import { type ClientSocket, closeAllClients, connectError, connectUser, disconnected, nextEvent, roundTrip, ack } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, signToken, uniquePrefix, userToken, useApp, fresh, useApps, redisEnv } from '../support/app.js';
+import { connectError, connectUser, disconnected, nextEvent, roundTrip, ack } from '../support/client.js';
 
 // Token handling attacks of the security probe (issue 9, items 6, 9, 10; issue 10, items 4
 // and 6): SPEC §2.1 claim types and room names, §2.2 refresh.
@@ -21,20 +21,7 @@ function http(app: TestApp) {
 }
 
 describe('auth:refresh under SESSION_POLICY=multi, two nodes on one Redis', () => {
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    const env = { ...redisEnv(uniquePrefix('sec-auth')), SESSION_POLICY: 'multi' };
-    [a, b] = [await startApp(env), await startApp(env)];
-  });
-
-  afterEach(() => closeAllClients());
-
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-  });
+  const [a, b] = useApps(2, () => ({ ...redisEnv(uniquePrefix('sec-auth')), SESSION_POLICY: 'multi' }), { closeClients: 'each' });
 
   it("a revoked session's token does not refresh a live socket, nor give it that token's roles", async () => {
     const u = fresh('u');

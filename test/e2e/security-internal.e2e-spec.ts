@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, redisEnv, startApp, uniquePrefix, useApp, fresh } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, startApp, uniquePrefix, useApp, fresh, redisEnv } from '../support/app.js';
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, connectError, createClient, firstOf, ack, type AckBody } from '../support/client.js';
 import { assertBuilt, killAllGateways, spawnGateway, untilLive } from '../support/node-process.js';
 import { eventually } from '../support/eventually.js';

@@ -1,4 +1,4 @@
-import { type TestApp, startApp, userToken, useApp } from '../support/app.js';
+import { userToken, useApp } from '../support/app.js';
 import { closeAllClients, connectError, connectUser } from '../support/client.js';
 
 // SPEC §1 TRUST_PROXY (issue 9, item 3): the handshake IP is the address the trusted proxies

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, fresh } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, fresh, redisEnv } from '../support/app.js';
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectUser, createClient, firstOf, nextEvent, roundTrip, type AckBody } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { type ClientSocket, type ConnectOptions, closeAllClients, collect, createClient, firstOf, nextEvent, roundTrip, type AckBody, errorFields } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, signToken, startApp, useApp, fresh } from '../support/app.js';
+import { type ClientSocket, type ConnectOptions, collect, createClient, firstOf, nextEvent, roundTrip, type AckBody, errorFields } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, signToken, useApp, fresh } from '../support/app.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 
 // SPEC §9: the original systems' clients, driven with their own calls as their documents

@@ -1,6 +1,6 @@
 import { RedisConnections } from '../../src/engine/redis/redis-connections.js';
 import { SubscriberHeartbeat, HEARTBEAT_EVERY_MS } from '../../src/control-bus/subscriber-heartbeat.js';
-import { type TestApp, redisEnv, startApp, uniquePrefix, useApp } from '../support/app.js';
+import { redisEnv, uniquePrefix, useApp } from '../support/app.js';
 import { eventually } from '../support/eventually.js';
 
 describe('control-bus subscriber heartbeat', () => {

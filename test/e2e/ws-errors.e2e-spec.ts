@@ -2,8 +2,8 @@
 // input (malformed, deep, wide or oversized payloads) that must neither crash the process,
 // leak to other users, nor stop the socket's other events from working.
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken, useApp } from '../support/app.js';
-import { type ClientSocket, closeAllClients, collect, connectUser, disconnected, nextEvent, roundTrip } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
+import { type ClientSocket, collect, connectUser, disconnected, nextEvent, roundTrip } from '../support/client.js';
 
 type ErrorBody = { code: string; message: string; details?: unknown };
 type Ack = { ok: true; data?: unknown } | { ok: false; error: ErrorBody };

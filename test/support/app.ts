@@ -73,28 +73,39 @@ export interface UseAppOptions {
 }
 
 /**
- * Registers the hooks that run one app for the enclosing `describe`: started in `beforeAll`
- * (env may be a function, read then); clients and app closed in `afterAll` (clients after
- * each test with `closeClients: 'each'`).
- * Returns a stand-in for the TestApp that reads through to it once started.
+ * Registers the hooks that run `count` apps on one env for the enclosing `describe` (nodes of
+ * one cluster when the env names a Redis): started together in `beforeAll` (env may be a
+ * function, read once then); clients and apps closed in `afterAll` (clients after each test
+ * with `closeClients: 'each'`). Returns stand-ins that read through to the apps once started.
  */
-export function useApp(env: Env | (() => Env) = {}, { closeClients = 'all' }: UseAppOptions = {}): TestApp {
-  let current: TestApp | undefined;
+export function useApps(count: number, env: Env | (() => Env) = {}, { closeClients = 'all' }: UseAppOptions = {}): TestApp[] {
+  let apps: TestApp[] = [];
   beforeAll(async () => {
-    current = await startApp(typeof env === 'function' ? env() : env);
+    const resolved = typeof env === 'function' ? env() : env;
+    apps = await Promise.all(Array.from({ length: count }, () => startApp(resolved)));
   });
   if (closeClients === 'each') afterEach(() => closeAllClients());
   afterAll(async () => {
     closeAllClients();
-    await current?.close();
-    current = undefined;
+    await Promise.all(apps.map((app) => app.close()));
+    apps = [];
   });
+  return Array.from({ length: count }, (_, i) => standIn(() => apps[i]));
+}
+
+/** One app for the enclosing `describe`: `useApps(1, …)`. */
+export function useApp(env: Env | (() => Env) = {}, options: UseAppOptions = {}): TestApp {
+  return useApps(1, env, options)[0];
+}
+
+function standIn(current: () => TestApp | undefined): TestApp {
   return new Proxy({} as TestApp, {
     get(_target, key) {
       // Not a thenable: `await`ing or resolving the stand-in must not throw before the start.
       if (key === 'then') return undefined;
-      if (!current) throw new Error(`useApp: the app is not running (read "${String(key)}" outside a test?)`);
-      return Reflect.get(current, key);
+      const app = current();
+      if (!app) throw new Error(`useApp: the app is not running (read "${String(key)}" outside a test?)`);
+      return Reflect.get(app, key);
     },
   });
 }
