@@ -5,7 +5,7 @@ import bcrypt from 'bcryptjs';
 import request from 'supertest';
 import { ADMIN_LOGIN_LIMIT } from '../../src/admin-ui/admin-ui.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, startApp, uniquePrefix, userToken, redisEnv } from '../support/app.js';
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, connectUser, createClient, disconnected, firstOf, nextEvent } from '../support/client.js';
 import { assertBuilt, exitOf, freshDir, killAllGateways, ROOT, spawnGateway, startGateway } from '../support/node-process.js';
 import { freePort } from '../support/redis-server.js';

@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import type { Env } from '../../src/config/load-config.js';
-import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+import { type AckBody, type ClientSocket, ack as ackOn, closeAllClients, collect, connectUser, nextEvent, nextMatching } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
 
 // SPEC §4.5 (calls), §4.6 (call:missed is a notification), §4.9 (call:initiate: 5 per 60 s).
-
-interface AckBody<T = unknown> {
-  ok: boolean;
-  data?: T;
-  error?: { code: string; message: string; details?: unknown };
-}
 
 interface Incoming {
   callId: string;
@@ -57,12 +51,6 @@ interface Tab {
 
 const CALL_EVENTS = ['incoming', 'answers', 'ends', 'rejects', 'ice', 'notifications'] as const;
 
-let seq = 0;
-function fresh(label: string): string {
-  seq += 1;
-  return `${label}-${process.pid}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
 /**
  * Calls are allowed only between users who may see each other (SPEC §4.5): every user of this
  * file shares one chat, so any two of them may call.
@@ -93,26 +81,12 @@ async function open(app: TestApp, userId: string): Promise<Tab> {
 }
 
 function ack<T = unknown>(tab: Tab, event: string, payload?: unknown): Promise<AckBody<T>> {
-  const s = tab.socket.timeout(5000);
-  return (payload === undefined ? s.emitWithAck(event) : s.emitWithAck(event, payload)) as Promise<AckBody<T>>;
+  return ackOn<T>(tab.socket, event, payload);
 }
 
 /** Resolves with the first `event` payload that `accept` likes (listener registered now). */
 function waitFor<T>(tab: Tab, event: string, accept: (payload: T) => boolean = () => true, timeoutMs = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const handler = (payload: T) => {
-      if (!accept(payload)) return;
-      clearTimeout(timer);
-      tab.socket.off(event, handler);
-      resolve(payload);
-    };
-    const timer = setTimeout(() => {
-      tab.socket.off(event, handler);
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for "${event}" on ${tab.userId}`));
-    }, timeoutMs);
-    timer.unref();
-    tab.socket.on(event, handler);
-  });
+  return nextMatching<T>(tab.socket, event, accept, timeoutMs);
 }
 
 const forCall =
@@ -701,15 +675,7 @@ describe('calls on the memory engine', () => {
 });
 
 describe('a call whose socket goes away (memory engine)', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp();
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp();
 
   it('ends when the caller disconnects while ringing: the callee stops ringing', async () => {
     await Promise.all(['gone-caller', 'gone-callee'].map((u) => acquaint(sut, u)));

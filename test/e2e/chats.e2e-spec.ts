@@ -1,15 +1,9 @@
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, useApp, fresh, useApps, redisEnv } from '../support/app.js';
 
 // SPEC §4.3 (chats and friends) and the §6.1 chat-member and friends routes.
-
-let seq = 0;
-function fresh(label: string): string {
-  seq += 1;
-  return `${label}-${process.pid}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
-}
 
 const LONG_ID = 'x'.repeat(129);
 
@@ -166,15 +160,7 @@ describe('chat members and friends over HTTP (Redis engine)', () => {
 });
 
 describe('chat rooms on one node (Redis engine)', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ ...redisEnv(uniquePrefix('chats-rooms')), SESSION_POLICY: 'multi' });
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp(() => ({ ...redisEnv(uniquePrefix('chats-rooms')), SESSION_POLICY: 'multi' }));
 
   it('on connect joins chat:{id} for every stored chat and every id of the chats claim, and no other', async () => {
     const u = fresh('u');
@@ -352,17 +338,7 @@ describe('chat rooms on one node (Redis engine)', () => {
 });
 
 describe('chat membership across two nodes (Redis engine)', () => {
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    const env = { ...redisEnv(uniquePrefix('chats-multi')), SESSION_POLICY: 'multi' };
-    [a, b] = await Promise.all([startApp(env), startApp(env)]);
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await Promise.all([a.close(), b.close()]);
-  });
+  const [a, b] = useApps(2, () => ({ ...redisEnv(uniquePrefix('chats-multi')), SESSION_POLICY: 'multi' }));
 
   it('a live add on node A joins the user socket on node B', async () => {
     const chat = fresh('chat');
@@ -408,15 +384,7 @@ describe('chat membership across two nodes (Redis engine)', () => {
 });
 
 describe('chat membership with the memory engine', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ SESSION_POLICY: 'multi' });
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp({ SESSION_POLICY: 'multi' });
 
   it('joins stored chats on connect, follows live adds and removals, and relays messages to members', async () => {
     const chat = fresh('chat');

@@ -1,19 +1,7 @@
 import { Redis } from 'ioredis';
 import { encryptField, encryptJson } from '../../src/control-bus/producer.js';
-import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniquePrefix, userToken } from '../support/app.js';
-import {
-  type ClientSocket,
-  type ConnectErrorLike,
-  closeAllClients,
-  collect,
-  connectError,
-  connectUser,
-  createClient,
-  disconnected,
-  firstOf,
-  nextEvent,
-  roundTrip,
-} from '../support/client.js';
+import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniquePrefix, userToken, fresh } from '../support/app.js';
+import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectError, connectUser, createClient, disconnected, firstOf, nextEvent, roundTrip, nextMatching } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 import { type Gateway, assertBuilt, exitOf, httpStatus, killAllGateways, startReadyGateways } from '../support/node-process.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
@@ -49,12 +37,6 @@ interface PresenceView {
   userId: string;
   status: string;
   devices: number;
-}
-
-let seq = 0;
-function fresh(label: string): string {
-  seq += 1;
-  return `${label}-${process.pid}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 let redis: RedisServerHandle;
@@ -134,23 +116,6 @@ async function presenceOf(node: Gateway, userId: string): Promise<PresenceView> 
 async function befriend(node: Gateway, a: string, b: string): Promise<void> {
   expect((await internal(node, 'PUT', `/users/${a}/friends`, { friendIds: [b] })).status).toBe(200);
   expect((await internal(node, 'PUT', `/users/${b}/friends`, { friendIds: [a] })).status).toBe(200);
-}
-
-/** Resolves with the next `event` whose payload satisfies `match`; other payloads are ignored. */
-function nextMatching<T>(socket: ClientSocket, event: string, match: (payload: T) => boolean, timeoutMs = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onEvent = (payload: T) => {
-      if (!match(payload)) return;
-      clearTimeout(timer);
-      socket.off(event, onEvent);
-      resolve(payload);
-    };
-    const timer = setTimeout(() => {
-      socket.off(event, onEvent);
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for a matching "${event}"`));
-    }, timeoutMs);
-    socket.on(event, onEvent);
-  });
 }
 
 /** Resolves once `socket` received `event` with every key in `keys` (keyOf maps a payload to its key). */
@@ -520,12 +485,10 @@ describe('a node killed with SIGKILL', () => {
     const victimGone = disconnected(victim, 10_000);
     const offline = nextMatching<PresenceUpdate>(watcher, 'presence:update', (p) => p.userId === u && p.status === 'offline', 6000);
 
-    const killedAt = Date.now();
     nodes[1].child.kill('SIGKILL');
     expect(await exitOf(nodes[1])).toEqual({ code: null, signal: 'SIGKILL' });
 
     expect(await offline).toEqual(expect.objectContaining({ userId: u, status: 'offline', lastSeen: expect.any(String) }));
-    expect(Date.now() - killedAt).toBeLessThan(6000);
     expect(await presenceOf(nodes[0], u)).toEqual(expect.objectContaining({ userId: u, status: 'offline', devices: 0 }));
     await victimGone;
 
@@ -597,12 +560,12 @@ describe('a node stopped with SIGTERM under traffic', () => {
     let sockets: ClientSocket[];
     try {
       await eventually('traffic to flow', async () => nextSeq, (n) => n >= 5);
-      const stoppedAt = Date.now();
       nodes[0].child.kill('SIGTERM');
       await Promise.all(handovers.map((h) => h.notice));
       sockets = await Promise.all(handovers.map((h) => h.moved));
       expect(await exitOf(nodes[0], SHUTDOWN_TIMEOUT_MS + 2000)).toEqual({ code: 0, signal: null });
-      expect(Date.now() - stoppedAt).toBeLessThan(SHUTDOWN_TIMEOUT_MS);
+      // Drained in time: the SHUTDOWN_TIMEOUT_MS deadline did not force the exit.
+      expect(nodes[0].stdout() + nodes[0].stderr()).not.toContain('Shutdown timeout reached');
       // Keep the traffic going a little after everybody is back, then stop it.
       const target = nextSeq + 20;
       await eventually('more traffic after the handover', async () => nextSeq, (n) => n >= target);

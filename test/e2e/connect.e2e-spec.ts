@@ -1,20 +1,12 @@
 import request from 'supertest';
-import { closeAllClients, connectUser, nextEvent } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+import { connectUser, nextEvent } from '../support/client.js';
+import { TEST_INTERNAL_SECRET, redisEnv, uniquePrefix, userToken, useApp } from '../support/app.js';
 
 describe.each([
   ['memory', () => ({})],
   ['redis', () => redisEnv(uniquePrefix('connect'))],
 ])('connect and receive a pushed event (%s engine)', (_engine, env) => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp(env());
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp(() => env());
 
   it('emits connected with the identity and delivers /internal/emit to the user room', async () => {
     const socket = await connectUser(sut.url, userToken('alice', 'sess-1'));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { type CipherFormat, encryptField, encryptJson } from '../../src/control-bus/producer.js';
 import { type Env } from '../../src/config/load-config.js';
-import { type TestApp, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+import { type TestApp, startApp, uniquePrefix, userToken, redisEnv } from '../support/app.js';
 import {
   type ClientSocket,
   closeAllClients,

@@ -1,19 +1,9 @@
 import request from 'supertest';
-import { closeAllClients, collect, connectUser, nextEvent } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+import { collect, connectUser, nextEvent } from '../support/client.js';
+import { TEST_INTERNAL_SECRET, redisEnv, uniquePrefix, userToken, useApps } from '../support/app.js';
 
 describe('send_message between users across nodes (SPEC §4.1)', () => {
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    const env = redisEnv(uniquePrefix('dm'));
-    [a, b] = await Promise.all([startApp(env), startApp(env)]);
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await Promise.all([a.close(), b.close()]);
-  });
+  const [a, b] = useApps(2, () => redisEnv(uniquePrefix('dm')));
 
   it('splits sent and failed by live sockets on any node and delivers once per socket', async () => {
     // sent/failed report only recipients the sender may see (SPEC §4.1): here all three are friends.

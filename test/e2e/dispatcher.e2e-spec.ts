@@ -5,20 +5,12 @@ import { jest } from '@jest/globals';
 import type { Socket } from 'socket.io';
 import { AppValidationPipe } from '../../src/common/validation.pipe.js';
 import { SocketServerRef } from '../../src/socket/socket-server.ref.js';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken } from '../support/app.js';
-import { closeAllClients, connectUser, nextEvent } from '../support/client.js';
+import { TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
+import { connectUser, nextEvent } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 
 describe('event dispatcher', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp();
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp();
 
   function serverSocket(id: string | undefined): Socket {
     const socket = sut.app.get(SocketServerRef).io.sockets.sockets.get(id ?? '');

@@ -1,13 +1,10 @@
 import request from 'supertest';
-import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken } from '../support/app.js';
+import { type ClientSocket, collect, connectUser, nextEvent } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp, fresh } from '../support/app.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 
 // SPEC §6.1: POST /internal/emit/batch, and the hot route's validation (compiled JSON schema,
 // same VALIDATION_FAILED shape as the DTO routes).
-
-let seq = 0;
-const fresh = (label: string) => `${label}-${process.pid}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
 
 function post(app: TestApp, path: string, body: unknown, secret: string | null = TEST_INTERNAL_SECRET) {
   const req = request(app.app.getHttpServer()).post(path);
@@ -27,15 +24,7 @@ async function barrier(app: TestApp, userIds: string[], sockets: ClientSocket[])
 const fieldsOf = (error: { details?: Array<{ field: string }> }) => (error.details ?? []).map((d) => d.field);
 
 describe('POST /internal/emit/batch', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ EMIT_ALLOWED_EVENTS: 'message,notification:*' });
-  });
-  afterEach(() => closeAllClients());
-  afterAll(async () => {
-    await sut.close();
-  });
+  const sut = useApp({ EMIT_ALLOWED_EVENTS: 'message,notification:*' }, { closeClients: 'each' });
 
   it('answers each item in order; bad and disallowed items fail alone; good ones are delivered exactly once', async () => {
     const [a, b] = [fresh('batch-a'), fresh('batch-b')];
@@ -156,15 +145,7 @@ describe('POST /internal/emit/batch', () => {
 });
 
 describe('POST /internal/emit validation (compiled schema)', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp();
-  });
-  afterEach(() => closeAllClients());
-  afterAll(async () => {
-    await sut.close();
-  });
+  const sut = useApp({}, { closeClients: 'each' });
 
   it.each<[string, unknown, Array<{ field: string; errors: string[] }>]>([
     ['event missing', { userId: 'u' }, [{ field: 'event', errors: ['event must be a string'] }]],

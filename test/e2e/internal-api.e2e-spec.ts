@@ -1,16 +1,10 @@
 import request from 'supertest';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
 
 // SPEC §6.1, first three routes: POST /internal/emit, /internal/force-logout, /internal/kick.
 
 const ROUTES = ['/internal/emit', '/internal/force-logout', '/internal/kick'];
-
-let seq = 0;
-function fresh(label: string): string {
-  seq += 1;
-  return `${label}-${process.pid}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
-}
 
 function http(app: TestApp) {
   return request(app.app.getHttpServer());
@@ -119,15 +113,7 @@ describe('internal API authentication', () => {
 });
 
 describe('internal API validation', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp();
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp();
 
   it.each<[string, unknown, string]>([
     ['missing event', { userId: 'u' }, 'event'],
@@ -203,15 +189,7 @@ describe('internal API validation', () => {
 });
 
 describe('internal API event allowlist (EMIT_ALLOWED_EVENTS=notification:*,message)', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ EMIT_ALLOWED_EVENTS: 'notification:*,message' });
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp({ EMIT_ALLOWED_EVENTS: 'notification:*,message' });
 
   it('delivers allowed names and prefixes, refuses others with 403 EVENT_NOT_ALLOWED and delivers nothing', async () => {
     const u = fresh('allow');

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectUser, createClient, firstOf, nextEvent } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken, useApp, fresh } from '../support/app.js';
 
 // SPEC §6.1/§6.2 with INTERNAL_PORT: `/internal/*` routes and the `/internal` namespace live only
 // on the internal port, everything else only on the public port; each side looks absent on the
@@ -16,9 +16,6 @@ const INTERNAL_ROUTES: Array<[method: 'get' | 'post', path: string, body: object
   ['get', '/internal/services', null],
   ['get', '/internal/presence?userIds=a', null],
 ];
-
-let seq = 0;
-const fresh = (label: string) => `${label}-${process.pid}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
 
 function call(baseUrl: string, method: 'get' | 'post', path: string, body: object | null, secret: string | null = TEST_INTERNAL_SECRET) {
   const req = request(baseUrl)[method](path);
@@ -189,15 +186,7 @@ describe('INTERNAL_PORT split', () => {
 // Issue 10 item 1: socket.io-client's default transports start with HTTP long-polling, whose
 // later requests may come on other TCP connections than the handshake; the port decides anyway.
 describe('INTERNAL_PORT split over every transport', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ INTERNAL_PORT: '0', INTERNAL_SERVICES: SERVICES_ENV });
-  });
-  afterEach(() => closeAllClients());
-  afterAll(async () => {
-    await sut.close();
-  });
+  const sut = useApp({ INTERNAL_PORT: '0', INTERNAL_SERVICES: SERVICES_ENV }, { closeClients: 'each' });
 
   const DEFAULT_TRANSPORTS = { transports: ['polling', 'websocket'], upgrade: true };
   const POLLING_ONLY = { transports: ['polling'] };
@@ -263,15 +252,7 @@ describe('INTERNAL_PORT split over every transport', () => {
 });
 
 describe('without INTERNAL_PORT', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ INTERNAL_SERVICES: SERVICES_ENV });
-  });
-  afterEach(() => closeAllClients());
-  afterAll(async () => {
-    await sut.close();
-  });
+  const sut = useApp({ INTERNAL_SERVICES: SERVICES_ENV }, { closeClients: 'each' });
 
   it('has no internal port', () => {
     expect(sut.internalPort).toBeUndefined();

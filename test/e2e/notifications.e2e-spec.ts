@@ -2,26 +2,14 @@ import request from 'supertest';
 import type { Env } from '../../src/config/load-config.js';
 import type { StoredNotification } from '../../src/engine/notification.store.js';
 import { NotificationService } from '../../src/notification/notification.service.js';
-import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
+import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip, ack, errorFields } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh, useApps } from '../support/app.js';
 
 // SPEC §4.6 (notifications), §4.9 (rate limits apply to them) and §6.1 POST /internal/notifications.
 
 /** What clients receive as `notification:new` and in get-pending. */
 type Notification = StoredNotification;
-
-interface AckBody<T = unknown> {
-  ok: boolean;
-  data?: T;
-  error?: { code: string; message: string; details?: unknown };
-}
-
-let seq = 0;
-function fresh(label: string): string {
-  seq += 1;
-  return `${label}-${process.pid}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
-}
 
 /** `secret: null` sends no Authorization header. */
 function post(app: TestApp, body: unknown, secret: string | null = TEST_INTERNAL_SECRET) {
@@ -41,11 +29,6 @@ function connect(app: TestApp, userId: string, sessionId = `s-${userId}`): Promi
   return connectUser(app.url, userToken(userId, sessionId));
 }
 
-function ack<T = unknown>(socket: ClientSocket, event: string, payload?: unknown): Promise<AckBody<T>> {
-  const s = socket.timeout(5000);
-  return (payload === undefined ? s.emitWithAck(event) : s.emitWithAck(event, payload)) as Promise<AckBody<T>>;
-}
-
 async function pendingIds(socket: ClientSocket): Promise<string[]> {
   const res = await ack<{ notifications: Notification[] }>(socket, 'notification:get-pending');
   expect(res.ok).toBe(true);
@@ -57,23 +40,10 @@ async function notificationArrives(socket: ClientSocket, id: string): Promise<vo
   for (;;) if ((await nextEvent<Notification>(socket, 'notification:new')).id === id) return;
 }
 
-function fields(body: { error?: { details?: unknown } }): string[] {
-  const details = body.error?.details;
-  return Array.isArray(details) ? details.map((d: { field?: string }) => d.field ?? '') : [];
-}
-
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 describe('POST /internal/notifications: authentication and validation', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp();
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp();
 
   it('refuses a missing or wrong Bearer secret with 401 and delivers and stores nothing', async () => {
     const u = fresh('unauth');
@@ -105,7 +75,7 @@ describe('POST /internal/notifications: authentication and validation', () => {
   ])('%s → 400 VALIDATION_FAILED naming the field', async (_name, body, field) => {
     const res = await post(sut, body).expect(400);
     expect(res.body).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
-    expect(fields(res.body)).toContain(field);
+    expect(errorFields(res.body)).toContain(field);
   });
 
   it('a refused body neither stores nor emits anything for the target', async () => {
@@ -274,7 +244,7 @@ describe.each<[string, () => Env]>([
       for (const payload of [{}, { id: '' }, { id: 7 }, { id: 'x'.repeat(129) }]) {
         const res = await ack(socket, event, payload);
         expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
-        expect(fields(res)).toContain('id');
+        expect(errorFields(res)).toContain('id');
       }
     }
   });
@@ -336,18 +306,7 @@ describe.each<[string, () => Env]>([
 });
 
 describe('notifications across two nodes (redis engine)', () => {
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    const env = redisEnv(uniquePrefix('notif-2n'));
-    [a, b] = await Promise.all([startApp(env), startApp(env)]);
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await Promise.all([a?.close(), b?.close()]);
-  });
-  afterEach(() => closeAllClients());
+  const [a, b] = useApps(2, () => redisEnv(uniquePrefix('notif-2n')), { closeClients: 'each' });
 
   it('a push on A reaches the user’s sockets on A and B exactly once, and both nodes list it', async () => {
     const u = fresh('x-push');
@@ -412,15 +371,7 @@ describe('notifications across two nodes (redis engine)', () => {
 });
 
 describe('rate limits apply to notification events (SPEC §4.9)', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ ...redisEnv(uniquePrefix('notif-rl')), RATE_LIMITS: '{"notification:get-pending":[2,60000],"notification:read":[1,60000]}' });
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp(() => ({ ...redisEnv(uniquePrefix('notif-rl')), RATE_LIMITS: '{"notification:get-pending":[2,60000],"notification:read":[1,60000]}' }));
 
   it('drops events over the limit with RATE_LIMITED and retryAfterMs, per event', async () => {
     const u = fresh('rl');

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
-import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip, ack, ackData, nextMatching } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, redisEnv, startApp, uniquePrefix, userToken, fresh } from '../support/app.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/redis-server.js';
 
@@ -25,14 +25,6 @@ interface PresenceUpdate {
 interface PresenceView extends PresenceUpdate {
   devices: number;
 }
-type AckBody<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
-
-let seq = 0;
-function fresh(label: string): string {
-  seq += 1;
-  return `${label}-${process.pid}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
-}
-
 const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
 const sorted = (xs: string[]) => [...xs].sort();
 
@@ -61,16 +53,6 @@ function connect(url: string, userId: string, extra: Record<string, unknown> = {
   return connectUser(url, userToken(userId, `s-${userId}`, extra));
 }
 
-function ack<T = unknown>(socket: ClientSocket, event: string, payload: unknown = {}): Promise<AckBody<T>> {
-  return socket.timeout(5000).emitWithAck(event, payload) as Promise<AckBody<T>>;
-}
-
-async function data<T>(socket: ClientSocket, event: string, payload: unknown = {}): Promise<T> {
-  const res = await ack<T>(socket, event, payload);
-  if (!res.ok) throw new Error(`${event} acked ${JSON.stringify(res.error)}`);
-  return res.data;
-}
-
 async function expectValidationFailed(socket: ClientSocket, event: string, payload: unknown): Promise<void> {
   const res = await ack(socket, event, payload);
   expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
@@ -78,22 +60,7 @@ async function expectValidationFailed(socket: ClientSocket, event: string, paylo
 
 /** The next `presence:update` about `userId` (optionally with `status`); others are ignored. */
 function updateOf(socket: ClientSocket, userId: string, status?: Status, timeoutMs = 5000): Promise<PresenceUpdate> {
-  return new Promise((resolvePromise, reject) => {
-    const onUpdate = (u: PresenceUpdate) => {
-      if (u.userId !== userId || (status !== undefined && u.status !== status)) return;
-      cleanup();
-      resolvePromise(u);
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for presence:update of ${userId}${status ? ` (${status})` : ''}`));
-    }, timeoutMs);
-    const cleanup = () => {
-      clearTimeout(timer);
-      socket.off('presence:update', onUpdate);
-    };
-    socket.on('presence:update', onUpdate);
-  });
+  return nextMatching<PresenceUpdate>(socket, 'presence:update', (u) => u.userId === userId && (status === undefined || u.status === status), timeoutMs);
 }
 
 /** Every page of get_all_online_users, following the cursor until '0'. */
@@ -101,7 +68,7 @@ async function allOnline(socket: ClientSocket, limit: number): Promise<string[]>
   const users: string[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < 1000; page++) {
-    const res = await data<{ users: string[]; cursor: string }>(socket, 'get_all_online_users', cursor === undefined ? { limit } : { cursor, limit });
+    const res = await ackData<{ users: string[]; cursor: string }>(socket, 'get_all_online_users', cursor === undefined ? { limit } : { cursor, limit });
     users.push(...res.users);
     cursor = res.cursor;
     if (cursor === '0') return [...new Set(users)];
@@ -158,7 +125,7 @@ describe('presence on two nodes (Redis engine)', () => {
     // Barrier: a status change from the tab on node B travels B → Redis → A, well behind any
     // (wrong) offline broadcast node A would have emitted locally for the closed tab.
     const busy = updateOf(watcher, u, 'busy');
-    await data(tab1, 'presence:update', { status: 'busy' });
+    await ackData(tab1, 'presence:update', { status: 'busy' });
     await busy;
     await roundTrip(watcher);
     expect(forUser(seen, u).map((x) => x.status)).toEqual(['online', 'busy']);
@@ -194,23 +161,23 @@ describe('presence on two nodes (Redis engine)', () => {
 
     // Without customStatus it is cleared.
     const busy = updateOf(watcher, u);
-    await expect(data(user, 'presence:update', { status: 'busy' })).resolves.toEqual({ userId: u, status: 'busy', customStatus: null, lastSeen: null });
+    await expect(ackData(user, 'presence:update', { status: 'busy' })).resolves.toEqual({ userId: u, status: 'busy', customStatus: null, lastSeen: null });
     await expect(busy).resolves.toEqual({ userId: u, status: 'busy', customStatus: null, lastSeen: null });
 
     // 140 characters is the most a custom status may have.
     const max = 'é'.repeat(140);
     const maxed = updateOf(watcher, u);
-    await expect(data(user, 'presence:update', { status: 'online', customStatus: max })).resolves.toMatchObject({ customStatus: max });
+    await expect(ackData(user, 'presence:update', { status: 'online', customStatus: max })).resolves.toMatchObject({ customStatus: max });
     await expect(maxed).resolves.toMatchObject({ status: 'online', customStatus: max });
 
     // Appear offline: watchers see offline while the user stays connected.
     const hidden = updateOf(watcher, u);
-    await expect(data(user, 'presence:update', { status: 'offline' })).resolves.toMatchObject({ userId: u, status: 'offline' });
+    await expect(ackData(user, 'presence:update', { status: 'offline' })).resolves.toMatchObject({ userId: u, status: 'offline' });
     await expect(hidden).resolves.toMatchObject({ userId: u, status: 'offline' });
     expect(user.connected).toBe(true);
     expect((await presenceOf(a, [u]))[0]).toMatchObject({ status: 'offline', devices: 1 });
-    await expect(data(watcher, 'get_online_users')).resolves.toEqual({ users: [] });
-    await expect(data(watcher, 'get_detailed_online_users')).resolves.toEqual({ users: [] });
+    await expect(ackData(watcher, 'get_online_users', {})).resolves.toEqual({ users: [] });
+    await expect(ackData(watcher, 'get_detailed_online_users', {})).resolves.toEqual({ users: [] });
     await expect(allOnline(watcher, 1000)).resolves.not.toContain(u);
 
     // Invalid payloads change nothing and reach nobody.
@@ -223,11 +190,11 @@ describe('presence on two nodes (Redis engine)', () => {
 
     // Back online: the next (and only) update the watcher sees is this one.
     const back = updateOf(watcher, u);
-    await data(user, 'presence:update', { status: 'online', customStatus: 'back' });
+    await ackData(user, 'presence:update', { status: 'online', customStatus: 'back' });
     await expect(back).resolves.toEqual({ userId: u, status: 'online', customStatus: 'back', lastSeen: null });
     await roundTrip(watcher);
     expect(seen).toEqual([{ userId: u, status: 'online', customStatus: 'back', lastSeen: null }]);
-    await expect(data(watcher, 'get_online_users')).resolves.toEqual({ users: [u] });
+    await expect(ackData(watcher, 'get_online_users', {})).resolves.toEqual({ users: [u] });
   });
 
   it('members of a shared chat watch each other like friends', async () => {
@@ -240,20 +207,20 @@ describe('presence on two nodes (Redis engine)', () => {
     await expect(online).resolves.toEqual({ userId: u, status: 'online', customStatus: null, lastSeen: null });
 
     // get_online_users lists friends only (SPEC §4.2); co-members see presence everywhere else.
-    await expect(data(member, 'get_online_users')).resolves.toEqual({ users: [] });
-    await expect(data<{ users: PresenceView[] }>(member, 'get_detailed_online_users')).resolves.toEqual({ users: [] });
-    await expect(data<{ users: PresenceUpdate[] }>(member, 'presence:subscribe', { userIds: [u] })).resolves.toEqual({
+    await expect(ackData(member, 'get_online_users', {})).resolves.toEqual({ users: [] });
+    await expect(ackData<{ users: PresenceView[] }>(member, 'get_detailed_online_users', {})).resolves.toEqual({ users: [] });
+    await expect(ackData<{ users: PresenceUpdate[] }>(member, 'presence:subscribe', { userIds: [u] })).resolves.toEqual({
       users: [{ userId: u, status: 'online', customStatus: null, lastSeen: null }],
     });
 
     const away = updateOf(member, u);
-    await data(user, 'presence:update', { status: 'away', customStatus: 'meeting' });
+    await ackData(user, 'presence:update', { status: 'away', customStatus: 'meeting' });
     await expect(away).resolves.toMatchObject({ userId: u, status: 'away', customStatus: 'meeting' });
 
     const offline = updateOf(member, u);
     user.close();
     await expect(offline).resolves.toMatchObject({ userId: u, status: 'offline' });
-    await expect(data(member, 'get_online_users')).resolves.toEqual({ users: [] });
+    await expect(ackData(member, 'get_online_users', {})).resolves.toEqual({ users: [] });
   });
 
   it('strangers learn nothing: no updates, not in subscribe acks, not in any online list', async () => {
@@ -277,14 +244,14 @@ describe('presence on two nodes (Redis engine)', () => {
     await online;
 
     // presence:subscribe: only those the caller may see (their friend and themselves).
-    const sub = await data<{ users: PresenceUpdate[] }>(stranger, 'presence:subscribe', { userIds: [u, w, f, s] });
+    const sub = await ackData<{ users: PresenceUpdate[] }>(stranger, 'presence:subscribe', { userIds: [u, w, f, s] });
     expect(sorted(sub.users.map((x) => x.userId))).toEqual(sorted([f, s]));
     expect(sub.users.find((x) => x.userId === f)).toEqual({ userId: f, status: 'online', customStatus: null, lastSeen: null });
-    await expect(data(stranger, 'presence:subscribe', { userIds: [u] })).resolves.toEqual({ users: [] });
+    await expect(ackData(stranger, 'presence:subscribe', { userIds: [u] })).resolves.toEqual({ users: [] });
 
     // Online lists: the caller's circle only.
-    await expect(data(stranger, 'get_online_users')).resolves.toEqual({ users: [f] });
-    await expect(data(stranger, 'get_detailed_online_users')).resolves.toEqual({
+    await expect(ackData(stranger, 'get_online_users', {})).resolves.toEqual({ users: [f] });
+    await expect(ackData(stranger, 'get_detailed_online_users', {})).resolves.toEqual({
       users: [{ userId: f, status: 'online', customStatus: null, lastSeen: null, devices: 1 }],
     });
     const strangerAll = await allOnline(stranger, 2);
@@ -295,17 +262,17 @@ describe('presence on two nodes (Redis engine)', () => {
     expect(watcherAll).toEqual(expect.arrayContaining([u, w]));
     expect(watcherAll).not.toContain(s);
     expect(watcherAll).not.toContain(f);
-    await expect(data(watcher, 'get_online_users')).resolves.toEqual({ users: [u] });
+    await expect(ackData(watcher, 'get_online_users', {})).resolves.toEqual({ users: [u] });
 
     // An admin sees every online user, strangers or not, through every page.
     const adminSocket = await connect(b.url, admin, { roles: ['admin'] });
     expect(await allOnline(adminSocket, 2)).toEqual(expect.arrayContaining([s, f, w, u, admin]));
     // ...but an admin is no friend: the circle-based lists stay empty.
-    await expect(data(adminSocket, 'get_online_users')).resolves.toEqual({ users: [] });
+    await expect(ackData(adminSocket, 'get_online_users', {})).resolves.toEqual({ users: [] });
 
     // Status change and last disconnect: the watcher hears both, the stranger neither.
     const busy = updateOf(watcher, u, 'busy');
-    await data(user, 'presence:update', { status: 'busy', customStatus: 'secret plans' });
+    await ackData(user, 'presence:update', { status: 'busy', customStatus: 'secret plans' });
     await busy;
     const offline = updateOf(watcher, u, 'offline');
     user.close();
@@ -328,15 +295,15 @@ describe('presence on two nodes (Redis engine)', () => {
 
     // A user is always visible to themselves, not a watcher of themselves: subscribing is the only
     // way tab1 hears the user's own changes, so this shows the presence room was joined.
-    await expect(data(tab1, 'presence:subscribe', { userIds: [u] })).resolves.toEqual({
+    await expect(ackData(tab1, 'presence:subscribe', { userIds: [u] })).resolves.toEqual({
       users: [{ userId: u, status: 'online', customStatus: null, lastSeen: null }],
     });
     // The friend, already a watcher, subscribes too: still one update per change.
-    await data(watcher, 'presence:subscribe', { userIds: [u] });
+    await ackData(watcher, 'presence:subscribe', { userIds: [u] });
 
     const ownAway = updateOf(tab1, u, 'away');
     const watcherAway = updateOf(watcher, u, 'away');
-    await data(tab2, 'presence:update', { status: 'away' });
+    await ackData(tab2, 'presence:update', { status: 'away' });
     await Promise.all([ownAway, watcherAway]);
 
     await expect(ack(tab1, 'presence:unsubscribe', { userIds: [u] })).resolves.toEqual({ ok: true, data: { userIds: [u] } });
@@ -344,7 +311,7 @@ describe('presence on two nodes (Redis engine)', () => {
 
     // tab2 (node B) changes status again: the update reaches node A once for all its sockets.
     const watcherBusy = updateOf(watcher, u, 'busy');
-    await data(tab2, 'presence:update', { status: 'busy' });
+    await ackData(tab2, 'presence:update', { status: 'busy' });
     await watcherBusy;
     await roundTrip(tab1);
     await roundTrip(watcher);
@@ -362,14 +329,14 @@ describe('presence on two nodes (Redis engine)', () => {
     await expectValidationFailed(socket, 'presence:subscribe', {});
     await expectValidationFailed(socket, 'presence:unsubscribe', { userIds: [] });
     // 500 ids is allowed; none of these strangers is listed.
-    await expect(data(socket, 'presence:subscribe', { userIds: Array.from({ length: 500 }, (_, i) => fresh(`n${i}`)) })).resolves.toEqual({ users: [] });
+    await expect(ackData(socket, 'presence:subscribe', { userIds: Array.from({ length: 500 }, (_, i) => fresh(`n${i}`)) })).resolves.toEqual({ users: [] });
 
     await expectValidationFailed(socket, 'get_all_online_users', { limit: 0 });
     await expectValidationFailed(socket, 'get_all_online_users', { limit: 1001 });
     await expectValidationFailed(socket, 'get_all_online_users', { limit: 1.5 });
     await expectValidationFailed(socket, 'get_all_online_users', { cursor: 'abc' });
-    await expect(data(socket, 'get_all_online_users', { limit: 1000 })).resolves.toMatchObject({ cursor: expect.any(String) });
-    await expect(data(socket, 'get_all_online_users', { limit: 1 })).resolves.toMatchObject({ users: expect.any(Array) });
+    await expect(ackData(socket, 'get_all_online_users', { limit: 1000 })).resolves.toMatchObject({ cursor: expect.any(String) });
+    await expect(ackData(socket, 'get_all_online_users', { limit: 1 })).resolves.toMatchObject({ users: expect.any(Array) });
     expect(await allOnline(socket, 1000)).toContain(u);
   });
 
@@ -381,7 +348,7 @@ describe('presence on two nodes (Redis engine)', () => {
 
     const onA = await connect(a.url, u);
     const onB = await connect(b.url, u);
-    await data(onA, 'presence:update', { status: 'busy', customStatus: 'deploying' });
+    await ackData(onA, 'presence:update', { status: 'busy', customStatus: 'deploying' });
 
     const expected = [
       { userId: u, status: 'busy', customStatus: 'deploying', lastSeen: null, devices: 2 },
@@ -485,14 +452,14 @@ describe('a node that dies without cleaning up (Redis engine)', () => {
     expect(update).toMatchObject({ userId: u, status: 'offline', customStatus: null });
     expectIsoBetween(update.lastSeen, killedAt, Date.now());
     expect((await presenceOf(a, [u]))[0]).toEqual({ userId: u, status: 'offline', customStatus: null, lastSeen: update.lastSeen, devices: 0 });
-    await expect(data(watcher, 'get_online_users')).resolves.toEqual({ users: [v] });
+    await expect(ackData(watcher, 'get_online_users', {})).resolves.toEqual({ users: [v] });
     expect(await allOnline(watcher, 1000)).not.toContain(u);
     expect(watcher.connected).toBe(true);
 
     // V still has a socket on the surviving node: swept down to one device, never offline.
     // Barrier: V's status change on A is emitted after the sweep that announced U has finished.
     const vBusy = updateOf(watcher, v, 'busy');
-    await data(vOnA, 'presence:update', { status: 'busy' });
+    await ackData(vOnA, 'presence:update', { status: 'busy' });
     await vBusy;
     await roundTrip(watcher);
     expect(forUser(seen, v).map((x) => x.status)).toEqual(['online', 'busy']);
@@ -522,10 +489,10 @@ describe('presence on the memory engine', () => {
     const online = updateOf(watcher, u);
     const user = await connect(app.url, u);
     await expect(online).resolves.toEqual({ userId: u, status: 'online', customStatus: null, lastSeen: null });
-    await expect(data(watcher, 'get_online_users')).resolves.toEqual({ users: [u] });
+    await expect(ackData(watcher, 'get_online_users', {})).resolves.toEqual({ users: [u] });
 
     const away = updateOf(watcher, u);
-    await expect(data(user, 'presence:update', { status: 'away', customStatus: 'brb' })).resolves.toEqual({
+    await expect(ackData(user, 'presence:update', { status: 'away', customStatus: 'brb' })).resolves.toEqual({
       userId: u,
       status: 'away',
       customStatus: 'brb',

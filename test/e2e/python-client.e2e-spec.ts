@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
 
 // SPEC §4.8 (clients in other languages): Debian's python3-socketio (installed by .ci/run) as
 // a user client, with connection-state recovery on and off.
@@ -85,14 +85,7 @@ afterAll(() => {
 });
 
 describe('Python client (python3-socketio) with recovery on', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ RECOVERY_WINDOW_MS: '120000' });
-  });
-  afterAll(async () => {
-    await sut.close();
-  });
+  const sut = useApp({ RECOVERY_WINDOW_MS: '120000' });
 
   it('connects with a JWT, receives a pushed event in a *args handler (payload, then the offset) and calls an event with an ack', async () => {
     const user = `py-${process.pid}-on`;
@@ -110,14 +103,7 @@ describe('Python client (python3-socketio) with recovery on', () => {
 });
 
 describe('Python client (python3-socketio) with RECOVERY_WINDOW_MS=0', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ RECOVERY_WINDOW_MS: '0' });
-  });
-  afterAll(async () => {
-    await sut.close();
-  });
+  const sut = useApp({ RECOVERY_WINDOW_MS: '0' });
 
   it('a one-argument handler receives the pushed event, with no trailing argument', async () => {
     const user = `py-${process.pid}-off`;

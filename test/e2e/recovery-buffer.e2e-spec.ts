@@ -2,8 +2,8 @@
 // from a buffer whose size is bounded (RECOVERY_BUFFER_BYTES) whatever the message rate.
 import request from 'supertest';
 import { SocketServerRef } from '../../src/socket/socket-server.ref.js';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken } from '../support/app.js';
-import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
+import { type ClientSocket, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 
 async function push(sut: TestApp, userId: string, n: number, pad = ''): Promise<void> {
@@ -42,15 +42,7 @@ async function reconnect(socket: ClientSocket): Promise<void> {
 const RECONNECTING = { reconnection: true, reconnectionDelay: 50, randomizationFactor: 0 };
 
 describe('recovery on the memory engine', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ RECOVERY_WINDOW_MS: '60000', RECOVERY_BUFFER_BYTES: '4096' });
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp({ RECOVERY_WINDOW_MS: '60000', RECOVERY_BUFFER_BYTES: '4096' });
 
   it('delivers the packets missed during a blip, once each and in order', async () => {
     const socket = await connectUser(sut.url, userToken('rb-1'), RECONNECTING);

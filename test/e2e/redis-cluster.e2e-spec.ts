@@ -3,20 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken } from '../support/app.js';
-import {
-  type ClientSocket,
-  type ConnectErrorLike,
-  closeAllClients,
-  collect,
-  connectError,
-  connectUser,
-  createClient,
-  disconnected,
-  firstOf,
-  nextEvent,
-  roundTrip,
-} from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, fresh } from '../support/app.js';
+import { type ConnectErrorLike, closeAllClients, collect, connectError, connectUser, createClient, disconnected, firstOf, nextEvent, roundTrip, ack, nextMatching } from '../support/client.js';
 import { RedisConnections } from '../../src/engine/redis/redis-connections.js';
 import { eventually } from '../support/eventually.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
@@ -35,14 +23,6 @@ const CLUSTER_ARGS = [
 ];
 const CONTROL_METRIC = 'gateway_control_bus_messages_total';
 const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
-
-type AckBody<T = unknown> = { ok: true; data?: T } | { ok: false; error: { code: string; message: string; details?: unknown } };
-
-let seq = 0;
-function fresh(label: string): string {
-  seq += 1;
-  return `${label}-${process.pid}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
-}
 
 async function cli(...args: string[]): Promise<string> {
   try {
@@ -67,28 +47,6 @@ function post(app: TestApp, path: string, body: object) {
 
 function put(app: TestApp, path: string, body: object) {
   return http(app).put(path).set('Authorization', bearer).send(body);
-}
-
-function ack<T = unknown>(socket: ClientSocket, event: string, payload?: unknown): Promise<AckBody<T>> {
-  const s = socket.timeout(5000);
-  return (payload === undefined ? s.emitWithAck(event) : s.emitWithAck(event, payload)) as Promise<AckBody<T>>;
-}
-
-/** Resolves with the next `event` whose payload `accept`s. */
-function next<T>(socket: ClientSocket, event: string, accept: (p: T) => boolean, timeoutMs = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const on = (p: T) => {
-      if (!accept(p)) return;
-      clearTimeout(timer);
-      socket.off(event, on);
-      resolve(p);
-    };
-    const timer = setTimeout(() => {
-      socket.off(event, on);
-      reject(new Error(`timed out after ${timeoutMs} ms waiting for "${event}"`));
-    }, timeoutMs);
-    socket.on(event, on);
-  });
 }
 
 describe('Redis Cluster engine (three masters, two gateway instances)', () => {
@@ -189,7 +147,7 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
       const sockets = [await connectUser(a.url, userToken(u)), await connectUser(b.url, userToken(u))];
       const seen = sockets.map((s) => collect<{ marker: string }>(s, 'notification:new'));
       const markers = ['first', 'second'];
-      const arrivals = sockets.map((s) => Promise.all(markers.map((m) => next<{ marker: string }>(s, 'notification:new', (p) => p?.marker === m))));
+      const arrivals = sockets.map((s) => Promise.all(markers.map((m) => nextMatching<{ marker: string }>(s, 'notification:new', (p) => p?.marker === m))));
       for (const marker of markers) {
         await publisher.publish(`${prefix}:emit`, JSON.stringify({ encrypted: false, userId: u, event: 'notification:new', payload: { marker } }));
       }
@@ -206,7 +164,7 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
         (c) => c.applied + c.duplicate >= 4,
       ).then((c) => expect(c).toEqual({ applied: 2, duplicate: 2 }));
       const marker = randomUUID();
-      const flushed = sockets.map((s) => next<{ marker: string }>(s, 'profile:update', (p) => p?.marker === marker));
+      const flushed = sockets.map((s) => nextMatching<{ marker: string }>(s, 'profile:update', (p) => p?.marker === marker));
       await post(a, '/internal/emit', { userId: u, event: 'profile:update', payload: { marker } }).expect(200);
       await Promise.all(flushed);
       await Promise.all(sockets.map((s) => roundTrip(s)));
@@ -233,7 +191,7 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
     await put(a, `/internal/chats/${chat}/members`, { userIds: [s, r] }).expect(200);
     const sender = await connectUser(a.url, userToken(s));
     const recipient = await connectUser(b.url, userToken(r));
-    const got = next<{ chatId: string; content: string }>(recipient, 'message:new', (p) => p?.chatId === chat);
+    const got = nextMatching<{ chatId: string; content: string }>(recipient, 'message:new', (p) => p?.chatId === chat);
     const res = await ack(sender, 'message:new', { chatId: chat, content: 'hello', messageType: 'text' });
     expect(res.ok).toBe(true);
     expect(await got).toMatchObject({ chatId: chat, content: 'hello' });
@@ -244,7 +202,7 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
     await put(a, `/internal/users/${w}/friends`, { friendIds: [u] }).expect(200);
     await put(b, `/internal/users/${u}/friends`, { friendIds: [w] }).expect(200);
     const watcher = await connectUser(a.url, userToken(w));
-    const online = next<{ userId: string; status: string }>(watcher, 'presence:update', (p) => p?.userId === u && p.status === 'online');
+    const online = nextMatching<{ userId: string; status: string }>(watcher, 'presence:update', (p) => p?.userId === u && p.status === 'online');
     await connectUser(b.url, userToken(u));
     expect(await online).toMatchObject({ userId: u, status: 'online' });
   });
@@ -262,7 +220,7 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
     expect(res).toEqual({ ok: true, data: { callId: expect.any(String) } });
     const callId = (res as { data: { callId: string } }).data.callId;
     expect(await incoming).toMatchObject({ callId });
-    const ends = [caller, callee].map((s) => next<{ callId: string }>(s, 'call:end', (p) => p?.callId === callId));
+    const ends = [caller, callee].map((s) => nextMatching<{ callId: string }>(s, 'call:end', (p) => p?.callId === callId));
     for (const end of await Promise.all(ends)) expect(end).toEqual({ callId, reason: 'timeout' });
 
     // Barrier: a later call between fresh users times out after every sweeper passed the first deadline.
@@ -272,9 +230,9 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
     await connectUser(a.url, userToken(e2));
     const later = await ack<{ callId: string }>(caller2, 'call:initiate', { calleeId: e2, callType: 'audio' });
     const laterId = (later as { data: { callId: string } }).data.callId;
-    await next(caller2, 'call:end', (p: { callId: string }) => p?.callId === laterId);
+    await nextMatching(caller2, 'call:end', (p: { callId: string }) => p?.callId === laterId);
     const marker = randomUUID();
-    const barrier = [caller, callee].map((s) => next<{ marker: string }>(s, 'profile:update', (p) => p?.marker === marker));
+    const barrier = [caller, callee].map((s) => nextMatching<{ marker: string }>(s, 'profile:update', (p) => p?.marker === marker));
     await post(b, '/internal/emit', { userIds: [c, e], event: 'profile:update', payload: { marker } }).expect(200);
     await Promise.all(barrier);
     expect(callerEnds.filter((x) => x.callId === callId)).toEqual([{ callId, reason: 'timeout' }]);

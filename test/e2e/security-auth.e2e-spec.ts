@@ -1,18 +1,10 @@
 import { createHmac } from 'node:crypto';
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, redisEnv, signToken, startApp, uniquePrefix, userToken } from '../support/app.js';
-import { type ClientSocket, closeAllClients, connectError, connectUser, disconnected, nextEvent, roundTrip } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, signToken, uniquePrefix, userToken, useApp, fresh, useApps, redisEnv } from '../support/app.js';
+import { connectError, connectUser, disconnected, nextEvent, roundTrip, ack } from '../support/client.js';
 
 // Token handling attacks of the security probe (issue 9, items 6, 9, 10; issue 10, items 4
 // and 6): SPEC §2.1 claim types and room names, §2.2 refresh.
-
-type Ack = { ok: true; data?: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
-
-let seq = 0;
-function fresh(label: string): string {
-  seq += 1;
-  return `${label}-${process.pid}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
-}
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
@@ -24,30 +16,12 @@ function rawHs256(payload: Record<string, unknown>): string {
   return `${input}.${createHmac('sha256', TEST_JWT_SECRET).update(input).digest('base64url')}`;
 }
 
-function ack(socket: ClientSocket, event: string, payload?: unknown): Promise<Ack> {
-  const s = socket.timeout(5000);
-  return (payload === undefined ? s.emitWithAck(event) : s.emitWithAck(event, payload)) as Promise<Ack>;
-}
-
 function http(app: TestApp) {
   return request(app.app.getHttpServer());
 }
 
 describe('auth:refresh under SESSION_POLICY=multi, two nodes on one Redis', () => {
-  let a: TestApp;
-  let b: TestApp;
-
-  beforeAll(async () => {
-    const env = { ...redisEnv(uniquePrefix('sec-auth')), SESSION_POLICY: 'multi' };
-    [a, b] = [await startApp(env), await startApp(env)];
-  });
-
-  afterEach(() => closeAllClients());
-
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-  });
+  const [a, b] = useApps(2, () => ({ ...redisEnv(uniquePrefix('sec-auth')), SESSION_POLICY: 'multi' }), { closeClients: 'each' });
 
   it("a revoked session's token does not refresh a live socket, nor give it that token's roles", async () => {
     const u = fresh('u');
@@ -68,17 +42,7 @@ describe('auth:refresh under SESSION_POLICY=multi, two nodes on one Redis', () =
 });
 
 describe('tokens on the memory engine (single policy)', () => {
-  let app: TestApp;
-
-  beforeAll(async () => {
-    app = await startApp();
-  });
-
-  afterEach(() => closeAllClients());
-
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp({}, { closeClients: 'each' });
 
   it('a token without session_id/sid/jti refreshes the socket\'s current session (roles change on acceptance)', async () => {
     const u = fresh('seedless');

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { encryptField, sealMessage } from '../../src/control-bus/producer.js';
-import { type TestApp, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+import { type TestApp, startApp, uniquePrefix, userToken, redisEnv } from '../support/app.js';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
 
 // SPEC §5 SEALED (issue 9, item 8): with CONTROL_ALLOW_LEGACY=false only sealed messages act;

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
-import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, fresh } from '../support/app.js';
+import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip, ack } from '../support/client.js';
 
 // Strangers learn nothing (issue 9, items 2 and 7): presence subscriptions end with visibility
 // (SPEC §4.2), send_message lists unseen recipients as `accepted` (§4.1), and only users who
@@ -10,15 +10,7 @@ interface PresenceUpdate {
   userId: string;
   status: string;
 }
-type AckBody = { ok: true; data?: unknown } | { ok: false; error: { code: string; message: string } };
-
-let seq = 0;
-const fresh = (label: string) => `${label}-${process.pid}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
 const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
-
-function ack(socket: ClientSocket, event: string, payload: unknown): Promise<AckBody> {
-  return socket.timeout(5000).emitWithAck(event, payload) as Promise<AckBody>;
-}
 
 describe('two nodes on one Redis', () => {
   let a: TestApp;

@@ -1,4 +1,4 @@
-import { type TestApp, startApp, userToken } from '../support/app.js';
+import { userToken, useApp } from '../support/app.js';
 import { closeAllClients, connectError, connectUser } from '../support/client.js';
 
 // SPEC §1 TRUST_PROXY (issue 9, item 3): the handshake IP is the address the trusted proxies
@@ -7,14 +7,7 @@ import { closeAllClients, connectError, connectUser } from '../support/client.js
 const withXff = (xff: string) => ({ extraHeaders: { 'X-Forwarded-For': xff } });
 
 describe('TRUST_PROXY=true (one proxy)', () => {
-  let app: TestApp;
-
-  beforeAll(async () => {
-    app = await startApp({ TRUST_PROXY: 'true', RATE_LIMIT_MAX_CONNECTIONS: '5' });
-  });
-
-  afterEach(() => closeAllClients());
-  afterAll(async () => app?.close());
+  const app = useApp({ TRUST_PROXY: 'true', RATE_LIMIT_MAX_CONNECTIONS: '5' }, { closeClients: 'each' });
 
   it('a client varying the left of X-Forwarded-For is still limited by the address the proxy appended', async () => {
     for (let n = 1; n <= 5; n++) {
@@ -30,14 +23,7 @@ describe('TRUST_PROXY=true (one proxy)', () => {
 });
 
 describe('TRUST_PROXY=2 (two proxies)', () => {
-  let app: TestApp;
-
-  beforeAll(async () => {
-    app = await startApp({ TRUST_PROXY: '2', RATE_LIMIT_MAX_CONNECTIONS: '3' });
-  });
-
-  afterEach(() => closeAllClients());
-  afterAll(async () => app?.close());
+  const app = useApp({ TRUST_PROXY: '2', RATE_LIMIT_MAX_CONNECTIONS: '3' }, { closeClients: 'each' });
 
   it('takes the second address from the right: spoofed hops on its left change nothing', async () => {
     for (let n = 1; n <= 3; n++) {

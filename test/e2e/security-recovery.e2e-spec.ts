@@ -1,17 +1,11 @@
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
-import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectUser, createClient, firstOf, nextEvent, roundTrip } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, fresh, redisEnv } from '../support/app.js';
+import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectUser, createClient, firstOf, nextEvent, roundTrip, type AckBody } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 
 // SPEC §4.8: connection-state recovery is for the same user and session only, and a recovered
 // socket's rooms are recomputed from the current memberships. Attacks of the security probe
 // (issue 9, item 1), on the memory engine and on two nodes sharing one Redis.
-
-let seq = 0;
-function fresh(label: string): string {
-  seq += 1;
-  return `${label}-${process.pid}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
-}
 
 const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
 /** A recovering handshake takes several store round trips on a busy machine: wait generously. */
@@ -24,8 +18,6 @@ interface ChatMessage {
   chatId: string;
   content?: string;
 }
-type AckBody = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } };
-
 function http(app: TestApp) {
   return request(app.app.getHttpServer());
 }

@@ -1,24 +1,12 @@
 import request from 'supertest';
-import { type ClientSocket, type ConnectOptions, closeAllClients, collect, createClient, firstOf, nextEvent, roundTrip } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, signToken, startApp } from '../support/app.js';
+import { type ClientSocket, type ConnectOptions, collect, createClient, firstOf, nextEvent, roundTrip, type AckBody, errorFields } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, signToken, useApp, fresh } from '../support/app.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 
 // SPEC §9: the original systems' clients, driven with their own calls as their documents
 // (../shared/seeds/) write them: aliases, bare ids and payload-less events.
 
-interface AckBody<T = unknown> {
-  ok: boolean;
-  data?: T;
-  error?: { code: string; message: string; details?: Array<{ field: string }> };
-}
-
 const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
-
-let seq = 0;
-function fresh(label: string): string {
-  seq += 1;
-  return `${label}-${process.pid}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
-}
 
 function http(app: TestApp) {
   return request(app.app.getHttpServer());
@@ -54,15 +42,7 @@ async function pendingIds(socket: ClientSocket): Promise<string[]> {
 }
 
 describe('seed clients (SPEC §9)', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ SESSION_POLICY: 'multi' });
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp({ SESSION_POLICY: 'multi' });
 
   describe('MediaNest (seed 001)', () => {
     /** frontend/src/lib/socket/client.ts: auth.token, both transports, reconnection. */
@@ -112,7 +92,7 @@ describe('seed clients (SPEC §9)', () => {
         for (const event of ['notification:read', 'notification:clear']) {
           const res = await call(socket, event, bad);
           expect(res).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
-          expect(res.error!.details!.map((d) => d.field)).toContain('id');
+          expect(errorFields(res)).toContain('id');
         }
       }
       expect(await pendingIds(socket)).toEqual(['c-2']);
@@ -226,15 +206,7 @@ describe('seed clients (SPEC §9)', () => {
 });
 
 describe('seed aliases share the rate limit of the event they stand for (SPEC §4.9)', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ RATE_LIMITS: '{"message:typing":[2,60000]}' });
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp({ RATE_LIMITS: '{"message:typing":[2,60000]}' });
 
   it('user:typing counts against message:typing', async () => {
     const [u, chatId] = [fresh('rl'), fresh('rl-chat')];
@@ -249,15 +221,7 @@ describe('seed aliases share the rate limit of the event they stand for (SPEC §
 
 describe('/internal keeps its own shapes', () => {
   const KEY = 'scarfall-demo-key-0123456789';
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ CUSTOM_SERVICES: JSON.stringify({ demo: { key: KEY, type: 'demo_service', description: 'Demo', enabled: true } }) });
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp(() => ({ CUSTOM_SERVICES: JSON.stringify({ demo: { key: KEY, type: 'demo_service', description: 'Demo', enabled: true } }) }));
 
   it("a service's get_online_users without userIds is refused, not read as the user event's empty payload", async () => {
     const socket = createClient(`${sut.url}/internal`, { auth: { serviceName: 'demo', serviceKey: KEY } });

@@ -2,9 +2,9 @@ import { Redis } from 'ioredis';
 import FormData from 'form-data';
 import request from 'supertest';
 import type { Env } from '../../src/config/load-config.js';
-import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
+import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip, ack, errorFields, nextMatching } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
 
 // SPEC §4.7 (service status), §4.9 (rate limits apply to these events), §6.1 POST /internal/status
 // and POST /internal/webhooks/uptime-kuma.
@@ -18,18 +18,6 @@ interface ServiceStatus {
 
 interface Snapshot {
   services: Record<string, { status: string; message?: string; updatedAt: string }>;
-}
-
-interface AckBody<T = unknown> {
-  ok: boolean;
-  data?: T;
-  error?: { code: string; message: string; details?: unknown };
-}
-
-let seq = 0;
-function fresh(label: string): string {
-  seq += 1;
-  return `${label}-${process.pid}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 /** `secret: null` sends no Authorization header. */
@@ -75,11 +63,6 @@ function connect(app: TestApp, userId: string, roles?: string[]): Promise<Client
   return connectUser(app.url, userToken(userId, `s-${userId}`, roles ? { roles } : {}));
 }
 
-function ack<T = unknown>(socket: ClientSocket, event: string, payload?: unknown): Promise<AckBody<T>> {
-  const s = socket.timeout(5000);
-  return (payload === undefined ? s.emitWithAck(event) : s.emitWithAck(event, payload)) as Promise<AckBody<T>>;
-}
-
 /** Subscribes and returns the `status:current` snapshot the socket got for it. */
 async function subscribe(socket: ClientSocket): Promise<Snapshot> {
   const current = nextEvent<Snapshot>(socket, 'status:current');
@@ -89,16 +72,8 @@ async function subscribe(socket: ClientSocket): Promise<Snapshot> {
 }
 
 /** Resolves with the `service:status` of `service` (others may arrive first). */
-async function statusOf(socket: ClientSocket, service: string): Promise<ServiceStatus> {
-  for (;;) {
-    const got = await nextEvent<ServiceStatus>(socket, 'service:status');
-    if (got.service === service) return got;
-  }
-}
-
-function fields(body: { error?: { details?: unknown } }): string[] {
-  const details = body.error?.details;
-  return Array.isArray(details) ? details.map((d: { field?: string }) => d.field ?? '') : [];
+function statusOf(socket: ClientSocket, service: string): Promise<ServiceStatus> {
+  return nextMatching<ServiceStatus>(socket, 'service:status', (got) => got.service === service);
 }
 
 /** The webhook body Uptime Kuma sends for a heartbeat (its "application/json" webhook). */
@@ -117,16 +92,7 @@ describe.each<[string, () => Env]>([
   ['memory', () => ({})],
   ['redis', () => redisEnv(uniquePrefix('status'))],
 ])('service status on the %s engine (SPEC §4.7)', (_engine, engineEnv) => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp(engineEnv());
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut?.close();
-  });
-  afterEach(() => closeAllClients());
+  const sut = useApp(() => engineEnv(), { closeClients: 'each' });
 
   it.each(ROUTES)('%s refuses a missing or wrong Bearer secret with 401', async (route) => {
     const unauthorized = { ok: false, error: expect.objectContaining({ code: 'UNAUTHORIZED' }) };
@@ -225,7 +191,7 @@ describe.each<[string, () => Env]>([
   ])('POST /internal/status with %s → 400 VALIDATION_FAILED', async (_name, body, field) => {
     const res = await post(sut, '/internal/status', body).expect(400);
     expect(res.body).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
-    expect(fields(res.body)).toContain(field);
+    expect(errorFields(res.body)).toContain(field);
   });
 
   it('a refused report neither broadcasts nor enters the snapshot', async () => {
@@ -437,15 +403,7 @@ describe('service status across two nodes (redis engine)', () => {
 });
 
 describe('rate limits apply to status events (SPEC §4.9)', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ ...redisEnv(uniquePrefix('status-rl')), RATE_LIMITS: '{"admin:refresh-status":[1,60000],"subscribe:status":[2,60000]}' });
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp(() => ({ ...redisEnv(uniquePrefix('status-rl')), RATE_LIMITS: '{"admin:refresh-status":[1,60000],"subscribe:status":[2,60000]}' }));
 
   it('drops admin:refresh-status and subscribe:status over their limits with RATE_LIMITED', async () => {
     const admin = await connect(sut, fresh('rl-admin'), ['admin']);

@@ -1,17 +1,10 @@
 import { RedisConnections } from '../../src/engine/redis/redis-connections.js';
 import { SubscriberHeartbeat, HEARTBEAT_EVERY_MS } from '../../src/control-bus/subscriber-heartbeat.js';
-import { type TestApp, redisEnv, startApp, uniquePrefix } from '../support/app.js';
+import { redisEnv, uniquePrefix, useApp } from '../support/app.js';
 import { eventually } from '../support/eventually.js';
 
 describe('control-bus subscriber heartbeat', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp(redisEnv(uniquePrefix('hb')));
-  });
-  afterAll(async () => {
-    await sut.close();
-  });
+  const sut = useApp(() => redisEnv(uniquePrefix('hb')));
 
   it('stays quiet while the subscriber hears its heartbeats', async () => {
     const hb = sut.app.get(SubscriberHeartbeat);

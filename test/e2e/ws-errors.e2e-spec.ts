@@ -2,8 +2,8 @@
 // input (malformed, deep, wide or oversized payloads) that must neither crash the process,
 // leak to other users, nor stop the socket's other events from working.
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken } from '../support/app.js';
-import { type ClientSocket, closeAllClients, collect, connectUser, disconnected, nextEvent, roundTrip } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
+import { type ClientSocket, collect, connectUser, disconnected, nextEvent, roundTrip } from '../support/client.js';
 
 type ErrorBody = { code: string; message: string; details?: unknown };
 type Ack = { ok: true; data?: unknown } | { ok: false; error: ErrorBody };
@@ -98,15 +98,7 @@ async function metricValue(sut: TestApp, name: string): Promise<number> {
 }
 
 describe('acks and errors on / (SPEC §2.3)', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp();
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp();
 
   describe('auth:refresh with malformed payloads acks VALIDATION_FAILED', () => {
     let socket: ClientSocket;
@@ -213,15 +205,7 @@ describe('acks and errors on / (SPEC §2.3)', () => {
 });
 
 describe('a frame larger than SOCKETIO_MAX_BUFFER_SIZE', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp({ SOCKETIO_MAX_BUFFER_SIZE: '2048' });
-  });
-  afterAll(async () => {
-    closeAllClients();
-    await sut.close();
-  });
+  const sut = useApp({ SOCKETIO_MAX_BUFFER_SIZE: '2048' });
 
   it('disconnects that socket only; the server stays healthy and other sockets keep working', async () => {
     const offender = await connectUser(sut.url, userToken('big-1'));

@@ -5,6 +5,7 @@ import jwt from 'jsonwebtoken';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { type Env, loadConfig } from '../../src/config/load-config.js';
 import { createApp } from '../../src/create-app.js';
+import { closeAllClients } from './client.js';
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdef';
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-42';
@@ -23,6 +24,14 @@ export interface TestApp {
 /** A Redis key prefix unique to one test, so files sharing the one test Redis never collide. */
 export function uniquePrefix(label = 'test'): string {
   return `t:${label}:${randomBytes(4).toString('hex')}`;
+}
+
+let freshSeq = 0;
+
+/** An id (user, chat, session…) unique across test files and runs, readable in failures. */
+export function fresh(label: string): string {
+  freshSeq += 1;
+  return `${label}-${process.pid}-${freshSeq}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
 /** Env for the Redis engine on the suite's shared redis-server (see global-setup.ts). */
@@ -56,6 +65,49 @@ export async function startApp(overrides: Env = {}): Promise<TestApp> {
     internalUrl: internalPort === undefined ? undefined : `http://127.0.0.1:${internalPort}`,
     close: () => app.close(),
   };
+}
+
+export interface UseAppOptions {
+  /** When to close the clients of support/client.ts: after all the block's tests (default) or after each. */
+  closeClients?: 'each' | 'all';
+}
+
+/**
+ * Registers the hooks that run `count` apps on one env for the enclosing `describe` (nodes of
+ * one cluster when the env names a Redis): started together in `beforeAll` (env may be a
+ * function, read once then); clients and apps closed in `afterAll` (clients after each test
+ * with `closeClients: 'each'`). Returns stand-ins that read through to the apps once started.
+ */
+export function useApps(count: number, env: Env | (() => Env) = {}, { closeClients = 'all' }: UseAppOptions = {}): TestApp[] {
+  let apps: TestApp[] = [];
+  beforeAll(async () => {
+    const resolved = typeof env === 'function' ? env() : env;
+    apps = await Promise.all(Array.from({ length: count }, () => startApp(resolved)));
+  });
+  if (closeClients === 'each') afterEach(() => closeAllClients());
+  afterAll(async () => {
+    closeAllClients();
+    await Promise.all(apps.map((app) => app.close()));
+    apps = [];
+  });
+  return Array.from({ length: count }, (_, i) => standIn(() => apps[i]));
+}
+
+/** One app for the enclosing `describe`: `useApps(1, …)`. */
+export function useApp(env: Env | (() => Env) = {}, options: UseAppOptions = {}): TestApp {
+  return useApps(1, env, options)[0];
+}
+
+function standIn(current: () => TestApp | undefined): TestApp {
+  return new Proxy({} as TestApp, {
+    get(_target, key) {
+      // Not a thenable: `await`ing or resolving the stand-in must not throw before the start.
+      if (key === 'then') return undefined;
+      const app = current();
+      if (!app) throw new Error(`useApp: the app is not running (read "${String(key)}" outside a test?)`);
+      return Reflect.get(app, key);
+    },
+  });
 }
 
 export interface TokenOptions {

@@ -45,9 +45,66 @@ export function firstOf<T = unknown>(
   });
 }
 
+/** Resolves with the next `event` payload that `accept` likes (others are skipped), rejects after `timeoutMs`. */
+export function nextMatching<T = unknown>(
+  socket: ClientSocket,
+  event: string,
+  accept: (payload: T) => boolean,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const on = (payload: T) => {
+      if (!accept(payload)) return;
+      cleanup();
+      resolve(payload);
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      socket.off(event, on);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for a matching "${event}"`));
+    }, timeoutMs);
+    timer.unref();
+    socket.on(event, on);
+  });
+}
+
 /** Resolves with the first `event` payload, rejects after `timeoutMs`. */
 export async function nextEvent<T = unknown>(socket: ClientSocket, event: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<T> {
   return (await firstOf<T>(socket, [event], timeoutMs)).payload;
+}
+
+export interface AckError {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+/**
+ * The ack envelope of every client event (SPEC §3): `{ ok: true, data? }` or `{ ok: false, error }`.
+ * Both arms name both fields, so `res.data` and `res.error?.code` read without narrowing.
+ */
+export type AckBody<T = unknown> = { ok: true; data?: T; error?: undefined } | { ok: false; data?: undefined; error: AckError };
+
+/** Emits `event` (with `payload` unless it is undefined) and resolves with the server's ack. */
+export function ack<T = unknown>(socket: ClientSocket, event: string, payload?: unknown, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<AckBody<T>> {
+  const s = socket.timeout(timeoutMs);
+  return (payload === undefined ? s.emitWithAck(event) : s.emitWithAck(event, payload)) as Promise<AckBody<T>>;
+}
+
+/** The `data` of a successful ack; throws with the error of a refused one. */
+export async function ackData<T = unknown>(socket: ClientSocket, event: string, payload?: unknown): Promise<T> {
+  const res = await ack<T>(socket, event, payload);
+  if (!res.ok) throw new Error(`${event} acked ${JSON.stringify(res.error)}`);
+  return res.data as T;
+}
+
+/** The `field` names listed in a VALIDATION_FAILED error's details. */
+export function errorFields(body: { error?: { details?: unknown } }): string[] {
+  const details = body.error?.details;
+  return Array.isArray(details) ? details.map((d: { field?: string }) => d.field ?? '') : [];
 }
 
 /** Connects and resolves once the server's `connected` event arrived (auth passed). */
