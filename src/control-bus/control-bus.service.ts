@@ -77,7 +77,7 @@ export class ControlBusService implements OnApplicationBootstrap {
     }
     if (command.sealedId !== undefined) {
       // Every node sees the message; the first claim of its id applies it, any replay is dropped.
-      const claim = await this.sealedIds.claim(`control-sealed:${command.sealedId}`, SEALED_ID_TTL_MS);
+      const claim = await this.sealedIds.claim(`control-sealed:${command.sealedId}`, SEALED_ID_TTL_MS, Date.now());
       if (!claim.first) return 'duplicate';
     } else if (!(await this.claim(channel, raw))) return 'duplicate';
     await this.apply(command);

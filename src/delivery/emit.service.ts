@@ -54,11 +54,11 @@ export class EmitService {
 
     // Namespaced: the control bus claims sealed message ids in the same store.
     const key = `emit:${cmd.idempotencyKey}`;
-    const claim = await this.idempotency.claim(key, IDEMPOTENCY_TTL_MS);
+    const claim = await this.idempotency.claim(key, IDEMPOTENCY_TTL_MS, Date.now());
     if (!claim.first) return (claim.result as EmitResult | undefined) ?? {};
     try {
       const result = await this.deliver(cmd, event);
-      await this.idempotency.complete(key, result, IDEMPOTENCY_TTL_MS);
+      await this.idempotency.complete(key, result, IDEMPOTENCY_TTL_MS, Date.now());
       return result;
     } catch (err) {
       await this.idempotency.release(key).catch(() => undefined);

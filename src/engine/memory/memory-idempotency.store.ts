@@ -11,8 +11,7 @@ interface Entry {
 export class MemoryIdempotencyStore extends IdempotencyStore {
   private readonly entries = new Map<string, Entry>();
 
-  async claim(key: string, ttlMs: number): Promise<IdempotencyClaim> {
-    const now = Date.now();
+  async claim(key: string, ttlMs: number, now: number): Promise<IdempotencyClaim> {
     const e = this.entries.get(key);
     if (e && e.until > now) return e.done ? { first: false, result: e.result } : { first: false };
     this.entries.set(key, { until: now + ttlMs, done: false });
@@ -20,8 +19,8 @@ export class MemoryIdempotencyStore extends IdempotencyStore {
     return { first: true };
   }
 
-  async complete(key: string, result: unknown, ttlMs: number): Promise<void> {
-    this.entries.set(key, { until: Date.now() + ttlMs, done: true, result });
+  async complete(key: string, result: unknown, ttlMs: number, now: number): Promise<void> {
+    this.entries.set(key, { until: now + ttlMs, done: true, result });
   }
 
   async release(key: string): Promise<void> {

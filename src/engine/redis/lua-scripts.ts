@@ -1,11 +1,15 @@
 /**
- * Lua for every Redis state change that must be atomic. Times come from the server's
- * TIME so nodes with skewed clocks still agree.
+ * Lua for every Redis state change that must be atomic. Times are the caller's clock, passed in
+ * as an argument (`now`, ms since the epoch), exactly as the memory stores take it: what a script
+ * decides depends on that argument only, never on when it runs. Key expiry (PEXPIRE) is only a
+ * backstop that frees idle keys, set KEY_SLACK_MS beyond the point where their contents lapse by
+ * the caller's clock, so it never decides what a caller sees.
  */
-const NOW = `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+const KEY_SLACK_MS = 60_000;
+const now = (argv: number) => `local now = tonumber(ARGV[${argv}])`;
 
-const SESSION_PRELUDE = `${NOW}
+/** ARGV[2] is ttlMs, ARGV[3] now. */
+const SESSION_PRELUDE = `${now(3)}
 local live, revoked = KEYS[1], KEYS[2]
 local ttl = tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', revoked, '-inf', now)
@@ -15,12 +19,12 @@ local function revoke(list)
     redis.call('ZREM', live, s)
     redis.call('ZADD', revoked, now + ttl, s)
   end
-  if #list > 0 then redis.call('PEXPIRE', revoked, ttl) end
+  if #list > 0 then redis.call('PEXPIRE', revoked, ttl + ${KEY_SLACK_MS}) end
 end`;
 
-/** KEYS: live, revoked. ARGV: sessionId, ttlMs, policy, maxPerUser. Returns {0} or {1, revoked...}. */
+/** KEYS: live, revoked. ARGV: sessionId, ttlMs, now, policy, maxPerUser. Returns {0} or {1, revoked...}. */
 export const SESSION_CLAIM = `${SESSION_PRELUDE}
-local sid, policy, max = ARGV[1], ARGV[3], tonumber(ARGV[4])
+local sid, policy, max = ARGV[1], ARGV[4], tonumber(ARGV[5])
 if redis.call('ZSCORE', revoked, sid) then return {0} end
 redis.call('ZADD', live, now, sid)
 local out = {}
@@ -34,11 +38,11 @@ if excess > 0 then
   end
 end
 revoke(out)
-redis.call('PEXPIRE', live, ttl)
+redis.call('PEXPIRE', live, ttl + ${KEY_SLACK_MS})
 table.insert(out, 1, 1)
 return out`;
 
-/** KEYS: live, revoked. ARGV: sessionId, ttlMs. Returns the revoked sessions. */
+/** KEYS: live, revoked. ARGV: sessionId, ttlMs, now. Returns the revoked sessions. */
 export const SESSION_FORCE_ACTIVE = `${SESSION_PRELUDE}
 local sid = ARGV[1]
 local out = {}
@@ -48,17 +52,17 @@ end
 revoke(out)
 redis.call('ZREM', revoked, sid)
 redis.call('ZADD', live, now, sid)
-redis.call('PEXPIRE', live, ttl)
+redis.call('PEXPIRE', live, ttl + ${KEY_SLACK_MS})
 return out`;
 
-/** KEYS: live, revoked. ARGV: unused, ttlMs. Returns the revoked sessions. */
+/** KEYS: live, revoked. ARGV: unused, ttlMs, now. Returns the revoked sessions. */
 export const SESSION_REVOKE_LIVE = `${SESSION_PRELUDE}
 local out = redis.call('ZRANGE', live, 0, -1)
 revoke(out)
 return out`;
 
-/** KEYS: window zset. ARGV: limit, windowMs, unique member. Returns {allowed, retryAfterMs}. */
-export const RATE_HIT = `${NOW}
+/** KEYS: window zset. ARGV: limit, windowMs, unique member, now. Returns {allowed, retryAfterMs}. */
+export const RATE_HIT = `${now(4)}
 local key, limit, window = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
 if redis.call('ZCARD', key) >= limit then
@@ -66,21 +70,21 @@ if redis.call('ZCARD', key) >= limit then
   return {0, math.max(1, tonumber(oldest[2]) + window - now)}
 end
 redis.call('ZADD', key, now, ARGV[3])
-redis.call('PEXPIRE', key, window)
+redis.call('PEXPIRE', key, window + ${KEY_SLACK_MS})
 return {1, 0}`;
 
-/** KEYS: one key. ARGV: window. Read-only: {hits in the window, ms until the oldest leaves it}. */
-export const RATE_PEEK = `${NOW}
+/** KEYS: one key. ARGV: window, now. Read-only: {hits in the window, ms until the oldest leaves it}. */
+export const RATE_PEEK = `${now(2)}
 local window = tonumber(ARGV[1])
 local hits = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. (now - window), '+inf', 'WITHSCORES')
 if #hits == 0 then return {0, 0} end
 return {#hits / 2, math.max(1, tonumber(hits[2]) + window - now)}`;
 
 /**
- * KEYS: services hash (field: the lower-cased name). ARGV: field, service JSON, max registered.
+ * KEYS: services hash (field: the lower-cased name). ARGV: field, service JSON, max registered, now.
  * Pending registrations past their expiresAt are dropped first. Returns registered|exists|limit.
  */
-export const SERVICE_REGISTER = `${NOW}
+export const SERVICE_REGISTER = `${now(4)}
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   local ok, s = pcall(cjson.decode, all[i + 1])
@@ -106,12 +110,12 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 return 1`;
 
 /**
- * KEYS: notifications hash (id → JSON), index zset (id by time). ARGV: id, JSON, max, ttlMs.
+ * KEYS: notifications hash (id → JSON), index zset (id by time). ARGV: id, JSON, max, ttlMs, now.
  * Adds one, drops expired ones and all but the newest `max`. Scores strictly increase per
  * user (a burst within one millisecond is scored 1 ms apart), because equal scores would
  * order by id, not by arrival.
  */
-export const NOTIFICATION_ADD = `${NOW}
+export const NOTIFICATION_ADD = `${now(5)}
 local hash, idx = KEYS[1], KEYS[2]
 local max, ttl = tonumber(ARGV[3]), tonumber(ARGV[4])
 local function drop(ids)
@@ -128,17 +132,47 @@ redis.call('HSET', hash, ARGV[1], ARGV[2])
 redis.call('ZADD', idx, score, ARGV[1])
 local excess = redis.call('ZCARD', idx) - max
 if excess > 0 then drop(redis.call('ZRANGE', idx, 0, excess - 1)) end
-redis.call('PEXPIRE', hash, ttl)
-redis.call('PEXPIRE', idx, ttl)
+redis.call('PEXPIRE', hash, ttl + ${KEY_SLACK_MS})
+redis.call('PEXPIRE', idx, ttl + ${KEY_SLACK_MS})
 return 1`;
 
-/** KEYS: hash, index. ARGV: id, ttlMs. Returns 1 when it was pending (stored and not expired). */
-export const NOTIFICATION_REMOVE = `${NOW}
+/** KEYS: hash, index. ARGV: id, ttlMs, now. Returns 1 when it was pending (stored and not expired). */
+export const NOTIFICATION_REMOVE = `${now(3)}
 local score = redis.call('ZSCORE', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[1], ARGV[1])
 if score and tonumber(score) > now - tonumber(ARGV[2]) then return 1 end
 return 0`;
+
+/**
+ * KEYS: idempotency hash (until, result). ARGV: ttlMs, now. Returns {1} for the first claim,
+ * {0} while the call runs, {0, result JSON} once completed. A claim past its `until` is replaced.
+ * A plain string key is a claim written before claims carried their time: honoured as it is.
+ */
+export const IDEMPOTENCY_CLAIM = `${now(2)}
+local key = KEYS[1]
+if redis.call('TYPE', key).ok == 'string' then
+  local legacy = redis.call('GET', key)
+  if legacy == '' then return {0} end
+  return {0, legacy}
+end
+local untilMs = tonumber(redis.call('HGET', key, 'until'))
+if untilMs and untilMs > now then
+  local result = redis.call('HGET', key, 'result')
+  if result then return {0, result} end
+  return {0}
+end
+redis.call('DEL', key)
+redis.call('HSET', key, 'until', now + tonumber(ARGV[1]))
+redis.call('PEXPIRE', key, tonumber(ARGV[1]) + ${KEY_SLACK_MS})
+return {1}`;
+
+/** KEYS: idempotency hash. ARGV: result JSON, ttlMs, now. Stores the result until now + ttlMs. */
+export const IDEMPOTENCY_COMPLETE = `${now(3)}
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'until', now + tonumber(ARGV[2]), 'result', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + ${KEY_SLACK_MS})
+return 1`;
 
 /** KEYS: chat member set. ARGV: the new members. Returns {added..., '|', removed...}. */
 export const CHAT_SET_MEMBERS = `
@@ -186,8 +220,8 @@ redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 return raw`;
 
-/** KEYS: ringing zset. ARGV: call key prefix. Claims up to 100 calls ringing past their deadline. */
-export const CALL_EXPIRE_DUE = `${NOW}
+/** KEYS: ringing zset. ARGV: call key prefix, now. Claims up to 100 calls ringing past their deadline. */
+export const CALL_EXPIRE_DUE = `${now(2)}
 local out = {}
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, 100)) do
   redis.call('ZREM', KEYS[1], id)

@@ -38,8 +38,8 @@ export class RedisCallStore extends CallStore {
     return raw ? (JSON.parse(raw) as CallRecord) : undefined;
   }
 
-  async expireDue(): Promise<CallRecord[]> {
-    const raw = (await this.redis.script('gwCallExpireDue')(this.redis.keys.ringingCalls, this.redis.keys.call(''))) as string[];
+  async expireDue(now: number): Promise<CallRecord[]> {
+    const raw = (await this.redis.script('gwCallExpireDue')(this.redis.keys.ringingCalls, this.redis.keys.call(''), now)) as string[];
     return raw.map((r) => JSON.parse(r) as CallRecord);
   }
 }

@@ -14,19 +14,20 @@ export class RedisNotificationStore extends NotificationStore {
   }
 
   async add(userId: string, n: StoredNotification, rules: NotificationRules): Promise<void> {
-    await this.redis.script('gwNotificationAdd')(...this.keys(userId), n.id, JSON.stringify(n), rules.maxPending, rules.ttlMs);
+    await this.redis.script('gwNotificationAdd')(...this.keys(userId), n.id, JSON.stringify(n), rules.maxPending, rules.ttlMs, rules.now);
   }
 
   async list(userId: string, rules: NotificationRules): Promise<StoredNotification[]> {
     const [hash, idx] = this.keys(userId);
-    const ids = await this.redis.command.zrevrangebyscore(idx, '+inf', rules.now - rules.ttlMs);
+    // Exclusive: one added exactly ttlMs ago has expired (as add, remove and clear count it).
+    const ids = await this.redis.command.zrevrangebyscore(idx, '+inf', `(${rules.now - rules.ttlMs}`);
     if (ids.length === 0) return [];
     const raw = await this.redis.command.hmget(hash, ...ids);
     return raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as StoredNotification);
   }
 
   async remove(userId: string, id: string, rules: NotificationRules): Promise<boolean> {
-    return (await this.redis.script('gwNotificationRemove')(...this.keys(userId), id, rules.ttlMs)) === 1;
+    return (await this.redis.script('gwNotificationRemove')(...this.keys(userId), id, rules.ttlMs, rules.now)) === 1;
   }
 
   async clear(userId: string, rules: NotificationRules): Promise<number> {

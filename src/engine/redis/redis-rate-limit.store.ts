@@ -13,17 +13,17 @@ export class RedisRateLimitStore extends RateLimitStore {
     super();
   }
 
-  async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
+  async hit(key: string, limit: number, windowMs: number, now: number): Promise<RateDecision> {
     const member = `${this.instance}:${++this.seq}`;
-    const [allowed, retry] = (await this.redis.script('gwRateHit')(this.redis.keys.rate(key), limit, windowMs, member)) as [
+    const [allowed, retry] = (await this.redis.script('gwRateHit')(this.redis.keys.rate(key), limit, windowMs, member, now)) as [
       number,
       number,
     ];
     return { allowed: allowed === 1, retryAfterMs: Number(retry) };
   }
 
-  async peek(key: string, limit: number, windowMs: number): Promise<RateDecision> {
-    const [hits, retry] = (await this.redis.script('gwRatePeek')(this.redis.keys.rate(key), windowMs)) as [number, number];
+  async peek(key: string, limit: number, windowMs: number, now: number): Promise<RateDecision> {
+    const [hits, retry] = (await this.redis.script('gwRatePeek')(this.redis.keys.rate(key), windowMs, now)) as [number, number];
     return Number(hits) >= limit ? { allowed: false, retryAfterMs: Number(retry) } : { allowed: true, retryAfterMs: 0 };
   }
 }

@@ -22,7 +22,9 @@ export class RedisServiceStore extends ServiceStore {
   }
 
   async register(service: StoredService, maxRegistered: number): Promise<RegisterOutcome> {
-    return (await this.redis.script('gwServiceRegister')(this.key, serviceKey(service.name), JSON.stringify(service), maxRegistered)) as RegisterOutcome;
+    // The node's clock, like the reads below (and the memory store): one clock decides expiry.
+    const now = Date.now();
+    return (await this.redis.script('gwServiceRegister')(this.key, serviceKey(service.name), JSON.stringify(service), maxRegistered, now)) as RegisterOutcome;
   }
 
   async get(name: string): Promise<StoredService | undefined> {

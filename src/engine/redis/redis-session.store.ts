@@ -18,6 +18,7 @@ export class RedisSessionStore extends SessionStore {
       ...this.keys(userId),
       sessionId,
       rules.revokeTtlMs,
+      rules.now,
       rules.policy,
       rules.maxPerUser,
     )) as Array<number | string>;
@@ -31,16 +32,17 @@ export class RedisSessionStore extends SessionStore {
   }
 
   async forceActive(userId: string, sessionId: string, rules: SessionRules): Promise<string[]> {
-    const res = await this.redis.script('gwSessionForce')(...this.keys(userId), sessionId, rules.revokeTtlMs);
+    const res = await this.redis.script('gwSessionForce')(...this.keys(userId), sessionId, rules.revokeTtlMs, rules.now);
     return (res as string[]).map(String);
   }
 
   async revokeLive(userId: string, rules: SessionRules): Promise<string[]> {
-    const res = await this.redis.script('gwSessionRevokeLive')(...this.keys(userId), '', rules.revokeTtlMs);
+    const res = await this.redis.script('gwSessionRevokeLive')(...this.keys(userId), '', rules.revokeTtlMs, rules.now);
     return (res as string[]).map(String);
   }
 
   async liveSessions(userId: string, rules: SessionRules): Promise<string[]> {
-    return this.redis.command.zrangebyscore(this.redis.keys.liveSessions(userId), rules.now - rules.revokeTtlMs, '+inf');
+    // Exclusive: a session last seen exactly revokeTtlMs ago has lapsed (as the scripts prune it).
+    return this.redis.command.zrangebyscore(this.redis.keys.liveSessions(userId), `(${rules.now - rules.revokeTtlMs}`, '+inf');
   }
 }

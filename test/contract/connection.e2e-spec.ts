@@ -1,0 +1,78 @@
+import type { ConnectionStore } from '../../src/engine/connection.store.js';
+import { MemoryConnectionStore } from '../../src/engine/memory/memory-connection.store.js';
+import { RedisConnectionStore } from '../../src/engine/redis/redis-connection.store.js';
+import { fresh, storeContract, T0 } from './store-contract.js';
+
+storeContract<ConnectionStore>(
+  'ConnectionStore',
+  { memory: () => new MemoryConnectionStore(), redis: (c) => new RedisConnectionStore(c) },
+  (ctx) => {
+    it('reports the first and the last socket of a user, and counts users on live nodes', async () => {
+      const [u1, u2, node] = [fresh(), fresh(), `node-${fresh()}`];
+      await ctx.store.heartbeat(node, T0, 10_000);
+      expect(await ctx.store.add(u1, 'sock-1', node)).toEqual({ first: true });
+      expect(await ctx.store.add(u1, 'sock-2', node)).toEqual({ first: false });
+      expect(await ctx.store.socketCounts([u1, u2], T0)).toEqual(new Map([[u1, 2]]));
+      expect(await ctx.store.onlineUsers([u1, u2], T0)).toEqual(new Set([u1]));
+      expect(await ctx.store.remove(u1, 'sock-1', node)).toEqual({ last: false });
+      expect(await ctx.store.remove(u1, 'sock-1', node)).toEqual({ last: false });
+      expect(await ctx.store.remove(u1, 'sock-2', node)).toEqual({ last: true });
+      expect(await ctx.store.onlineUsers([u1], T0)).toEqual(new Set());
+    });
+
+    it('counts concurrent connects as exactly one first socket', async () => {
+      const [u, node] = [fresh(), `node-${fresh()}`];
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => ctx.store.add(u, `s${i}`, node)));
+      expect(results.filter((r) => r.first)).toHaveLength(1);
+      const removed = await Promise.all(Array.from({ length: 10 }, (_, i) => ctx.store.remove(u, `s${i}`, node)));
+      expect(removed.filter((r) => r.last)).toHaveLength(1);
+    });
+
+    it("stops counting a dead node's sockets once its heartbeat lapses, and one sweeper removes them", async () => {
+      const [u, alsoElsewhere, dead, alive] = [fresh(), fresh(), `node-${fresh()}`, `node-${fresh()}`];
+      const now = T0;
+      await ctx.store.heartbeat(dead, now - 2000, 1000);
+      await ctx.store.heartbeat(alive, now, 60_000);
+      await ctx.store.add(u, 'sock', dead);
+      await ctx.store.add(alsoElsewhere, 'a', dead);
+      await ctx.store.add(alsoElsewhere, 'b', alive);
+      expect((await ctx.store.onlineUsers([u, alsoElsewhere], now)).has(u)).toBe(false);
+      expect(await ctx.store.deadNodes(now)).toContain(dead);
+      const sweeps = await Promise.all([ctx.store.sweepNode(dead), ctx.store.sweepNode(dead)]);
+      expect(sweeps.flat()).toEqual([u]);
+      expect(await ctx.store.deadNodes(now)).not.toContain(dead);
+      expect(await ctx.store.socketCounts([u, alsoElsewhere], now)).toEqual(new Map([[alsoElsewhere, 1]]));
+    });
+
+    it('answers right at each instant in a series of counts: a node lapses on time, a new node counts at once', async () => {
+      const [u, v, early, late] = [fresh(), fresh(), `node-${fresh()}`, `node-${fresh()}`];
+      const t = T0;
+      await ctx.store.heartbeat(early, t, 100);
+      await ctx.store.add(u, 'sock', early);
+      expect(await ctx.store.socketCounts([u], t + 50)).toEqual(new Map([[u, 1]]));
+      // 100 ms later by the caller's clock the node's heartbeat has lapsed, although it was live a moment ago.
+      expect(await ctx.store.socketCounts([u], t + 150)).toEqual(new Map());
+      await ctx.store.heartbeat(late, t + 150, 60_000);
+      await ctx.store.add(v, 'sock', late);
+      expect(await ctx.store.socketCounts([v], t + 160)).toEqual(new Map([[v, 1]]));
+      await ctx.store.remove(u, 'sock', early);
+      await ctx.store.remove(v, 'sock', late);
+    });
+
+    it('pages over every user with a socket', async () => {
+      const node = `node-${fresh()}`;
+      const users = Array.from({ length: 7 }, () => fresh());
+      for (const u of users) await ctx.store.add(u, 'only', node);
+      const seen = new Set<string>();
+      let cursor = '0';
+      for (let i = 0; i < 1000; i++) {
+        const page = await ctx.store.scanOnline(cursor, 3);
+        page.userIds.forEach((u) => seen.add(u));
+        cursor = page.cursor;
+        if (cursor === '0') break;
+      }
+      for (const u of users) expect(seen.has(u)).toBe(true);
+      for (const u of users) await ctx.store.remove(u, 'only', node);
+    });
+  },
+);
