@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PresenceModule } from '../presence/presence.module.js';
+import { ServiceRegistryModule } from '../service-registry/service-registry.module.js';
 import { SessionModule } from '../session/session.module.js';
 import { ChatsController } from './chats.controller.js';
 import { EmitController } from './emit.controller.js';
@@ -11,7 +12,7 @@ import { InternalSecretGuard } from './internal-secret.guard.js';
 import { ServicesController } from './services.controller.js';
 
 @Module({
-  imports: [SessionModule, PresenceModule],
+  imports: [SessionModule, PresenceModule, ServiceRegistryModule],
   controllers: [EmitController, InternalController, ServicesController, FeedsController, ChatsController],
   providers: [InternalSecretGuard, InternalPortServer, IntakeLimiter],
   exports: [InternalPortServer],
