@@ -66,7 +66,7 @@ export default tseslint.config(
     rules: {
       // The type-aware checks that find real bugs here, without the whole strict type-checked set.
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
+      '@typescript-eslint/no-misused-promises': 'error',
       // Not await-thenable: it rejects Promise.all over Socket.IO's `Promise<void> | void` (join/leave).
       // Functions whose `this` is a socket or a WebSocket reach their owner under one of these names.
       '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['self', 'gen', 'limiter'] }],
