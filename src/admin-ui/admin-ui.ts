@@ -6,7 +6,7 @@ import type { AdminUiSettings, AppConfig } from '../config/app-config.js';
 import { RateLimitStore } from '../engine/rate-limit.store.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PortPolicy } from '../socket/port-policy.js';
-import { handshakeError } from '../user-gateway/handshake-auth.js';
+import { handshakeError } from '../common/handshake-error.js';
 import { AdminSessions, type AdminSessionStore } from './admin-sessions.js';
 
 export { registerAdminUiPage } from './admin-ui-page.js';

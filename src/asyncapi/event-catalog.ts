@@ -1,9 +1,9 @@
 import { AuthRefreshDto } from '../user-gateway/dto/auth-refresh.dto.js';
 import { AnswerCallDto, CallReasonDto, IceCandidateDto, InitiateCallDto } from '../call/dto/call.dto.js';
 import { ChatIdDto, ChatIdsDto, NewMessageDto, ReactionDto, ReceiptDto } from '../chat/dto/chat.dto.js';
-import { EmitDto } from '../internal-api/dto/emit.dto.js';
-import { ForceLogoutDto } from '../internal-api/dto/force-logout.dto.js';
-import { KickDto } from '../internal-api/dto/kick.dto.js';
+import { EmitDto } from '../delivery/dto/emit.dto.js';
+import { ForceLogoutDto } from '../session/dto/force-logout.dto.js';
+import { KickDto } from '../session/dto/kick.dto.js';
 import { GetOnlineUsersDto } from '../internal-gateway/dto/get-online-users.dto.js';
 import { AuthenticateServiceDto, RegisterServiceDto } from '../internal-gateway/dto/service-auth.dto.js';
 import { SendMessageDto, ServiceSendMessageDto } from '../messaging/dto/send-message.dto.js';

@@ -106,7 +106,7 @@ export class ControlBusService implements OnApplicationBootstrap {
         await this.sessions.forceLogout(command.userId, command.sessionId);
         return;
       case 'kick':
-        await this.sessions.kick(command.userId, command.reason ?? 'kicked', command.invalidateSession);
+        await this.sessions.kick(command.userId, command.reason, command.invalidateSession);
         return;
     }
   }

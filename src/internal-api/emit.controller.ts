@@ -1,11 +1,11 @@
-import { Body, Controller, HttpCode, Logger, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Logger, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { type Ack, fail, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { EmitService } from '../delivery/emit.service.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { batchItems, toEmitCommand } from './emit-body.validator.js';
-import { type EmitResponse, toEmitResponse } from './emit-response.js';
+import { type EmitResponse, toEmitResponse } from '../delivery/emit-response.js';
 import { IntakeLimiter } from './intake-limiter.js';
+import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
 
 /**
@@ -15,19 +15,19 @@ import { InternalSecretGuard } from './internal-secret.guard.js';
  */
 @Controller('internal/emit')
 @UseGuards(InternalSecretGuard)
+@UseInterceptors(InternalRequestMetrics)
 export class EmitController {
   private readonly logger = new Logger(EmitController.name);
 
   constructor(
     private readonly emitter: EmitService,
-    private readonly metrics: MetricsService,
     private readonly limiter: IntakeLimiter,
   ) {}
 
   @Post()
+  @InternalAction('emit')
   @HttpCode(200)
   async emit(@Body() body: unknown): Promise<Ack<EmitResponse>> {
-    this.metrics.internalRequests.inc({ action: 'emit', transport: 'http' });
     const cmd = toEmitCommand(body);
     this.limiter.acquire(1);
     try {
@@ -43,9 +43,9 @@ export class EmitController {
    * idempotencyKey waits for it, so it returns that item's data like a repeated request would.
    */
   @Post('batch')
+  @InternalAction('emit_batch')
   @HttpCode(200)
   async batch(@Body() body: unknown): Promise<Ack<{ results: Array<Ack<EmitResponse>> }>> {
-    this.metrics.internalRequests.inc({ action: 'emit_batch', transport: 'http' });
     const items = batchItems(body);
     this.limiter.acquire(items.length);
     try {

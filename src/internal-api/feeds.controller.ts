@@ -1,45 +1,45 @@
-import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UseGuards, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { PushNotificationDto } from '../notification/dto/notification.dto.js';
 import { NotificationService, type PushResult } from '../notification/notification.service.js';
 import { ReportStatusDto } from '../status/dto/status.dto.js';
 import { StatusService } from '../status/status.service.js';
 import { fromUptimeKuma, kumaMessageKind } from '../status/uptime-kuma.js';
 import { readKumaWebhook } from '../status/uptime-kuma-body.js';
+import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
 
 /** Backends feeding user features: notifications and the status page (SPEC §6.1). */
 @Controller('internal')
 @UseGuards(InternalSecretGuard)
+@UseInterceptors(InternalRequestMetrics)
 export class FeedsController {
   constructor(
     private readonly notifications: NotificationService,
     private readonly status: StatusService,
-    private readonly metrics: MetricsService,
   ) {}
 
   @Post('notifications')
+  @InternalAction('notify')
   @HttpCode(200)
   async notify(@Body() dto: PushNotificationDto): Promise<Ack<PushResult>> {
-    this.metrics.internalRequests.inc({ action: 'notify', transport: 'http' });
     return ok(await this.notifications.push(dto, dto.notification));
   }
 
   @Post('status')
+  @InternalAction('report_status')
   @HttpCode(200)
   async report(@Body() dto: ReportStatusDto) {
-    this.metrics.internalRequests.inc({ action: 'report_status', transport: 'http' });
     return ok(await this.status.report(dto));
   }
 
   /** Kuma's JSON or form-data body (read by readKumaWebhook, not by a DTO: the form field holds JSON). */
   @Post('webhooks/uptime-kuma')
+  @InternalAction('uptime_kuma')
   @HttpCode(200)
   async uptimeKuma(@Req() req: FastifyRequest, @Body() raw: unknown) {
-    this.metrics.internalRequests.inc({ action: 'uptime_kuma', transport: 'http' });
     const body = await readKumaWebhook(req, raw);
     const kind = kumaMessageKind(body);
     // The Test button and notices without a heartbeat or monitor: accepted, nothing to report.

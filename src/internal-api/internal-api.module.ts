@@ -2,10 +2,10 @@ import { Module } from '@nestjs/common';
 import { ChatModule } from '../chat/chat.module.js';
 import { StatusModule } from '../status/status.module.js';
 import { NotificationModule } from '../notification/notification.module.js';
-import { InternalGatewayModule } from '../internal-gateway/internal-gateway.module.js';
 import { DeliveryModule } from '../delivery/delivery.module.js';
 import { SocketModule } from '../socket/socket.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
+import { ServiceRegistryModule } from '../service-registry/service-registry.module.js';
 import { SessionModule } from '../session/session.module.js';
 import { ChatsController } from './chats.controller.js';
 import { EmitController } from './emit.controller.js';
@@ -17,7 +17,7 @@ import { InternalSecretGuard } from './internal-secret.guard.js';
 import { ServicesController } from './services.controller.js';
 
 @Module({
-  imports: [SessionModule, PresenceModule, SocketModule, DeliveryModule, InternalGatewayModule, NotificationModule, StatusModule, ChatModule],
+  imports: [SessionModule, PresenceModule, ServiceRegistryModule, SocketModule, DeliveryModule, NotificationModule, StatusModule, ChatModule],
   controllers: [EmitController, InternalController, ServicesController, FeedsController, ChatsController],
   providers: [InternalSecretGuard, InternalPortServer, IntakeLimiter],
   exports: [InternalPortServer],

@@ -1,12 +1,14 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
 import { type Ack, ok } from '../common/ack.js';
-import { ServiceRegistry, type ServiceView } from '../internal-gateway/service-registry.service.js';
-import { InternalSocketRef } from '../internal-gateway/internal-socket.ref.js';
+import { ServiceRegistry, type ServiceView } from '../service-registry/service-registry.service.js';
+import { InternalSocketRef } from '../service-registry/internal-socket.ref.js';
+import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
 
 /** Registered services (SPEC §6.1): list, approve, delete (which disconnects them everywhere). */
 @Controller('internal/services')
 @UseGuards(InternalSecretGuard)
+@UseInterceptors(InternalRequestMetrics)
 export class ServicesController {
   constructor(
     private readonly registry: ServiceRegistry,
@@ -14,17 +16,20 @@ export class ServicesController {
   ) {}
 
   @Get()
+  @InternalAction('list_services')
   async list(): Promise<Ack<{ services: ServiceView[] }>> {
     return ok({ services: await this.registry.list() });
   }
 
   @Post(':name/approve')
+  @InternalAction('approve_service')
   @HttpCode(200)
   async approve(@Param('name') name: string): Promise<Ack<{ service: ServiceView }>> {
     return ok({ service: await this.registry.approve(name) });
   }
 
   @Delete(':name')
+  @InternalAction('remove_service')
   @HttpCode(200)
   async remove(@Param('name') name: string): Promise<Ack<{ removed: string }>> {
     await this.registry.remove(name);

@@ -5,17 +5,15 @@ import { NotificationModule } from '../notification/notification.module.js';
 import { DeliveryModule } from '../delivery/delivery.module.js';
 import { MessagingModule } from '../messaging/messaging.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
+import { ServiceRegistryModule } from '../service-registry/service-registry.module.js';
 import { SessionModule } from '../session/session.module.js';
-import { InternalSocketRef } from './internal-socket.ref.js';
 import { InternalGateway } from './internal.gateway.js';
 import { ServiceAttempts } from './service-attempts.js';
 import { ServiceHandshake } from './service-handshake.js';
-import { ServiceRegistry } from './service-registry.service.js';
 import { ServiceSessions } from './service-sessions.js';
 
 @Module({
-  imports: [SessionModule, MessagingModule, PresenceModule, DeliveryModule, NotificationModule, StatusModule, SocketModule],
-  providers: [InternalGateway, ServiceAttempts, ServiceHandshake, ServiceRegistry, ServiceSessions, InternalSocketRef],
-  exports: [ServiceRegistry, InternalSocketRef],
+  imports: [SessionModule, MessagingModule, PresenceModule, ServiceRegistryModule, DeliveryModule, NotificationModule, StatusModule, SocketModule],
+  providers: [InternalGateway, ServiceAttempts, ServiceHandshake, ServiceSessions],
 })
 export class InternalGatewayModule {}

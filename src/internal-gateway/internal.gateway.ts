@@ -10,13 +10,13 @@ import {
 } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
-import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
-import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
+import { WsAckExceptionFilter } from '../socket/ws-ack-exception.filter.js';
+import { WsMetricsInterceptor } from '../socket/ws-metrics.interceptor.js';
 import { EmitService } from '../delivery/emit.service.js';
-import { EmitDto } from '../internal-api/dto/emit.dto.js';
-import { ForceLogoutDto } from '../internal-api/dto/force-logout.dto.js';
-import { KickDto } from '../internal-api/dto/kick.dto.js';
-import { toEmitResponse } from '../internal-api/emit-response.js';
+import { EmitDto } from '../delivery/dto/emit.dto.js';
+import { ForceLogoutDto } from '../session/dto/force-logout.dto.js';
+import { KickDto } from '../session/dto/kick.dto.js';
+import { toEmitResponse } from '../delivery/emit-response.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { DirectMessageService } from '../messaging/direct-message.service.js';
 import { ServiceSendMessageDto } from '../messaging/dto/send-message.dto.js';
@@ -28,11 +28,11 @@ import { StatusService } from '../status/status.service.js';
 import { SessionService } from '../session/session.service.js';
 import { AuthenticateServiceDto, RegisterServiceDto } from './dto/service-auth.dto.js';
 import { GetOnlineUsersDto } from './dto/get-online-users.dto.js';
-import { InternalSocketRef } from './internal-socket.ref.js';
+import { InternalSocketRef } from '../service-registry/internal-socket.ref.js';
 import { ServiceAttempts } from './service-attempts.js';
 import { ServiceAuthGuard } from './service-auth.guard.js';
 import { ServiceHandshake } from './service-handshake.js';
-import { type ServiceIdentity, ServiceRegistry } from './service-registry.service.js';
+import { type ServiceIdentity, ServiceRegistry } from '../service-registry/service-registry.service.js';
 import { type ServiceNamespace, ServiceSessions, type ServiceSocket } from './service-sessions.js';
 import type { ServiceAckData } from '../socket/events.js';
 
@@ -110,7 +110,7 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   @SubscribeMessage('kick')
   async kick(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: KickDto): Promise<Ack<ServiceAckData<'kick'>>> {
     await this.act(socket, 'kick');
-    return ok(await this.userSessions.kick(dto.userId, dto.reason ?? 'kicked', dto.invalidateSession ?? false));
+    return ok(await this.userSessions.kick(dto.userId, dto.reason, dto.invalidateSession));
   }
 
   @SubscribeMessage('get_online_users')

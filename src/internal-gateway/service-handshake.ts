@@ -3,12 +3,10 @@ import { AppError, ErrorCode } from '../common/error-codes.js';
 import { ShutdownState } from '../lifecycle/shutdown.state.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PortPolicy } from '../socket/port-policy.js';
-import { handshakeError } from '../user-gateway/handshake-auth.js';
+import { handshakeError } from '../common/handshake-error.js';
 import { ServiceAttempts } from './service-attempts.js';
-import { type ServiceIdentity, ServiceRegistry } from './service-registry.service.js';
+import { type ServiceIdentity, ServiceRegistry } from '../service-registry/service-registry.service.js';
 import type { ServiceNamespace, ServiceSocket } from './service-sessions.js';
-
-const pending = new WeakMap<ServiceSocket, ServiceIdentity>();
 
 /**
  * `/internal` middleware: the namespace only exists on the internal port when one is set;
@@ -18,6 +16,8 @@ const pending = new WeakMap<ServiceSocket, ServiceIdentity>();
 @Injectable()
 export class ServiceHandshake {
   private readonly logger = new Logger(ServiceHandshake.name);
+  /** Identities proven in the handshake, until the connection handler takes them. */
+  private readonly pending = new WeakMap<ServiceSocket, ServiceIdentity>();
 
   constructor(
     private readonly registry: ServiceRegistry,
@@ -44,8 +44,8 @@ export class ServiceHandshake {
 
   /** The identity proven in the handshake, if any (consumed once). */
   identityOf(socket: ServiceSocket): ServiceIdentity | undefined {
-    const identity = pending.get(socket);
-    pending.delete(socket);
+    const identity = this.pending.get(socket);
+    this.pending.delete(socket);
     return identity;
   }
 
@@ -61,6 +61,6 @@ export class ServiceHandshake {
     if (typeof serviceName !== 'string' || typeof serviceKey !== 'string' || serviceName.length > 64 || serviceKey.length > 1024) {
       throw new AppError(ErrorCode.AUTH_INVALID, 'serviceName and serviceKey must be strings');
     }
-    pending.set(socket, await this.attempts.attempt(socket, () => this.registry.authenticate(serviceName, serviceKey)));
+    this.pending.set(socket, await this.attempts.attempt(socket, () => this.registry.authenticate(serviceName, serviceKey)));
   }
 }

@@ -4,7 +4,8 @@ import type { Namespace, Socket } from 'socket.io';
 import { AppConfig } from '../config/app-config.js';
 import type { InternalClientToServerEvents, InternalServerToClientEvents, NoInterServerEvents, ServiceSessionInfo } from '../socket/events.js';
 import { serviceEmitThenDisconnect } from '../socket/farewell.js';
-import type { ServiceIdentity } from './service-registry.service.js';
+import { serviceRoom } from '../service-registry/internal-socket.ref.js';
+import type { ServiceIdentity } from '../service-registry/service-registry.service.js';
 
 export const AUTH_DEADLINE_MS = 5000;
 
@@ -16,8 +17,6 @@ export type ServiceSocket = Socket<InternalClientToServerEvents, InternalServerT
 export type ServiceNamespace = Namespace<InternalClientToServerEvents, InternalServerToClientEvents, NoInterServerEvents, ServiceSocketData>;
 
 export type { ServiceSessionInfo } from '../socket/events.js';
-
-export const serviceRoom = (name: string) => `service:${name}`;
 
 /**
  * Timers of `/internal` sockets: the 5 s authentication deadline, then the absolute

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { DeliveryService } from '../delivery/delivery.service.js';
 import { EmitService } from '../delivery/emit.service.js';
-import type { ServiceIdentity } from '../internal-gateway/service-registry.service.js';
+import type { ServiceIdentity } from '../service-registry/service-registry.service.js';
 import { PresenceVisibility } from '../presence/presence-visibility.js';
 import type { ServiceDirectMessage, ServiceSendReport, UserDirectMessage, UserSendReport } from '../socket/events.js';
 

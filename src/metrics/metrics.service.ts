@@ -25,10 +25,20 @@ export class MetricsService {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
-  readonly controlBus = new Counter({ name: 'gateway_control_bus_messages_total', help: 'Control-bus messages by channel and outcome', labelNames: ['channel', 'outcome'], registers: [this.registry] });
+  readonly controlBus = new Counter({
+    name: 'gateway_control_bus_messages_total',
+    help: 'Control-bus messages by channel and outcome',
+    labelNames: ['channel', 'outcome'],
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({ name: 'gateway_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['scope'], registers: [this.registry] });
   readonly redisErrors = new Counter({ name: 'gateway_redis_errors_total', help: 'Redis connection errors', labelNames: ['connection'], registers: [this.registry] });
-  readonly internalRequests = new Counter({ name: 'gateway_internal_requests_total', help: 'Internal API calls by action and transport', labelNames: ['action', 'transport'], registers: [this.registry] });
+  readonly internalRequests = new Counter({
+    name: 'gateway_internal_requests_total',
+    help: 'Internal API calls by action and transport',
+    labelNames: ['action', 'transport'],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });

@@ -3,6 +3,7 @@ import { AppError } from '../common/error-codes.js';
 import { type ClaimResult, SessionStore, type SessionRules } from '../engine/session.store.js';
 import type { SocketServerRef } from '../socket/socket-server.ref.js';
 import { Rooms } from '../socket/rooms.js';
+import { DEFAULT_KICK_REASON } from './dto/kick.dto.js';
 import { SessionService } from './session.service.js';
 
 /** A local socket that records what it was sent, in order. */
@@ -141,6 +142,14 @@ describe('SessionService', () => {
       expect(await sut.kick('u', 'banned', true)).toEqual({ revokedSessions: 1 });
       expect(first.calls).toEqual(loggedOut('banned'));
       expect(second.calls).toEqual(loggedOut('banned'));
+    });
+
+    it("defaults the reason to 'kicked' and the revocation to off, for every transport", async () => {
+      const { sut, io } = setup();
+      const socket = io.socket('1', ['user:u', Rooms.session('u', 's')]);
+      expect(await sut.kick('u')).toEqual({ revokedSessions: 0 });
+      expect(socket.calls).toEqual(loggedOut(DEFAULT_KICK_REASON));
+      expect(DEFAULT_KICK_REASON).toBe('kicked');
     });
   });
 

@@ -6,6 +6,7 @@ import type { LogoutOrder, LogoutReason } from '../socket/events.js';
 import { emitThenDisconnect } from '../socket/farewell.js';
 import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
+import { DEFAULT_KICK_REASON } from './dto/kick.dto.js';
 
 /**
  * Session rules of SPEC §3 and the one implementation of force-logout and kick. State changes
@@ -58,7 +59,7 @@ export class SessionService implements OnApplicationBootstrap {
   }
 
   /** Logs every socket of the user out; with `invalidateSession` their live sessions cannot reconnect. */
-  async kick(userId: string, reason: string, invalidateSession: boolean): Promise<{ revokedSessions: number }> {
+  async kick(userId: string, reason = DEFAULT_KICK_REASON, invalidateSession = false): Promise<{ revokedSessions: number }> {
     const revoked = invalidateSession ? await this.store.revokeLive(userId, this.rules()) : [];
     this.logout({ rooms: [Rooms.user(userId)], except: [], reason });
     this.logger.log({ userId, invalidateSession, revokedSessions: revoked.length }, 'Kick');

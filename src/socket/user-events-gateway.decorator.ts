@@ -1,7 +1,7 @@
 import { applyDecorators, UseFilters, UseInterceptors } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
-import { WsAckExceptionFilter } from '../common/ws-ack-exception.filter.js';
-import { WsMetricsInterceptor } from '../common/ws-metrics.interceptor.js';
+import { WsAckExceptionFilter } from './ws-ack-exception.filter.js';
+import { WsMetricsInterceptor } from './ws-metrics.interceptor.js';
 import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
 
 /**

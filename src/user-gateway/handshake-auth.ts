@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
+import { handshakeError } from '../common/handshake-error.js';
 import { extractToken } from '../auth/token-source.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
 import { RateLimitStore } from '../engine/rate-limit.store.js';
@@ -13,11 +14,6 @@ import { clientIp } from '../common/client-ip.js';
 import { RecoveryAuthorisation } from './recovery-authorisation.js';
 
 type Next = (err?: Error) => void;
-
-/** The `connect_error` shape of SPEC §2.1: message is the code, data is `{ code, message }`. */
-export function handshakeError(error: AppError): Error & { data: { code: string; message: string } } {
-  return Object.assign(new Error(error.code), { data: { code: error.code, message: error.message } });
-}
 
 /**
  * Socket.IO middleware on `/`: the token is verified and the session admitted before the

@@ -423,15 +423,13 @@ describe('/internal service sessions: idle timeout (SERVICE_SESSION_IDLE_TIMEOUT
     const silentGone = disconnected(silent.socket, 4000).finally(() => (silentDropped = true));
 
     // The silent session (started first) is the clock: events until it has been dropped.
-    let lastEventAt = Date.now();
     while (!silentDropped) {
-      lastEventAt = Date.now();
       const res = await ack(chatty.socket, 'get_online_users', { userIds: ['nobody'] });
       expect(res.ok).toBe(true);
     }
     await expect(silentExpired).resolves.toEqual({ reason: 'idle', sessionId: silent.info.sessionId });
     await expect(silentGone).resolves.toBe('io server disconnect');
-    lastEventAt = Date.now();
+    const lastEventAt = Date.now();
     expect((await ack(chatty.socket, 'get_online_users', { userIds: ['nobody'] })).ok).toBe(true);
     expect(chatty.socket.connected).toBe(true);
     expect(chattyExpired).toEqual([]);

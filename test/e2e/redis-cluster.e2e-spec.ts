@@ -31,9 +31,9 @@ async function cli(...args: string[]): Promise<string> {
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
     if (e.code === 'ENOENT') {
-      throw new Error(`${REDIS_CLI} not found: install the redis-server package (it ships redis-cli) or set REDIS_CLI_BIN`);
+      throw new Error(`${REDIS_CLI} not found: install the redis-server package (it ships redis-cli) or set REDIS_CLI_BIN`, { cause: err });
     }
-    throw new Error(`${REDIS_CLI} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`${REDIS_CLI} ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: err });
   }
 }
 

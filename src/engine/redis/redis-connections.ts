@@ -3,10 +3,45 @@ import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { createRedisClient, type RedisClient } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
-import { CALL_ANSWER, CALL_END, CALL_EXPIRE_DUE, CHAT_SET_MEMBERS, CONNECTION_ADD, CONNECTION_REMOVE, IDEMPOTENCY_CLAIM, IDEMPOTENCY_COMPLETE, NOTIFICATION_ADD, NOTIFICATION_REMOVE, RATE_HIT, RATE_PEEK, SERVICE_REGISTER, SERVICE_SET_STATUS, SESSION_CLAIM, SESSION_FORCE_ACTIVE, SESSION_REVOKE_LIVE } from './lua-scripts.js';
+import {
+  CALL_ANSWER,
+  CALL_END,
+  CALL_EXPIRE_DUE,
+  CHAT_SET_MEMBERS,
+  CONNECTION_ADD,
+  CONNECTION_REMOVE,
+  IDEMPOTENCY_CLAIM,
+  IDEMPOTENCY_COMPLETE,
+  NOTIFICATION_ADD,
+  NOTIFICATION_REMOVE,
+  RATE_HIT,
+  RATE_PEEK,
+  SERVICE_REGISTER,
+  SERVICE_SET_STATUS,
+  SESSION_CLAIM,
+  SESSION_FORCE_ACTIVE,
+  SESSION_REVOKE_LIVE,
+} from './lua-scripts.js';
 
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
-type ScriptName = 'gwSessionClaim' | 'gwSessionForce' | 'gwSessionRevokeLive' | 'gwRateHit' | 'gwRatePeek' | 'gwServiceRegister' | 'gwServiceSetStatus' | 'gwNotificationAdd' | 'gwNotificationRemove' | 'gwChatSetMembers' | 'gwConnAdd' | 'gwConnRemove' | 'gwCallAnswer' | 'gwCallEnd' | 'gwCallExpireDue' | 'gwIdemClaim' | 'gwIdemComplete';
+type ScriptName =
+  | 'gwSessionClaim'
+  | 'gwSessionForce'
+  | 'gwSessionRevokeLive'
+  | 'gwRateHit'
+  | 'gwRatePeek'
+  | 'gwServiceRegister'
+  | 'gwServiceSetStatus'
+  | 'gwNotificationAdd'
+  | 'gwNotificationRemove'
+  | 'gwChatSetMembers'
+  | 'gwConnAdd'
+  | 'gwConnRemove'
+  | 'gwCallAnswer'
+  | 'gwCallEnd'
+  | 'gwCallExpireDue'
+  | 'gwIdemClaim'
+  | 'gwIdemComplete';
 
 /**
  * The gateway's Redis connections, created before the app listens and closed on shutdown:

@@ -1,9 +1,9 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
 import { WsException } from '@nestjs/websockets';
 import type { Socket } from 'socket.io';
-import type { ServerToClientEvents } from '../socket/events.js';
-import { fail } from './ack.js';
-import { AppError, type ErrorBody, ErrorCode, isErrorCode } from './error-codes.js';
+import type { ServerToClientEvents } from './events.js';
+import { fail } from '../common/ack.js';
+import { AppError, type ErrorBody, ErrorCode, isErrorCode } from '../common/error-codes.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
 /** Maps anything a gateway handler throws to an error body; unexpected errors become INTERNAL. */

@@ -1,4 +1,4 @@
-import type { EmitResult } from '../delivery/emit.service.js';
+import type { EmitResult } from './emit.service.js';
 
 /** Data of /internal/emit and of the `emit` event: counts for user targets, the room otherwise. */
 export interface EmitResponse {

@@ -45,13 +45,15 @@ async function appError(promise: Promise<unknown>): Promise<AppError> {
 
 describe('ServiceRegistry', () => {
   describe('onModuleInit', () => {
-    it('wipes the configured plaintext keys from the config once hashed', async () => {
+    // The plaintext stays where it came from (INTERNAL_SERVICES in the environment); the
+    // registry keeps only hashes and never writes to the injected config.
+    it('leaves the injected config as it was', async () => {
       const { config } = await build();
-      expect(config.services.billing.key).toBe('');
-      expect(config.services.legacy.key).toBe('');
+      expect(config.services.billing.key).toBe(BILLING_KEY);
+      expect(config.services.legacy.key).toBe(LEGACY_KEY);
     });
 
-    it('still authenticates with the wiped key, so the hash was taken before wiping', async () => {
+    it('authenticates against the hash taken at start-up', async () => {
       const { sut } = await build();
       await expect(sut.authenticate('billing', BILLING_KEY)).resolves.toEqual({ name: 'billing', type: 'billing' });
     });

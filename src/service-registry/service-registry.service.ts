@@ -36,9 +36,6 @@ interface ConfiguredService extends ServiceView {
 /** A pending registration not approved within this is dropped (SPEC §6.2). */
 export const PENDING_REGISTRATION_TTL_MS = 24 * 60 * 60 * 1000;
 
-/** A hash to compare against when the name is unknown, so both cases cost one scrypt. */
-let decoyHash: Promise<string> | undefined;
-
 /**
  * Backend services (SPEC §6.2): configured ones from INTERNAL_SERVICES and registered ones in
  * the store. Keys exist only as scrypt hashes once start-up has hashed the configured ones.
@@ -49,6 +46,8 @@ export class ServiceRegistry implements OnModuleInit {
   private readonly configured = new Map<string, ConfiguredService>();
   /** Lower-cased configured names: registered names must differ from them without regard to case. */
   private readonly configuredKeys = new Set<string>();
+  /** A hash to compare against when the name is unknown, so both cases cost one scrypt. */
+  private decoyHash?: Promise<string>;
 
   constructor(
     private readonly config: AppConfig,
@@ -62,7 +61,7 @@ export class ServiceRegistry implements OnModuleInit {
         'SERVICE_REGISTRATION=true with REQUIRE_SERVICE_APPROVAL=false on the public port: anyone who reaches /internal can register a service and use it at once. Set INTERNAL_PORT to a private port, or require approval.',
       );
     }
-    decoyHash ??= hashServiceKey('decoy-key-never-valid');
+    this.decoyHash ??= hashServiceKey('decoy-key-never-valid');
     // scrypt runs on libuv's thread pool: hash all configured keys at once, not one by one.
     const entries = Object.entries(this.config.services);
     const hashes = await Promise.all(entries.map(([, def]) => hashServiceKey(def.key)));
@@ -77,15 +76,13 @@ export class ServiceRegistry implements OnModuleInit {
         keyHash: hashes[i],
       });
       this.configuredKeys.add(serviceKey(name));
-      // Drop the plaintext now that it is hashed.
-      def.key = '';
     });
   }
 
   /** AUTH_INVALID for unknown names, wrong keys, disabled or not yet approved services. */
   async authenticate(name: string, key: string): Promise<ServiceIdentity> {
     const service = this.configured.get(name) ?? (await this.store.get(name));
-    const valid = await verifyServiceKey(key, service?.keyHash ?? (await decoyHash!));
+    const valid = await verifyServiceKey(key, service?.keyHash ?? (await this.decoyHash!));
     if (!service || !valid) throw new AppError(ErrorCode.AUTH_INVALID, 'Unknown service or wrong key');
     if (service.status === 'pending') throw new AppError(ErrorCode.AUTH_INVALID, 'Service is waiting for approval');
     if (service.status !== 'active') throw new AppError(ErrorCode.AUTH_INVALID, 'Service is disabled');

@@ -1,0 +1,151 @@
+// ESLint flat config: typescript-eslint's recommended rules plus the type-aware checks that
+// catch lost promises, STYLE.md's "no process.env outside config / no console in src", and the
+// layer boundaries (transport → feature → engine port), expressed as no-restricted-imports.
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/** Folders whose code receives traffic: gateways, HTTP controllers, the control-bus subscriber. */
+const TRANSPORT_FOLDERS = ['user-gateway', 'internal-gateway', 'internal-api', 'control-bus', 'health', 'admin-ui'];
+/** Folders of feature services (what an action does, whichever transport asked). */
+const FEATURE_FOLDERS = ['delivery', 'session', 'presence', 'chat', 'call', 'notification', 'status', 'messaging', 'service-registry', 'auth', 'rate-limit', 'lifecycle'];
+
+/** Import specifiers that point into `folder` from a sibling folder of src (any depth). */
+const into = (folder) => `^(\\.\\./)+${folder}/`;
+/** A *.gateway.ts file of another folder (a Socket.IO transport living beside its feature). */
+const OTHER_GATEWAY_FILE = '^(\\.\\./)+[^/]+/[^/]+\\.gateway\\.js$';
+const METRICS_CONTROLLER = '^(\\.\\./)+metrics/metrics\\.controller\\.js$';
+
+const restrict = (message, regexes) => regexes.map((regex) => ({ regex, message }));
+
+/**
+ * Features and transports reach state through the engine's ports (src/engine/*.ts), never a
+ * memory or Redis implementation. RedisConnections is the one exception: a few Redis-only side
+ * channels (inbound stream, status refresh, node heartbeat, the recovery session lookup) take
+ * it as an @Optional() provider that is absent on the memory engine.
+ */
+const ENGINE_INTERNALS = restrict('Depend on the engine port (src/engine/*.store.ts), not on a memory or Redis implementation.', [
+  '^(\\.\\./)+engine/(memory|redis)/(?!redis-connections\\.js$)',
+]);
+
+const transportRule = (own) => [
+  ...restrict(
+    'Transports never import each other: move the shared code into a feature folder (or common/).',
+    [...TRANSPORT_FOLDERS.filter((f) => f !== own).map(into), OTHER_GATEWAY_FILE, METRICS_CONTROLLER],
+  ),
+  ...ENGINE_INTERNALS,
+];
+const featureRule = (ownGateway) => [
+  ...restrict('Features never import transports: the transport calls the feature, not the other way round.', [
+    ...TRANSPORT_FOLDERS.map(into),
+    OTHER_GATEWAY_FILE,
+    METRICS_CONTROLLER,
+    // A feature module registers its own gateway; its services never import it.
+    ...(ownGateway ? [] : ['^\\./[^/]+\\.gateway\\.js$']),
+  ]),
+  ...ENGINE_INTERNALS,
+];
+const commonRule = [
+  ...restrict('common/ is the bottom layer: it imports no feature, transport or infrastructure folder.', [
+    ...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS, 'metrics', 'socket', 'engine', 'config'].map(into),
+  ]),
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**/*.py'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      ecmaVersion: 2023,
+      sourceType: 'module',
+      globals: { ...globals.node },
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bench/*.mjs', 'examples/*.mjs', 'scripts/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // The type-aware checks that find real bugs here, without the whole strict type-checked set.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      // Not await-thenable: it rejects Promise.all over Socket.IO's `Promise<void> | void` (join/leave).
+      // Functions whose `this` is a socket or a WebSocket reach their owner under one of these names.
+      '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['self', 'gen', 'limiter'] }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Long lines are the house style up to a point; past 200 columns they stop being readable.
+      // A line that is only a string (a log message, a help text) may run on.
+      'max-len': ['error', { code: 200, ignoreUrls: true, ignoreRegExpLiterals: true, ignorePattern: "^\\s*'[^']*',?$" }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/**'],
+    rules: {
+      // Also catches `const { env } = process`.
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration through AppConfig (src/config), never process.env.' }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**'],
+    rules: { 'no-console': 'error' },
+  },
+  // Layer boundaries. Each block replaces no-restricted-imports for its files, so the blocks
+  // below are disjoint: a file gets exactly one set of patterns.
+  ...TRANSPORT_FOLDERS.map((folder) => ({
+    files: [`src/${folder}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: transportRule(folder) }] },
+  })),
+  {
+    files: FEATURE_FOLDERS.map((f) => `src/${f}/**/*.ts`),
+    ignores: ['src/**/*.gateway.ts', 'src/**/*.module.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: featureRule(false) }] },
+  },
+  {
+    files: FEATURE_FOLDERS.map((f) => `src/${f}/*.module.ts`),
+    rules: { 'no-restricted-imports': ['error', { patterns: featureRule(true) }] },
+  },
+  {
+    files: ['src/metrics/metrics.controller.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: transportRule('metrics') }] },
+  },
+  {
+    // A gateway beside its feature is a transport: it imports its feature, never another transport.
+    files: ['src/**/*.gateway.ts'],
+    ignores: TRANSPORT_FOLDERS.map((f) => `src/${f}/**`),
+    rules: { 'no-restricted-imports': ['error', { patterns: transportRule(undefined) }] },
+  },
+  {
+    files: ['src/common/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: commonRule }] },
+  },
+  {
+    // Socket.IO's Socket generics are invariant: `any` is the one way to accept every typed socket.
+    files: ['src/socket/event-dispatcher.ts', 'src/socket/farewell.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The table of patched Socket.IO internals: one internal a line, so a diff shows which changed.
+    files: ['src/socket/internals-check.ts'],
+    rules: { 'max-len': ['error', { code: 240 }] },
+  },
+  {
+    // `{}` is meant here: the default "no extra events" map and the "every field optional" test.
+    files: ['src/client/**/*.ts'],
+    rules: { '@typescript-eslint/no-empty-object-type': ['error', { allowObjectTypes: 'always' }] },
+  },
+  {
+    files: ['test/**/*.ts', 'src/**/*.spec.ts'],
+    rules: {
+      // Tests reach into anything and build fakes; the boundaries are for production code.
+      'no-restricted-imports': 'off',
+      // Tables of cases read best one case a line.
+      'max-len': ['error', { code: 320 }],
+      // Type-level tests (test/types) declare parameters only to check their types.
+      '@typescript-eslint/no-unused-vars': ['error', { args: 'none', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+
+/** The room of every socket of one backend service, on every node. */
+export const serviceRoom = (name: string) => `service:${name}`;
+
+/** What this ref needs of the `/internal` namespace (set by the internal gateway). */
+interface ServiceSocketsNamespace {
+  in(room: string): { disconnectSockets(close: boolean): void };
+}
+
+/** The `/internal` namespace, for actions that reach service sockets on every node. */
+@Injectable()
+export class InternalSocketRef {
+  private nsp?: ServiceSocketsNamespace;
+
+  set(nsp: ServiceSocketsNamespace): void {
+    this.nsp = nsp;
+  }
+
+  /** Through the adapter, so the service's sockets on every node go. */
+  disconnectService(name: string): void {
+    this.nsp?.in(serviceRoom(name)).disconnectSockets(true);
+  }
+}
