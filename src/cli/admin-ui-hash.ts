@@ -1,9 +1,8 @@
-import { realpathSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { parseArgs as parseFlags } from 'node:util';
 import bcrypt from 'bcryptjs';
+import { runCli } from './run-cli.js';
 
 export const DEFAULT_COST = 12;
 export const MIN_COST = 10;
@@ -97,20 +96,4 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`${await hashPassword(await readPassword(), options.cost)}\n`);
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`admin-ui:hash: ${message.split('\n')[0]}\n`);
-    process.exitCode = 2;
-  });
-}
+runCli('admin-ui:hash', import.meta.url, main);

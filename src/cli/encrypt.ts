@@ -1,8 +1,7 @@
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { parseArgs as parseFlags } from 'node:util';
 import { encryptField, sealMessage, type CipherFormat } from '../control-bus/producer.js';
 import { codecSecretsFromEnvironment, controlPrefixFromEnvironment } from '../config/environment.js';
+import { runCli } from './run-cli.js';
 
 export interface CliOptions {
   /** `seal` (default): a whole sealed message; `field`: one encrypted field (legacy form). */
@@ -110,21 +109,4 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`${encryptField(text, { secretKey, secretIv, format: options.format })}\n`);
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    // Node reports the real path in import.meta.url, so resolve symlinks (e.g. npx bins) too.
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`encrypt: ${message.split('\n')[0]}\n`);
-    process.exitCode = 2;
-  });
-}
+runCli('encrypt', import.meta.url, main);

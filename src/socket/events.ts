@@ -56,16 +56,10 @@ export interface ChatMemberChange {
   userId: string;
 }
 
-export interface ChatMessage {
+/** A chat message as members receive it: what the sender sent, with its id, sender and time. */
+export interface ChatMessage extends NewMessagePayload {
   messageId: string;
-  chatId: string;
   senderId: string;
-  content?: string;
-  encryptedContent?: string;
-  messageType: MessageType;
-  replyToId?: string;
-  metadata?: JsonObject;
-  tempId?: string;
   timestamp: string;
 }
 
