@@ -10,6 +10,7 @@ import { HttpErrorFilter } from './common/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
 import { RedisConnections } from './engine/redis/redis-connections.js';
+import { EmitRoutes } from './internal-api/emit.routes.js';
 import { InternalPortServer } from './internal-api/internal-port.server.js';
 import { AppLogger, createPino } from './logging/app-logger.js';
 import { RequestLog } from './logging/request-log.js';
@@ -79,6 +80,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   await app.register(multipart, { limits: { fields: 16, fieldSize: MAX_BODY_BYTES, files: 4, fileSize: MAX_BODY_BYTES, parts: 20 } });
   app.useGlobalFilters(errors);
   app.useGlobalPipes(new AppValidationPipe());
+  app.get(EmitRoutes).register(fastify, errors);
   const internalListener = app.get(InternalPortServer);
   if (config.internalPort !== undefined) fastify.addHook('onRequest', internalListener.routeFilter);
 

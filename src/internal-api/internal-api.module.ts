@@ -8,7 +8,7 @@ import { PresenceModule } from '../presence/presence.module.js';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module.js';
 import { SessionModule } from '../session/session.module.js';
 import { ChatsController } from './chats.controller.js';
-import { EmitController } from './emit.controller.js';
+import { EmitRoutes } from './emit.routes.js';
 import { FeedsController } from './feeds.controller.js';
 import { InternalController } from './internal.controller.js';
 import { IntakeLimiter } from './intake-limiter.js';
@@ -18,8 +18,8 @@ import { ServicesController } from './services.controller.js';
 
 @Module({
   imports: [SessionModule, PresenceModule, ServiceRegistryModule, SocketModule, DeliveryModule, NotificationModule, StatusModule, ChatModule],
-  controllers: [EmitController, InternalController, ServicesController, FeedsController, ChatsController],
-  providers: [InternalSecretGuard, InternalPortServer, IntakeLimiter],
-  exports: [InternalPortServer],
+  controllers: [InternalController, ServicesController, FeedsController, ChatsController],
+  providers: [InternalSecretGuard, InternalPortServer, IntakeLimiter, EmitRoutes],
+  exports: [InternalPortServer, EmitRoutes],
 })
 export class InternalApiModule {}

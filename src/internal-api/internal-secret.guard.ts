@@ -21,13 +21,17 @@ export class InternalSecretGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
+    this.authorize(context.switchToHttp().getRequest<FastifyRequest>().headers.authorization);
+    return true;
+  }
+
+  /** Throws unless `header` is `Bearer <INTERNAL_SECRET>` (also the emit routes' check, which are not Nest routes). */
+  authorize(header: string | undefined): void {
     if (!this.expected) throw new AppError(ErrorCode.NOT_FOUND, 'Route not found');
-    const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
+    const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
     const presented = digest(match ? match[1].trim() : '');
     if (!match || !timingSafeEqual(presented, this.expected)) {
       throw new AppError(ErrorCode.UNAUTHORIZED, 'Missing or wrong internal secret');
     }
-    return true;
   }
 }

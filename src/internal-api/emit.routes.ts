@@ -1,0 +1,95 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type Ack, fail, ok } from '../common/ack.js';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import type { HttpErrorFilter } from '../common/http-exception.filter.js';
+import { EmitService } from '../delivery/emit.service.js';
+import { type EmitResponse, toEmitResponse } from '../delivery/emit-response.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { batchItems, toEmitCommand } from './emit-body.validator.js';
+import { IntakeLimiter } from './intake-limiter.js';
+import { InternalSecretGuard } from './internal-secret.guard.js';
+
+type Handler = (body: unknown) => Promise<unknown>;
+
+/**
+ * The backend intake, the hottest HTTP path (SPEC §6.1, §6.3), as two plain Fastify routes
+ * rather than a Nest controller: Nest's router context, its RxJS interceptor chain and its
+ * response controller cost about a third of the server CPU of a `POST /internal/emit`
+ * (README, Performance). The routes keep what the controller gave: the same secret check
+ * (InternalSecretGuard.authorize), a compiled validator (emit-body.validator.ts), the same
+ * error bodies (HttpErrorFilter.send), the same `gateway_internal_requests_total` count after
+ * the secret check, and the intake limiter. Every other Fastify hook (INTERNAL_PORT filter,
+ * request log) applies as to any route.
+ */
+@Injectable()
+export class EmitRoutes {
+  private readonly logger = new Logger(EmitRoutes.name);
+
+  constructor(
+    private readonly emitter: EmitService,
+    private readonly limiter: IntakeLimiter,
+    private readonly secret: InternalSecretGuard,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /** Adds both routes to `fastify`; errors leave through `errors` like those of every Nest route. */
+  register(fastify: FastifyInstance, errors: HttpErrorFilter): void {
+    const route = (action: string, handle: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
+      try {
+        this.secret.authorize(req.headers.authorization);
+        this.metrics.internalRequests.inc({ action, transport: 'http' });
+        return await handle(req.body);
+      } catch (err) {
+        errors.send(reply, err);
+        return reply;
+      }
+    };
+    fastify.post('/internal/emit', route('emit', (body) => this.emit(body)));
+    fastify.post('/internal/emit/batch', route('emit_batch', (body) => this.batch(body)));
+  }
+
+  async emit(body: unknown): Promise<Ack<EmitResponse>> {
+    const cmd = toEmitCommand(body);
+    this.limiter.acquire(1);
+    try {
+      return ok(toEmitResponse(await this.emitter.emit(cmd)));
+    } finally {
+      this.limiter.release(1);
+    }
+  }
+
+  /**
+   * Each item as POST /internal/emit, validated and allowlisted on its own; results in the
+   * items' order. Items run concurrently, except that an item repeating an earlier item's
+   * idempotencyKey waits for it, so it returns that item's data like a repeated request would.
+   */
+  async batch(body: unknown): Promise<Ack<{ results: Array<Ack<EmitResponse>> }>> {
+    const items = batchItems(body);
+    this.limiter.acquire(items.length);
+    try {
+      const byKey = new Map<string, Promise<unknown>>();
+      const results = items.map((item) => {
+        const run = async (): Promise<Ack<EmitResponse>> => {
+          const cmd = toEmitCommand(item);
+          const earlier = cmd.idempotencyKey === undefined ? undefined : byKey.get(cmd.idempotencyKey);
+          if (earlier) await earlier;
+          return ok(toEmitResponse(await this.emitter.emit(cmd)));
+        };
+        const result = run().catch((err: unknown) => fail(this.itemError(err)));
+        const key = (item as { idempotencyKey?: unknown } | null)?.idempotencyKey;
+        if (typeof key === 'string') byKey.set(key, result);
+        return result;
+      });
+      return ok({ results: await Promise.all(results) });
+    } finally {
+      this.limiter.release(items.length);
+    }
+  }
+
+  private itemError(err: unknown) {
+    if (err instanceof AppError) return err.toBody();
+    this.logger.error({ reason: (err as Error)?.message }, 'Batch item failed');
+    return new AppError(ErrorCode.INTERNAL).toBody();
+  }
+}
