@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { type AppConfig } from './config/app-config.js';
 import { readEnvironment } from './config/environment.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import { applyGcHelperThreads } from './runtime/gc-threads.js';
 
 function configOrExit(): AppConfig {
   try {
@@ -15,6 +16,8 @@ function configOrExit(): AppConfig {
 
 async function main(): Promise<void> {
   const config = configOrExit();
+  // Before the app exists: V8 flags set now apply to every collection of its heap.
+  const gcHelpers = !applyGcHelperThreads(config.gcHelperThreads);
   // Loaded only once the configuration is valid: a configuration error exits without loading them.
   const [{ Logger }, { createApp }, { devBanner }, { LifecycleService }] = await Promise.all([
     import('@nestjs/common'),
@@ -24,7 +27,7 @@ async function main(): Promise<void> {
   ]);
   const { app, port } = await createApp(config);
   const logger = new Logger('Bootstrap');
-  logger.log({ port, engine: config.engine, node: config.nodeId }, 'Gateway listening');
+  logger.log({ port, engine: config.engine, node: config.nodeId, gcHelperThreads: gcHelpers }, 'Gateway listening');
   if (config.generatedSecrets) process.stdout.write(`${devBanner(config, port)}\n`);
 
   let stopping = false;

@@ -2,6 +2,8 @@ import type { Algorithm } from 'jsonwebtoken';
 
 export type EngineKind = 'memory' | 'redis';
 export type SessionPolicy = 'single' | 'multi';
+/** GC_HELPER_THREADS: `auto` drops V8's GC helper threads when the process may use one CPU only. */
+export type GcHelperThreads = 'auto' | 'on' | 'off';
 export type RateLimitRule = [limit: number, windowMs: number];
 
 export interface RedisSettings {
@@ -88,6 +90,8 @@ export class AppConfig {
   shutdownTimeoutMs!: number;
   /** Overload bounds of the backend intake (SPEC §6.3); past either, emits answer 503 + Retry-After. */
   intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
+  /** V8's garbage-collection helper threads (src/runtime/gc-threads.ts); `auto`: off on one CPU. */
+  gcHelperThreads!: GcHelperThreads;
   log!: { level: string; format: 'json' | 'pretty' };
   metricsEnabled!: boolean;
   /** GET /demo (a page that connects, logs events and sends messages): on outside production unless DEMO_PAGE=false. */

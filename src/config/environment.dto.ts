@@ -111,6 +111,8 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) INTAKE_MAX_IN_FLIGHT?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) INTAKE_MAX_EVENT_LOOP_DELAY_MS?: number;
 
+  @IsOptional() @IsIn(['auto', 'on', 'off']) GC_HELPER_THREADS?: string;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
   @IsOptional() @IsIn(['json', 'pretty']) LOG_FORMAT?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() METRICS_ENABLED?: boolean;

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
         callRingTimeoutMs: 45000,
         notifications: { maxPending: 100, ttlSec: 2592000 },
         shutdownTimeoutMs: 10000,
+        gcHelperThreads: 'auto',
         intake: { maxInFlight: 10000, maxEventLoopDelayMs: 0 },
         log: { level: 'info', format: 'json' },
         metricsEnabled: true,

@@ -37,6 +37,7 @@ describe('configuration errors', () => {
     ['RATE_LIMITS={bad', { RATE_LIMITS: '{bad' }, 'RATE_LIMITS'],
     ['INTERNAL_SERVICES=[1]', { INTERNAL_SERVICES: '[1]' }, 'INTERNAL_SERVICES'],
     ['SESSION_POLICY=both', { SESSION_POLICY: 'both' }, 'SESSION_POLICY'],
+    ['GC_HELPER_THREADS=2', { GC_HELPER_THREADS: '2' }, 'GC_HELPER_THREADS'],
   ])('%s: exits 1 with one stderr line naming the variable', async (_label, env, variable) => {
     const port = String(await freePort());
     const gw = await spawnGateway({ PORT: port, HOST: '127.0.0.1', ...env });
