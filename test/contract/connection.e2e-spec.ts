@@ -20,6 +20,18 @@ storeContract<ConnectionStore>(
       expect(await ctx.store.onlineUsers([u1], T0)).toEqual(new Set());
     });
 
+    it('counts a socket added twice once, and the only socket added again is still the first', async () => {
+      const [u, node] = [fresh(), `node-${fresh()}`];
+      await ctx.store.heartbeat(node, T0, 10_000);
+      expect(await ctx.store.add(u, 'sock-1', node)).toEqual({ first: true });
+      expect(await ctx.store.add(u, 'sock-1', node)).toEqual({ first: true });
+      expect(await ctx.store.socketCounts([u], T0)).toEqual(new Map([[u, 1]]));
+      expect(await ctx.store.add(u, 'sock-2', node)).toEqual({ first: false });
+      expect(await ctx.store.socketCounts([u], T0)).toEqual(new Map([[u, 2]]));
+      expect(await ctx.store.remove(u, 'sock-2', node)).toEqual({ last: false });
+      expect(await ctx.store.remove(u, 'sock-1', node)).toEqual({ last: true });
+    });
+
     it('counts concurrent connects as exactly one first socket', async () => {
       const [u, node] = [fresh(), `node-${fresh()}`];
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => ctx.store.add(u, `s${i}`, node)));

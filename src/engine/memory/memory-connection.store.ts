@@ -1,23 +1,36 @@
 import { Injectable } from '@nestjs/common';
 import { ConnectionStore } from '../connection.store.js';
 
+/**
+ * A user's sockets as [socketId, nodeId, socketId, nodeId, …]: most users have one or two, and
+ * a `Map` per user would cost ~200 bytes more per connected user.
+ */
+type UserSockets = string[];
+
 @Injectable()
 export class MemoryConnectionStore extends ConnectionStore {
-  /** userId → socketId → nodeId */
-  private readonly sockets = new Map<string, Map<string, string>>();
+  private readonly sockets = new Map<string, UserSockets>();
   private readonly nodes = new Map<string, number>();
 
   async add(userId: string, socketId: string, nodeId: string): Promise<{ first: boolean }> {
-    let m = this.sockets.get(userId);
-    if (!m) this.sockets.set(userId, (m = new Map()));
-    m.set(socketId, nodeId);
-    return { first: m.size === 1 };
+    const list = this.sockets.get(userId);
+    if (!list) {
+      this.sockets.set(userId, [socketId, nodeId]);
+      return { first: true };
+    }
+    const i = indexOfSocket(list, socketId);
+    if (i >= 0) list[i + 1] = nodeId;
+    else list.push(socketId, nodeId);
+    // As the Redis script: the only socket, even added again, is the first.
+    return { first: list.length === 2 };
   }
 
   async remove(userId: string, socketId: string): Promise<{ last: boolean }> {
-    const m = this.sockets.get(userId);
-    if (!m?.delete(socketId)) return { last: false };
-    if (m.size > 0) return { last: false };
+    const list = this.sockets.get(userId);
+    const i = list ? indexOfSocket(list, socketId) : -1;
+    if (!list || i < 0) return { last: false };
+    list.splice(i, 2);
+    if (list.length > 0) return { last: false };
     this.sockets.delete(userId);
     return { last: true };
   }
@@ -25,7 +38,10 @@ export class MemoryConnectionStore extends ConnectionStore {
   async socketCounts(userIds: string[], now: number): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     for (const u of userIds) {
-      const live = [...(this.sockets.get(u)?.values() ?? [])].filter((n) => (this.nodes.get(n) ?? 0) > now).length;
+      const list = this.sockets.get(u);
+      if (!list) continue;
+      let live = 0;
+      for (let i = 1; i < list.length; i += 2) if ((this.nodes.get(list[i]) ?? 0) > now) live++;
       if (live > 0) counts.set(u, live);
     }
     return counts;
@@ -42,9 +58,9 @@ export class MemoryConnectionStore extends ConnectionStore {
   async sweepNode(nodeId: string): Promise<string[]> {
     this.nodes.delete(nodeId);
     const gone: string[] = [];
-    for (const [userId, m] of this.sockets) {
-      for (const [sid, node] of m) if (node === nodeId) m.delete(sid);
-      if (m.size === 0) {
+    for (const [userId, list] of this.sockets) {
+      for (let i = list.length - 2; i >= 0; i -= 2) if (list[i + 1] === nodeId) list.splice(i, 2);
+      if (list.length === 0) {
         this.sockets.delete(userId);
         gone.push(userId);
       }
@@ -59,4 +75,10 @@ export class MemoryConnectionStore extends ConnectionStore {
     const next = start + count >= all.length ? '0' : String(start + count);
     return { cursor: next, userIds: page };
   }
+}
+
+/** Index of `socketId` in a [socketId, nodeId, …] list, or -1. */
+function indexOfSocket(list: UserSockets, socketId: string): number {
+  for (let i = 0; i < list.length; i += 2) if (list[i] === socketId) return i;
+  return -1;
 }

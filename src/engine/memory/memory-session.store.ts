@@ -1,74 +1,127 @@
 import { Injectable } from '@nestjs/common';
 import { type ClaimResult, SessionStore, type SessionRules } from '../session.store.js';
 
-interface UserSessions {
-  /** session id → last connect time */
-  live: Map<string, number>;
+/** Shared by every entry with no live session; never written (markLive replaces it first). */
+const NONE: string[] = [];
+
+/**
+ * One user's sessions. Live ones in two parallel arrays (most users have one session: a `Map`
+ * would cost ~200 bytes more per connected user); revoked ones only once there are any.
+ */
+class UserSessions {
+  ids: string[] = NONE;
+  /** last connect time of `ids[i]` */
+  seen: number[] = [];
   /** session id → time its revocation is forgotten */
-  revoked: Map<string, number>;
+  revoked?: Map<string, number>;
+
+  markLive(sessionId: string, now: number): void {
+    const i = this.ids.indexOf(sessionId);
+    if (i >= 0) {
+      this.seen[i] = now;
+    } else if (this.ids.length === 0) {
+      // Literals hold exactly one element; a push onto an empty array reserves room for 17.
+      this.ids = [sessionId];
+      this.seen = [now];
+    } else {
+      this.ids.push(sessionId);
+      this.seen.push(now);
+    }
+  }
+
+  revoke(sessions: string[], until: number): void {
+    for (const sid of sessions) {
+      const i = this.ids.indexOf(sid);
+      if (i >= 0) {
+        this.ids.splice(i, 1);
+        this.seen.splice(i, 1);
+      }
+      (this.revoked ??= new Map()).set(sid, until);
+    }
+  }
+
+  /** Forgets lapsed revocations and sessions not seen for `revokeTtlMs`. */
+  prune(rules: { revokeTtlMs: number; now: number }): void {
+    if (this.revoked) {
+      for (const [sid, until] of this.revoked) if (until <= rules.now) this.revoked.delete(sid);
+      if (this.revoked.size === 0) this.revoked = undefined;
+    }
+    for (let i = this.ids.length - 1; i >= 0; i--) {
+      if (this.seen[i] + rules.revokeTtlMs <= rules.now) {
+        this.ids.splice(i, 1);
+        this.seen.splice(i, 1);
+      }
+    }
+  }
+
+  get empty(): boolean {
+    return this.ids.length === 0 && this.revoked === undefined;
+  }
 }
 
-/** Single-process SessionStore; same rules as the Redis Lua scripts. */
+/** Single-process SessionStore; same rules as the Redis Lua scripts. A user with nothing live or revoked takes no memory. */
 @Injectable()
 export class MemorySessionStore extends SessionStore {
   private readonly users = new Map<string, UserSessions>();
 
-  private entry(userId: string, rules: { revokeTtlMs: number; now: number }): UserSessions {
+  /** Runs `step` on the user's pruned entry, then drops the entry if it holds nothing. */
+  private update<T>(userId: string, rules: { revokeTtlMs: number; now: number }, step: (e: UserSessions) => T): T {
     let e = this.users.get(userId);
     if (!e) {
-      e = { live: new Map(), revoked: new Map() };
+      e = new UserSessions();
       this.users.set(userId, e);
     }
-    for (const [sid, until] of e.revoked) if (until <= rules.now) e.revoked.delete(sid);
-    for (const [sid, seen] of e.live) if (seen + rules.revokeTtlMs <= rules.now) e.live.delete(sid);
-    return e;
-  }
-
-  private revoke(e: UserSessions, sessions: string[], rules: SessionRules): void {
-    for (const sid of sessions) {
-      e.live.delete(sid);
-      e.revoked.set(sid, rules.now + rules.revokeTtlMs);
+    e.prune(rules);
+    try {
+      return step(e);
+    } finally {
+      if (e.empty) this.users.delete(userId);
     }
   }
 
   async claim(userId: string, sessionId: string, rules: SessionRules): Promise<ClaimResult> {
-    const e = this.entry(userId, rules);
-    if (e.revoked.has(sessionId)) return { accepted: false };
-    e.live.set(sessionId, rules.now);
-    let revoked: string[];
-    if (rules.policy === 'single') {
-      revoked = [...e.live.keys()].filter((s) => s !== sessionId);
-    } else {
-      const byAge = [...e.live.entries()].filter(([s]) => s !== sessionId).sort((a, b) => a[1] - b[1]);
-      const excess = e.live.size - rules.maxPerUser;
-      revoked = excess > 0 ? byAge.slice(0, excess).map(([s]) => s) : [];
-    }
-    this.revoke(e, revoked, rules);
-    return { accepted: true, revoked };
+    return this.update(userId, rules, (e): ClaimResult => {
+      if (e.revoked?.has(sessionId)) return { accepted: false };
+      e.markLive(sessionId, rules.now);
+      let revoked: string[];
+      if (rules.policy === 'single') {
+        revoked = e.ids.filter((s) => s !== sessionId);
+      } else {
+        // Oldest first; equal times keep first-connected first (Array.prototype.sort is stable).
+        const byAge = e.ids.map((s, i) => [s, e.seen[i]] as const).filter(([s]) => s !== sessionId).sort((a, b) => a[1] - b[1]);
+        const excess = e.ids.length - rules.maxPerUser;
+        revoked = excess > 0 ? byAge.slice(0, excess).map(([s]) => s) : [];
+      }
+      e.revoke(revoked, rules.now + rules.revokeTtlMs);
+      return { accepted: true, revoked };
+    });
   }
 
   async isRevoked(userId: string, sessionId: string, now: number): Promise<boolean> {
-    const until = this.users.get(userId)?.revoked.get(sessionId);
+    const until = this.users.get(userId)?.revoked?.get(sessionId);
     return until !== undefined && until > now;
   }
 
   async forceActive(userId: string, sessionId: string, rules: SessionRules): Promise<string[]> {
-    const e = this.entry(userId, rules);
-    const others = [...e.live.keys()].filter((s) => s !== sessionId);
-    this.revoke(e, others, rules);
-    e.revoked.delete(sessionId);
-    e.live.set(sessionId, rules.now);
-    return others;
+    return this.update(userId, rules, (e) => {
+      const others = e.ids.filter((s) => s !== sessionId);
+      e.revoke(others, rules.now + rules.revokeTtlMs);
+      e.revoked?.delete(sessionId);
+      if (e.revoked?.size === 0) e.revoked = undefined;
+      e.markLive(sessionId, rules.now);
+      return others;
+    });
   }
 
   async revokeLive(userId: string, rules: SessionRules): Promise<string[]> {
-    const e = this.entry(userId, rules);
-    const live = [...e.live.keys()];
-    this.revoke(e, live, rules);
-    return live;
+    return this.update(userId, rules, (e) => {
+      const live = [...e.ids];
+      e.revoke(live, rules.now + rules.revokeTtlMs);
+      return live;
+    });
   }
 
   async liveSessions(userId: string, rules: SessionRules): Promise<string[]> {
-    return [...this.entry(userId, rules).live.keys()];
+    return this.update(userId, rules, (e) => [...e.ids]);
   }
 }
