@@ -104,7 +104,7 @@ describe('ServiceRegistry', () => {
     it('refuses a registered service that was disabled in the store', async () => {
       const r = reg();
       await built.sut.register(r);
-      await built.store.setStatus(r.serviceName, 'disabled');
+      await built.store.setStatus(r.serviceName, 'disabled', Date.now());
       expect((await appError(built.sut.authenticate(r.serviceName, r.serviceKey))).code).toBe(ErrorCode.AUTH_INVALID);
     });
   });
@@ -129,22 +129,22 @@ describe('ServiceRegistry', () => {
       const { sut, store } = await build();
       const before = Date.now();
       await sut.register(reg({ serviceName: 'waits' }));
-      expect((await store.get('waits'))?.expiresAt).toBeGreaterThanOrEqual(before + 24 * 3600 * 1000);
+      expect((await store.get('waits', Date.now()))?.expiresAt).toBeGreaterThanOrEqual(before + 24 * 3600 * 1000);
       const open = await build({ REQUIRE_SERVICE_APPROVAL: 'false' });
       await open.sut.register(reg({ serviceName: 'open' }));
-      expect((await open.store.get('open'))?.expiresAt).toBeUndefined();
+      expect((await open.store.get('open', Date.now()))?.expiresAt).toBeUndefined();
     });
 
     it('is FORBIDDEN when SERVICE_REGISTRATION is off', async () => {
       const { sut, store } = await build({ SERVICE_REGISTRATION: 'false' });
       expect((await appError(sut.register(reg()))).code).toBe(ErrorCode.FORBIDDEN);
-      expect(await store.list()).toEqual([]);
+      expect(await store.list(Date.now())).toEqual([]);
     });
 
     it('is FORBIDDEN for a type outside ALLOWED_SERVICE_TYPES', async () => {
       const { sut, store } = await build({ ALLOWED_SERVICE_TYPES: 'billing, analytics' });
       expect((await appError(sut.register(reg({ serviceType: 'mailer' })))).code).toBe(ErrorCode.FORBIDDEN);
-      expect(await store.list()).toEqual([]);
+      expect(await store.list(Date.now())).toEqual([]);
       await expect(sut.register(reg({ serviceType: 'analytics' }))).resolves.toMatchObject({ status: 'pending' });
     });
 
@@ -152,7 +152,7 @@ describe('ServiceRegistry', () => {
       const { sut, store } = await build();
       expect((await appError(sut.register(reg({ serviceName: 'billing' })))).code).toBe(ErrorCode.VALIDATION_FAILED);
       expect((await appError(sut.register(reg({ serviceName: 'legacy' })))).code).toBe(ErrorCode.VALIDATION_FAILED);
-      expect(await store.list()).toEqual([]);
+      expect(await store.list(Date.now())).toEqual([]);
       // and the configured service keeps its own key
       await expect(sut.authenticate('billing', BILLING_KEY)).resolves.toEqual({ name: 'billing', type: 'billing' });
     });
@@ -172,13 +172,13 @@ describe('ServiceRegistry', () => {
       const { sut, store } = await build({ MAX_SERVICES: '3' });
       await expect(sut.register(reg())).resolves.toMatchObject({ status: 'pending' });
       expect((await appError(sut.register(reg()))).code).toBe(ErrorCode.FORBIDDEN);
-      expect(await store.list()).toHaveLength(1);
+      expect(await store.list(Date.now())).toHaveLength(1);
     });
 
     it('is FORBIDDEN at once when the configured services alone reach MAX_SERVICES', async () => {
       const { sut, store } = await build({ MAX_SERVICES: '1' });
       expect((await appError(sut.register(reg()))).code).toBe(ErrorCode.FORBIDDEN);
-      expect(await store.list()).toEqual([]);
+      expect(await store.list(Date.now())).toEqual([]);
     });
 
     it('leaves a service pending until approved when approval is required (the default)', async () => {
@@ -201,7 +201,7 @@ describe('ServiceRegistry', () => {
       const { sut, store } = await build();
       const r = reg();
       await sut.register(r);
-      const stored = await store.get(r.serviceName);
+      const stored = await store.get(r.serviceName, Date.now());
       expect(stored?.keyHash).toMatch(/^scrypt\$/);
       expect(JSON.stringify(stored)).not.toContain(r.serviceKey);
     });
@@ -302,7 +302,7 @@ describe('ServiceRegistry', () => {
       expect(await built.sut.isActive(r.serviceName)).toBe(false);
       await built.sut.approve(r.serviceName);
       expect(await built.sut.isActive(r.serviceName)).toBe(true);
-      await built.store.setStatus(r.serviceName, 'disabled');
+      await built.store.setStatus(r.serviceName, 'disabled', Date.now());
       expect(await built.sut.isActive(r.serviceName)).toBe(false);
     });
   });
