@@ -20,12 +20,11 @@ const restrict = (message, regexes) => regexes.map((regex) => ({ regex, message 
 
 /**
  * Features and transports reach state through the engine's ports (src/engine/*.ts), never a
- * memory or Redis implementation. RedisConnections is the one exception: a few Redis-only side
- * channels (inbound stream, status refresh, node heartbeat, the recovery session lookup) take
- * it as an @Optional() provider that is absent on the memory engine.
+ * memory or Redis implementation: no exception (the Redis-only side channels are the EngineBus,
+ * InboundLog, AdapterSessionSync and EngineHealth ports).
  */
-const ENGINE_INTERNALS = restrict('Depend on the engine port (src/engine/*.store.ts), not on a memory or Redis implementation.', [
-  '^(\\.\\./)+engine/(memory|redis)/(?!redis-connections\\.js$)',
+const ENGINE_INTERNALS = restrict('Depend on the engine port (src/engine/*.ts), not on a memory or Redis implementation.', [
+  '^(\\.\\./)+engine/(memory|redis)/',
 ]);
 
 const transportRule = (own) => [

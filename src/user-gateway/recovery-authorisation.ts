@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable, type OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { MembershipStore } from '../engine/membership.store.js';
-import { RedisConnections } from '../engine/redis/redis-connections.js';
+import { AdapterSessionSync } from '../engine/adapter-session-sync.js';
 import { presenceRoom } from '../presence/presence.service.js';
 import type { UserSocket, UserSocketData } from '../socket/events.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
@@ -56,7 +56,7 @@ export class RecoveryAuthorisation implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly sockets: SocketServerRef,
     private readonly membership: MembershipStore,
-    @Optional() private readonly redis?: RedisConnections,
+    private readonly adapterSessions: AdapterSessionSync,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -88,7 +88,7 @@ export class RecoveryAuthorisation implements OnApplicationBootstrap {
    * queued behind the write.
    */
   private async persisted(pid: string): Promise<void> {
-    if (this.redis) await this.redis.adapter.exists(`${this.redis.keys.adapterSessionPrefix}${pid}`);
+    await this.adapterSessions.written(pid);
   }
 
   /**
