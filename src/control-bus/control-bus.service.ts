@@ -3,7 +3,6 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/error-codes.js';
 import { EmitService } from '../delivery/emit.service.js';
-import { IdempotencyStore } from '../engine/idempotency.store.js';
 import { EngineBus } from '../engine/engine-bus.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionService } from '../session/session.service.js';
@@ -34,7 +33,6 @@ export class ControlBusService implements OnApplicationBootstrap {
     private readonly emitter: EmitService,
     private readonly sessions: SessionService,
     private readonly metrics: MetricsService,
-    private readonly sealedIds: IdempotencyStore,
   ) {
     this.codec = new ControlCodec({ secretKey: config.controlBus.secretKey, secretIv: config.controlBus.secretIv });
     this.channels = new Map(CONTROL_CHANNELS.map((c) => [bus.channelName(c), c]));
@@ -77,8 +75,7 @@ export class ControlBusService implements OnApplicationBootstrap {
     }
     if (command.sealedId !== undefined) {
       // Every node sees the message; the first claim of its id applies it, any replay is dropped.
-      const claim = await this.sealedIds.claim(`control-sealed:${command.sealedId}`, SEALED_ID_TTL_MS, Date.now());
-      if (!claim.first) return 'duplicate';
+      if (!(await this.emitter.claimOnce(`control-sealed:${command.sealedId}`, SEALED_ID_TTL_MS))) return 'duplicate';
     } else if (!(await this.claim(channel, raw))) return 'duplicate';
     await this.apply(command);
     return 'applied';

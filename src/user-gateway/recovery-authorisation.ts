@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { MembershipStore } from '../engine/membership.store.js';
+import { ChatService } from '../chat/chat.service.js';
 import { AdapterSessionSync } from '../engine/adapter-session-sync.js';
 import { presenceRoom } from '../presence/presence.service.js';
 import type { UserSocket, UserSocketData } from '../socket/events.js';
@@ -55,7 +55,7 @@ export class RecoveryAuthorisation implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
     private readonly sockets: SocketServerRef,
-    private readonly membership: MembershipStore,
+    private readonly chats: ChatService,
     private readonly adapterSessions: AdapterSessionSync,
   ) {}
 
@@ -66,7 +66,7 @@ export class RecoveryAuthorisation implements OnApplicationBootstrap {
     adapter.restoreSession = async (pid, offset) => {
       let session = (await inner(pid, offset)) ?? null;
       if (!session) return null;
-      const memberChats = new Set(typeof session.data?.userId === 'string' ? await this.membership.chatsOf(session.data.userId) : []);
+      const memberChats = new Set(typeof session.data?.userId === 'string' ? await this.chats.chatsOf(session.data.userId) : []);
       const { data } = session;
       const rooms = session.rooms.filter((room) => this.mayKeep(room, data, memberChats));
       if (rooms.length < session.rooms.length) {
