@@ -7,6 +7,7 @@ import { TokenVerifier } from '../auth/token-verifier.service.js';
 import { AttemptLimits } from '../rate-limit/attempt-limits.js';
 import { ShutdownState } from '../lifecycle/shutdown.state.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { cacheActor } from '../session/actor.js';
 import { SessionService } from '../session/session.service.js';
 import { PortPolicy } from '../socket/port-policy.js';
 import type { UserSocket } from '../socket/events.js';
@@ -70,6 +71,7 @@ export class HandshakeAuth {
       expiresAt: identity.expiresAt,
       chats: identity.chats,
     };
+    cacheActor(socket);
     this.recovery.admit(socket, restored);
   }
 
