@@ -20,7 +20,8 @@ type CachingData = UserSocketData & { [ACTOR]?: Actor };
 
 /**
  * Builds the socket's Actor and keeps it on socket.data. The handshake calls this once the
- * identity is set; call it again wherever the user, session or chats of the socket change
+ * identity is set and recovery admitted (a refused recovery changes the socket's id); call it
+ * again wherever the id, user, session or chats of the socket change
  * (`auth:refresh` changes only roles and expiry, which the Actor does not hold).
  */
 export function cacheActor(socket: UserSocket): Actor {

@@ -71,8 +71,9 @@ export class HandshakeAuth {
       expiresAt: identity.expiresAt,
       chats: identity.chats,
     };
-    cacheActor(socket);
     this.recovery.admit(socket, restored);
+    // After admit: a refused recovery gives the socket a new id, which the Actor carries.
+    cacheActor(socket);
   }
 
   /** Store failures (Redis away) surface as UNAVAILABLE; the cause is logged without payloads. */
