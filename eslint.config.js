@@ -20,12 +20,19 @@ const restrict = (message, regexes) => regexes.map((regex) => ({ regex, message 
 
 /**
  * Features and transports reach state through the engine's ports (src/engine/*.ts), never a
- * memory or Redis implementation. RedisConnections is the one exception: a few Redis-only side
- * channels (inbound stream, status refresh, node heartbeat, the recovery session lookup) take
- * it as an @Optional() provider that is absent on the memory engine.
+ * memory or Redis implementation: no exception (the Redis-only side channels are the EngineBus,
+ * InboundLog, AdapterSessionSync and EngineHealth ports).
  */
-const ENGINE_INTERNALS = restrict('Depend on the engine port (src/engine/*.store.ts), not on a memory or Redis implementation.', [
-  '^(\\.\\./)+engine/(memory|redis)/(?!redis-connections\\.js$)',
+const ENGINE_INTERNALS = restrict('Depend on the engine port (src/engine/*.ts), not on a memory or Redis implementation.', [
+  '^(\\.\\./)+engine/(memory|redis)/',
+]);
+
+/**
+ * Transports reach state through feature services: of the engine they may use only the
+ * infrastructure ports that are their medium (the bus, engine health, the adapter's sessions).
+ */
+const ENGINE_STATE = restrict('Transports never inject a store port: call the feature service that owns that state.', [
+  '^(\\.\\./)+engine/[^/]+\\.store\\.js$',
 ]);
 
 const transportRule = (own) => [
@@ -34,6 +41,7 @@ const transportRule = (own) => [
     [...TRANSPORT_FOLDERS.filter((f) => f !== own).map(into), OTHER_GATEWAY_FILE, METRICS_CONTROLLER],
   ),
   ...ENGINE_INTERNALS,
+  ...ENGINE_STATE,
 ];
 const featureRule = (ownGateway) => [
   ...restrict('Features never import transports: the transport calls the feature, not the other way round.', [
@@ -50,6 +58,44 @@ const commonRule = [
     ...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS, 'metrics', 'socket', 'engine', 'config'].map(into),
   ]),
 ];
+
+/** socket/: the Socket.IO plumbing under every gateway (adapter, dispatcher, typed events). */
+const socketRule = [
+  ...restrict('socket/ sits under the gateways: it imports no transport and no feature but the two it wires into every gateway.', [
+    ...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS.filter((f) => f !== 'rate-limit' && f !== 'lifecycle')].map(into),
+    '^(\\.\\./)+rate-limit/(?!user-rate-limit\\.interceptor\\.js$)',
+    '^(\\.\\./)+lifecycle/(?!shutdown\\.state\\.js$)',
+  ]),
+  // The streams adapter is wired here: the Redis client type and key names, nothing else of the engine.
+  ...restrict('socket/ uses only the Redis client type and key names of the engine (for the adapter).', ['^(\\.\\./)+engine/(?!redis/redis-(client|keys)\\.js$)']),
+];
+/** asyncapi/: the event catalogue is built from the wire types and the DTOs, never from services. */
+const asyncapiRule = restrict('asyncapi/ documents the wire: import DTOs (*/dto/*), socket/events or common/, never a service, gateway or module.', [
+  '^(\\.\\./)+(?!common/|socket/events\\.js$)[^/]+/(?!dto/)',
+]);
+/** cli/: small programs run without the app; they reuse pure modules only. */
+const cliRule = [
+  ...restrict('cli/ runs without the app: import config, the control-bus producer and codec, or the AsyncAPI document only.', [
+    '^(\\.\\./)+(?!config/|asyncapi/asyncapi-document\\.js$|control-bus/(producer|control-codec)\\.js$)',
+  ]),
+  ...restrict('cli/ runs without Nest.', ['^@nestjs/']),
+];
+/** client/: the published client package; at run time it holds nothing of the server. */
+const CLIENT_RULE = {
+  patterns: [
+    {
+      regex: '^(\\.\\./)+',
+      allowTypeImports: true,
+      message: 'client/ is published on its own: import only client/ files (wire types from socket/events as `import type`).',
+    },
+    { regex: '^@nestjs/', message: 'client/ runs in browsers and backends without Nest.' },
+    { regex: '^(socket\\.io|socket\\.io-adapter|@socket\\.io/.*)$', message: 'client/ uses socket.io-client, never the server.' },
+  ],
+};
+/** demo/: the development demo page; it talks to the gateway through the client like any user. */
+const demoRule = restrict('demo/ imports no feature, transport, engine or socket code: the page uses the published client.', [
+  ...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS, 'engine', 'socket', 'metrics'].map(into),
+]);
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**/*.py'] },
@@ -119,6 +165,26 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: commonRule }] },
   },
   {
+    files: ['src/socket/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: socketRule }] },
+  },
+  {
+    files: ['src/asyncapi/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: asyncapiRule }] },
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: cliRule }] },
+  },
+  {
+    files: ['src/client/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', CLIENT_RULE] },
+  },
+  {
+    files: ['src/demo/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: demoRule }] },
+  },
+  {
     // Socket.IO's Socket generics are invariant: `any` is the one way to accept every typed socket.
     files: ['src/socket/event-dispatcher.ts', 'src/socket/farewell.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
@@ -138,6 +204,7 @@ export default tseslint.config(
     rules: {
       // Tests reach into anything and build fakes; the boundaries are for production code.
       'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': 'off',
       // Tables of cases read best one case a line.
       'max-len': ['error', { code: 320 }],
       // Type-level tests (test/types) declare parameters only to check their types.

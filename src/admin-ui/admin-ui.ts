@@ -3,7 +3,7 @@ import type { Namespace, Server, Socket } from 'socket.io';
 import { clientIp } from '../common/client-ip.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import type { AdminUiSettings, AppConfig } from '../config/app-config.js';
-import { RateLimitStore } from '../engine/rate-limit.store.js';
+import { AttemptLimits } from '../rate-limit/attempt-limits.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PortPolicy } from '../socket/port-policy.js';
 import { handshakeError } from '../common/handshake-error.js';
@@ -23,7 +23,7 @@ type Next = (err?: Error) => void;
 export interface AdminGuardDeps {
   config: AppConfig;
   sessions: AdminSessionStore;
-  rateLimits: RateLimitStore;
+  attempts: AttemptLimits;
   ports: PortPolicy;
   metrics: MetricsService;
 }
@@ -34,14 +34,14 @@ export interface AdminGuardDeps {
  * milliseconds of CPU, so login attempts are counted per client IP and refused past the budget
  * before that work; a reconnection with a live session id costs nothing and is not counted.
  */
-export function adminGuard({ config, sessions, rateLimits, ports, metrics }: AdminGuardDeps) {
+export function adminGuard({ config, sessions, attempts, ports, metrics }: AdminGuardDeps) {
   const logger = new Logger('AdminUi');
   const check = async (socket: Socket): Promise<void> => {
     const { handshake } = socket;
     const sessionId: unknown = handshake.auth?.sessionId;
     if (typeof sessionId === 'string' && (await sessions.doesSessionExist(sessionId))) return;
     const ip = clientIp(handshake.headers, handshake.address, config.trustProxy);
-    const decision = await rateLimits.hit(`admin-login:${ip}`, ADMIN_LOGIN_LIMIT, ADMIN_LOGIN_WINDOW_MS, Date.now());
+    const decision = await attempts.hit(`admin-login:${ip}`, [ADMIN_LOGIN_LIMIT, ADMIN_LOGIN_WINDOW_MS]);
     if (!decision.allowed) {
       metrics.rateLimited.inc({ scope: 'admin_login' });
       throw new AppError(ErrorCode.RATE_LIMITED, 'Too many Admin UI login attempts', { retryAfterMs: decision.retryAfterMs });
@@ -112,7 +112,7 @@ export async function installAdminUi(io: Server, app: INestApplicationContext, c
   // Registered first, so they run before the package's own middleware and connection handler.
   namespace.on('connection', releaseHeldEmits);
   namespace.use(
-    adminGuard({ config, sessions, rateLimits: app.get(RateLimitStore), ports: app.get(PortPolicy), metrics: app.get(MetricsService) }),
+    adminGuard({ config, sessions, attempts: app.get(AttemptLimits), ports: app.get(PortPolicy), metrics: app.get(MetricsService) }),
   );
   instrument(io, {
     namespaceName: ADMIN_NAMESPACE,

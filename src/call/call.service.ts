@@ -68,7 +68,7 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
       createdAt: new Date().toISOString(),
       ringDeadline: Date.now() + this.config.callRingTimeoutMs,
     };
-    await this.calls.create(call, CALL_TTL_MS);
+    await this.calls.create(call, CALL_TTL_MS, Date.now());
     this.track(actor.socketId, call.callId);
     this.delivery.toRoom(Rooms.user(dto.calleeId), 'call:incoming', {
       callId: call.callId,
@@ -84,7 +84,7 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
   async answer(actor: Actor, dto: AnswerCallDto): Promise<{ callId: string }> {
     const call = await this.party(actor, dto.callId);
     if (actor.userId !== call.calleeId) throw new AppError(ErrorCode.FORBIDDEN, 'Only the callee can answer');
-    const outcome = await this.calls.answer(dto.callId, actor.socketId);
+    const outcome = await this.calls.answer(dto.callId, actor.socketId, Date.now());
     if (!outcome.answered) throw new AppError(ErrorCode.NOT_FOUND, 'The call is no longer ringing');
     this.track(actor.socketId, dto.callId);
     this.delivery.toRoom(call.callerSocketId, 'call:answer', { callId: dto.callId, ...(dto.sdp !== undefined ? { sdp: dto.sdp } : {}), by: call.calleeId });
@@ -121,7 +121,7 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
     this.bySocket.delete(actor.socketId);
     for (const callId of callIds ?? []) {
       try {
-        const call = await this.calls.end(callId);
+        const call = await this.calls.end(callId, Date.now());
         if (!call) continue;
         const payload = { callId, reason: 'disconnected', by: actor.userId };
         this.delivery.toRooms([this.otherParty(call, actor.userId)], [], 'call:end', payload);
@@ -151,7 +151,7 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
 
   /** The call, if `actor`'s user is one of its two parties. */
   private async party(actor: Actor, callId: string): Promise<CallRecord> {
-    const call = await this.calls.get(callId);
+    const call = await this.calls.get(callId, Date.now());
     if (!call) throw new AppError(ErrorCode.NOT_FOUND, 'Unknown or ended call');
     if (actor.userId !== call.callerId && actor.userId !== call.calleeId) throw new AppError(ErrorCode.FORBIDDEN, 'Not a party to this call');
     return call;
@@ -159,7 +159,7 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async finish(actor: Actor, callId: string): Promise<CallRecord> {
     await this.party(actor, callId);
-    const ended = await this.calls.end(callId);
+    const ended = await this.calls.end(callId, Date.now());
     if (!ended) throw new AppError(ErrorCode.NOT_FOUND, 'Unknown or ended call');
     return ended;
   }

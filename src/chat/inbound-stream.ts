@@ -1,24 +1,18 @@
-import { Injectable, Logger, Optional } from '@nestjs/common';
-import { RedisConnections } from '../engine/redis/redis-connections.js';
-
-/** Entries kept in `{prefix}:inbound` (approximate trimming). */
-export const INBOUND_MAX_LEN = 100_000;
+import { Injectable, Logger } from '@nestjs/common';
+import { InboundLog } from '../engine/inbound-log.js';
 
 /**
- * With the Redis engine, accepted chat events are appended to the capped stream
- * `{prefix}:inbound` (fields `event`, `userId`, `data` as JSON) for backends to persist with a
- * consumer group (SPEC §4.4). A failed append is logged, not fatal to the event.
+ * Accepted chat events go to the engine's inbound log for backends to persist with a consumer
+ * group (SPEC §4.4; with Redis the capped stream `{prefix}:inbound`). A failed append is logged,
+ * not fatal to the event.
  */
 @Injectable()
 export class InboundStream {
   private readonly logger = new Logger(InboundStream.name);
 
-  constructor(@Optional() private readonly redis?: RedisConnections) {}
+  constructor(private readonly log: InboundLog) {}
 
   append(event: string, userId: string, data: unknown): void {
-    if (!this.redis) return;
-    this.redis.command
-      .xadd(this.redis.keys.inbound, 'MAXLEN', '~', INBOUND_MAX_LEN, '*', 'event', event, 'userId', userId, 'data', JSON.stringify(data))
-      .catch((err: Error) => this.logger.warn({ event, reason: err.message }, 'Could not append to the inbound stream'));
+    this.log.append(event, userId, data).catch((err: Error) => this.logger.warn({ event, reason: err.message }, 'Could not append to the inbound stream'));
   }
 }

@@ -3,8 +3,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from '../common/error-codes.js';
 import { EmitService } from '../delivery/emit.service.js';
-import { IdempotencyStore } from '../engine/idempotency.store.js';
-import { RedisConnections } from '../engine/redis/redis-connections.js';
+import { EngineBus } from '../engine/engine-bus.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SessionService } from '../session/session.service.js';
 import { ControlCodec } from './control-codec.js';
@@ -17,7 +16,7 @@ const SEALED_ID_TTL_MS = 2 * SEALED_WINDOW_MS + 5_000;
 
 /**
  * Subscribes to `{prefix}:emit|force-logout|kick` (SPEC §5). Every node receives every
- * message, so nodes race for a claim in Redis and only the winner acts; its actions reach
+ * message, so nodes race for a claim on the engine bus and only the winner acts; its actions reach
  * all nodes through the adapter, so each target socket is affected exactly once. Identical
  * messages published twice are told apart by how many copies this node has already seen.
  */
@@ -30,22 +29,21 @@ export class ControlBusService implements OnApplicationBootstrap {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly redis: RedisConnections,
+    private readonly bus: EngineBus,
     private readonly emitter: EmitService,
     private readonly sessions: SessionService,
     private readonly metrics: MetricsService,
-    private readonly sealedIds: IdempotencyStore,
   ) {
     this.codec = new ControlCodec({ secretKey: config.controlBus.secretKey, secretIv: config.controlBus.secretIv });
-    this.channels = new Map(CONTROL_CHANNELS.map((c) => [redis.keys.channel(c), c]));
+    this.channels = new Map(CONTROL_CHANNELS.map((c) => [bus.channelName(c), c]));
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.redis.subscriber.on('message', (channel: string, message: string) => {
+    const onMessage = (channel: string, message: string) => {
       const name = this.channels.get(channel);
       if (name) void this.handle(name, message);
-    });
-    await this.redis.subscriber.subscribe(...this.channels.keys()).catch((err: Error) => {
+    };
+    await this.bus.subscribe([...this.channels.keys()], onMessage).catch((err: Error) => {
       // ioredis re-subscribes by itself once Redis answers.
       this.logger.warn({ reason: err.message }, 'Control bus subscribe failed; will retry on reconnect');
     });
@@ -70,15 +68,14 @@ export class ControlBusService implements OnApplicationBootstrap {
 
   private async process(channel: ControlChannel, raw: string): Promise<string> {
     const { allowPlaintext, allowLegacy } = this.config.controlBus;
-    const channelName = this.redis.keys.channel(channel);
+    const channelName = this.bus.channelName(channel);
     const command = parseControlMessage(channel, raw, this.codec, allowPlaintext, { channelName, allowLegacy, now: Date.now() });
     if (command.channel === 'emit' && !this.emitter.isAllowed(command.emit.event)) {
       throw new ControlMessageError('invalid_field', 'event');
     }
     if (command.sealedId !== undefined) {
       // Every node sees the message; the first claim of its id applies it, any replay is dropped.
-      const claim = await this.sealedIds.claim(`control-sealed:${command.sealedId}`, SEALED_ID_TTL_MS, Date.now());
-      if (!claim.first) return 'duplicate';
+      if (!(await this.emitter.claimOnce(`control-sealed:${command.sealedId}`, SEALED_ID_TTL_MS))) return 'duplicate';
     } else if (!(await this.claim(channel, raw))) return 'duplicate';
     await this.apply(command);
     return 'applied';
@@ -93,8 +90,7 @@ export class ControlBusService implements OnApplicationBootstrap {
     if (this.copies.size > 10_000) {
       for (const [k, v] of this.copies) if (now - v.at >= CLAIM_TTL_MS) this.copies.delete(k);
     }
-    const res = await this.redis.command.set(this.redis.keys.controlClaim(`${digest}:${copy}`), this.config.nodeId, 'PX', CLAIM_TTL_MS, 'NX');
-    return res === 'OK';
+    return this.bus.claim(`${digest}:${copy}`, this.config.nodeId, CLAIM_TTL_MS);
   }
 
   private async apply(command: ControlCommand): Promise<void> {

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { RedisConnections } from '../engine/redis/redis-connections.js';
+import { EngineBus } from '../engine/engine-bus.js';
 
 export const HEARTBEAT_EVERY_MS = 5000;
 /** Heartbeats that may go missing before the subscriber connection is recycled. */
@@ -20,16 +20,13 @@ export class SubscriberHeartbeat implements OnApplicationBootstrap, OnApplicatio
 
   constructor(
     private readonly config: AppConfig,
-    private readonly redis: RedisConnections,
+    private readonly bus: EngineBus,
   ) {
     this.channel = `${config.prefix}:heartbeat:${config.nodeId}`;
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.redis.subscriber.on('message', (channel: string) => {
-      if (channel === this.channel) this.lastHeard = Date.now();
-    });
-    await this.redis.subscriber.subscribe(this.channel).catch(() => undefined);
+    await this.bus.subscribe([this.channel], () => (this.lastHeard = Date.now())).catch(() => undefined);
     this.timer = setInterval(() => void this.tick(), HEARTBEAT_EVERY_MS);
     this.timer.unref();
   }
@@ -46,14 +43,14 @@ export class SubscriberHeartbeat implements OnApplicationBootstrap, OnApplicatio
   /** Exposed for tests: one heartbeat round. */
   async tick(now = Date.now()): Promise<'ok' | 'recycled' | 'redis-down'> {
     try {
-      await this.redis.command.publish(this.channel, String(now));
+      await this.bus.publish(this.channel, String(now));
     } catch {
       return 'redis-down'; // nothing to learn about the subscriber while Redis itself is away
     }
     if (now - this.lastHeard <= HEARTBEAT_EVERY_MS * MISSED_LIMIT) return 'ok';
     this.logger.warn({ silentForMs: now - this.lastHeard }, 'Control-bus subscriber stopped hearing heartbeats; reconnecting it');
     this.lastHeard = Date.now();
-    this.redis.subscriber.disconnect(true);
+    this.bus.recycleSubscriber();
     return 'recycled';
   }
 }

@@ -66,6 +66,14 @@ export class EmitService {
     }
   }
 
+  /**
+   * True for the first claim of `id` among all nodes within `ttlMs` (the idempotency store): the
+   * control bus applies a sealed message once however many nodes hear it, and drops replays.
+   */
+  async claimOnce(id: string, ttlMs: number): Promise<boolean> {
+    return (await this.idempotency.claim(id, ttlMs, Date.now())).first;
+  }
+
   private async deliver(cmd: EmitCommand, event: AllowedEventName): Promise<EmitResult> {
     if (cmd.room !== undefined) {
       this.delivery.pushToRoom(cmd.room, event, cmd.payload ?? null);

@@ -19,14 +19,18 @@ export interface CallRecord {
 
 export type AnswerOutcome = { answered: CallRecord } | { answered: false; reason: 'not_found' | 'not_ringing' };
 
-/** Calls shared by all nodes; every transition is atomic so exactly one node performs it. */
+/**
+ * Calls shared by all nodes; every transition is atomic so exactly one node performs it. Times
+ * are the caller's `now` (ms since the epoch): a call created at `now` with `ttlMs` no longer
+ * exists from `now + ttlMs` on.
+ */
 export abstract class CallStore {
-  abstract create(call: CallRecord, ttlMs: number): Promise<void>;
-  abstract get(callId: string): Promise<CallRecord | undefined>;
+  abstract create(call: CallRecord, ttlMs: number, now: number): Promise<void>;
+  abstract get(callId: string, now: number): Promise<CallRecord | undefined>;
   /** ringing → active, once. */
-  abstract answer(callId: string, socketId: string): Promise<AnswerOutcome>;
+  abstract answer(callId: string, socketId: string, now: number): Promise<AnswerOutcome>;
   /** Removes the call; the record when it existed (only one caller gets it). */
-  abstract end(callId: string): Promise<CallRecord | undefined>;
+  abstract end(callId: string, now: number): Promise<CallRecord | undefined>;
   /** Claims and removes calls still ringing past their deadline (each returned to one caller only). */
   abstract expireDue(now: number): Promise<CallRecord[]>;
 }

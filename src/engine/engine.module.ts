@@ -34,10 +34,26 @@ import { RedisEngineHealth } from './redis/redis-engine-health.js';
 import { RedisIdempotencyStore } from './redis/redis-idempotency.store.js';
 import { RedisRateLimitStore } from './redis/redis-rate-limit.store.js';
 import { RedisSessionStore } from './redis/redis-session.store.js';
+import { EngineBus } from './engine-bus.js';
+import { InboundLog } from './inbound-log.js';
+import { AdapterSessionSync } from './adapter-session-sync.js';
+import { MemoryEngineBus } from './memory/memory-engine-bus.js';
+import { MemoryInboundLog } from './memory/memory-inbound-log.js';
+import { MemoryAdapterSessionSync } from './memory/memory-adapter-session-sync.js';
+import { RedisEngineBus } from './redis/redis-engine-bus.js';
+import { RedisInboundLog } from './redis/redis-inbound-log.js';
+import { RedisAdapterSessionSync } from './redis/redis-adapter-session-sync.js';
 
-const PORTS = [SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, ServiceStore, NotificationStore, StatusStore, MembershipStore, PresenceStore, CallStore, EngineHealth];
+const PORTS = [
+  ...[SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, ServiceStore, NotificationStore, StatusStore, MembershipStore, PresenceStore, CallStore],
+  ...[EngineHealth, EngineBus, InboundLog, AdapterSessionSync],
+];
 
-/** Binds every store port to its memory or Redis implementation, by configuration. */
+/**
+ * Binds every port to its memory or Redis implementation, by configuration. RedisConnections is
+ * exported for the composition root only (create-app.ts connects it and hands the adapter client
+ * to Socket.IO); lint keeps it out of features and transports.
+ */
 @Global()
 @Module({})
 export class EngineModule {
@@ -57,6 +73,9 @@ export class EngineModule {
             { provide: PresenceStore, useClass: RedisPresenceStore },
             { provide: CallStore, useClass: RedisCallStore },
             { provide: EngineHealth, useClass: RedisEngineHealth },
+            { provide: EngineBus, useClass: RedisEngineBus },
+            { provide: InboundLog, useClass: RedisInboundLog },
+            { provide: AdapterSessionSync, useClass: RedisAdapterSessionSync },
           ]
         : [
             { provide: SessionStore, useClass: MemorySessionStore },
@@ -70,6 +89,9 @@ export class EngineModule {
             { provide: PresenceStore, useClass: MemoryPresenceStore },
             { provide: CallStore, useClass: MemoryCallStore },
             { provide: EngineHealth, useClass: MemoryEngineHealth },
+            { provide: EngineBus, useClass: MemoryEngineBus },
+            { provide: InboundLog, useClass: MemoryInboundLog },
+            { provide: AdapterSessionSync, useClass: MemoryAdapterSessionSync },
           ];
     const exportsList = config.engine === 'redis' ? [...PORTS, RedisConnections] : PORTS;
     return { module: EngineModule, providers, exports: exportsList };

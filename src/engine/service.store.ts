@@ -20,14 +20,15 @@ export type RegisterOutcome = 'registered' | 'exists' | 'limit';
 
 /**
  * Registered services, shared by every node and kept across restarts with the Redis engine.
- * Names match without regard to case; a pending service past its `expiresAt` no longer exists.
+ * Names match without regard to case; a pending service whose `expiresAt` is at or before the
+ * caller's `now` (ms since the epoch) no longer exists.
  */
 export abstract class ServiceStore {
   /** Atomically adds `service` unless its name is taken or `maxRegistered` are already stored (expired pending ones dropped first). */
-  abstract register(service: StoredService, maxRegistered: number): Promise<RegisterOutcome>;
-  abstract get(name: string): Promise<StoredService | undefined>;
-  abstract list(): Promise<StoredService[]>;
+  abstract register(service: StoredService, maxRegistered: number, now: number): Promise<RegisterOutcome>;
+  abstract get(name: string, now: number): Promise<StoredService | undefined>;
+  abstract list(now: number): Promise<StoredService[]>;
   /** Atomically changes the status (leaving `pending` clears the expiry); undefined when there is no such service. */
-  abstract setStatus(name: string, status: ServiceStatus): Promise<StoredService | undefined>;
+  abstract setStatus(name: string, status: ServiceStatus, now: number): Promise<StoredService | undefined>;
   abstract remove(name: string): Promise<boolean>;
 }

@@ -8,12 +8,13 @@ import { PresenceModule } from '../presence/presence.module.js';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module.js';
 import { SessionModule } from '../session/session.module.js';
 import { InternalGateway } from './internal.gateway.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { ServiceAttempts } from './service-attempts.js';
 import { ServiceHandshake } from './service-handshake.js';
 import { ServiceSessions } from './service-sessions.js';
 
 @Module({
-  imports: [SessionModule, MessagingModule, PresenceModule, ServiceRegistryModule, DeliveryModule, NotificationModule, StatusModule, SocketModule],
+  imports: [SessionModule, MessagingModule, PresenceModule, ServiceRegistryModule, DeliveryModule, NotificationModule, StatusModule, SocketModule, RateLimitModule],
   providers: [InternalGateway, ServiceAttempts, ServiceHandshake, ServiceSessions],
 })
 export class InternalGatewayModule {}

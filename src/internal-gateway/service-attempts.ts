@@ -3,7 +3,7 @@ import type { Socket } from 'socket.io';
 import { clientIp } from '../common/client-ip.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
-import { RateLimitStore } from '../engine/rate-limit.store.js';
+import { AttemptLimits } from '../rate-limit/attempt-limits.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
 /**
@@ -19,14 +19,13 @@ export class ServiceAttempts {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly rateLimits: RateLimitStore,
+    private readonly attempts: AttemptLimits,
     private readonly metrics: MetricsService,
   ) {}
 
   /** Counts one `/internal` handshake of the socket's IP; RATE_LIMITED over the budget. */
   async handshake(socket: Socket): Promise<void> {
-    const { maxConnections, connectionWindowMs } = this.config.rateLimit;
-    const decision = await this.rateLimits.hit(`internal-handshake:${this.ipOf(socket)}`, maxConnections, connectionWindowMs, Date.now());
+    const decision = await this.attempts.hit(`internal-handshake:${this.ipOf(socket)}`);
     if (!decision.allowed) this.refuse('Too many connection attempts', decision.retryAfterMs);
   }
 
@@ -36,13 +35,12 @@ export class ServiceAttempts {
     this.busy.add(socket);
     try {
       const key = `internal-failures:${this.ipOf(socket)}`;
-      const { maxConnections, connectionWindowMs } = this.config.rateLimit;
-      const budget = await this.rateLimits.peek(key, maxConnections, connectionWindowMs, Date.now());
+      const budget = await this.attempts.peek(key);
       if (!budget.allowed) this.refuse('Too many failed attempts', budget.retryAfterMs);
       try {
         return await run();
       } catch (err) {
-        if (err instanceof AppError) await this.rateLimits.hit(key, maxConnections, connectionWindowMs, Date.now());
+        if (err instanceof AppError) await this.attempts.hit(key);
         throw err;
       }
     } finally {

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Namespace, Socket } from 'socket.io';
 import { AppConfig } from '../config/app-config.js';
 import type { InternalClientToServerEvents, InternalServerToClientEvents, NoInterServerEvents, ServiceSessionInfo } from '../socket/events.js';
-import { serviceEmitThenDisconnect } from '../socket/farewell.js';
+import { emitThenDisconnect } from '../socket/farewell.js';
 import { serviceRoom } from '../service-registry/internal-socket.ref.js';
 import type { ServiceIdentity } from '../service-registry/service-registry.service.js';
 
@@ -38,7 +38,7 @@ export class ServiceSessions {
     const t = this.slot(socket);
     t.deadline = setTimeout(() => {
       if (!socket.data.service) {
-        serviceEmitThenDisconnect(socket, 'error', { code: 'AUTH_REQUIRED', message: `Not authenticated within ${AUTH_DEADLINE_MS / 1000} s` });
+        emitThenDisconnect(socket, 'error', { code: 'AUTH_REQUIRED', message: `Not authenticated within ${AUTH_DEADLINE_MS / 1000} s` });
       }
     }, AUTH_DEADLINE_MS);
     t.deadline.unref();
@@ -76,6 +76,6 @@ export class ServiceSessions {
   }
 
   private expire(socket: ServiceSocket, reason: 'expired' | 'idle'): void {
-    serviceEmitThenDisconnect(socket, 'session:expired', { reason, sessionId: socket.data.service?.sessionId });
+    emitThenDisconnect(socket, 'session:expired', { reason, sessionId: socket.data.service?.sessionId });
   }
 }

@@ -1,7 +1,7 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { ConnectionStore } from '../engine/connection.store.js';
-import { RedisConnections } from '../engine/redis/redis-connections.js';
+import { EngineHealth } from '../engine/engine-health.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { PresenceService } from './presence.service.js';
 
@@ -20,13 +20,13 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
     private readonly connections: ConnectionStore,
     private readonly presence: PresenceService,
     private readonly sockets: SocketServerRef,
-    @Optional() private readonly redis?: RedisConnections,
+    private readonly engine: EngineHealth,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // After a reconnect Redis may have come back empty (no persistence): put this node's live
     // sockets back so its users count as online again.
-    this.redis?.command.on('ready', () => void this.resync());
+    this.engine.onReconnect(() => void this.resync());
     await this.beat();
     const every = Math.max(250, Math.floor(this.config.presenceNodeTtlMs / 3));
     this.timer = setInterval(() => void this.beat().then(() => this.sweep()), every);

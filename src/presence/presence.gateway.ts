@@ -1,6 +1,5 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
-import { ConnectionStore } from '../engine/connection.store.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { ClientAckData, PresenceUpdate, UserSocket } from '../socket/events.js';
 import { OnlinePageDto, PresenceUpdateDto, PresenceUsersDto } from './dto/presence.dto.js';
@@ -14,7 +13,6 @@ const withoutDevices = ({ devices: _d, ...rest }: PresenceView): PresenceUpdate 
 export class PresenceGateway {
   constructor(
     private readonly presence: PresenceService,
-    private readonly connections: ConnectionStore,
   ) {}
 
   @SubscribeMessage('presence:update')
@@ -58,7 +56,7 @@ export class PresenceGateway {
    */
   @SubscribeMessage('get_all_online_users')
   async all(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: OnlinePageDto): Promise<Ack<ClientAckData<'get_all_online_users'>>> {
-    const page = await this.connections.scanOnline(dto.cursor ?? '0', dto.limit ?? 100);
+    const page = await this.presence.onlinePage(dto.cursor ?? '0', dto.limit ?? 100);
     const isAdmin = socket.data.roles.includes('admin');
     const views = await this.presence.visible(socket.data.userId, page.userIds, isAdmin);
     return ok({ users: views.filter((v) => v.status !== 'offline').map((v) => v.userId), cursor: page.cursor });

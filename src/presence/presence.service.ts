@@ -47,6 +47,11 @@ export class PresenceService {
     return this.broadcast(userId);
   }
 
+  /** One page of the users online on any node; cursor '0' starts, and a returned '0' means the end. */
+  onlinePage(cursor: string, limit: number): Promise<{ userIds: string[]; cursor: string }> {
+    return this.connections.scanOnline(cursor, limit);
+  }
+
   /** Current presence of those of `targets` the viewer may see (admins and backends: all). */
   async visible(viewerId: string, targets: string[], all = false): Promise<PresenceView[]> {
     const allowed = all ? new Set(targets) : await this.visibility.visibleTo(viewerId, targets);

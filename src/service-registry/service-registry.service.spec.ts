@@ -2,14 +2,9 @@ import { AppError, ErrorCode } from '../common/error-codes.js';
 import type { AppConfig } from '../config/app-config.js';
 import { type Env, loadConfig } from '../config/load-config.js';
 import { MemoryServiceStore } from '../engine/memory/memory-service.store.js';
+import { BILLING_KEY, INTERNAL_SERVICES, OFF_KEY } from '../../test/support/services.js';
 import { ServiceRegistry, type Registration } from './service-registry.service.js';
 
-const BILLING_KEY = 'billing-key-0123456789';
-const LEGACY_KEY = 'legacy-key-0123456789';
-const SERVICES = JSON.stringify({
-  billing: { key: BILLING_KEY, type: 'billing', description: 'Billing', metadata: { team: 'payments' } },
-  legacy: { key: LEGACY_KEY, type: 'billing', enabled: false },
-});
 
 interface Built {
   sut: ServiceRegistry;
@@ -19,7 +14,7 @@ interface Built {
 
 /** A registry over the real memory store, initialised like Nest would (onModuleInit). */
 async function build(env: Env = {}): Promise<Built> {
-  const config = loadConfig({ JWT_SECRET: 'x'.repeat(20), INTERNAL_SERVICES: SERVICES, SERVICE_REGISTRATION: 'true', ...env });
+  const config = loadConfig({ JWT_SECRET: 'x'.repeat(20), INTERNAL_SERVICES, SERVICE_REGISTRATION: 'true', ...env });
   const store = new MemoryServiceStore();
   const sut = new ServiceRegistry(config, store);
   await sut.onModuleInit();
@@ -50,7 +45,7 @@ describe('ServiceRegistry', () => {
     it('leaves the injected config as it was', async () => {
       const { config } = await build();
       expect(config.services.billing.key).toBe(BILLING_KEY);
-      expect(config.services.legacy.key).toBe(LEGACY_KEY);
+      expect(config.services.off.key).toBe(OFF_KEY);
     });
 
     it('authenticates against the hash taken at start-up', async () => {
@@ -75,7 +70,7 @@ describe('ServiceRegistry', () => {
     });
 
     it("refuses another service's key with AUTH_INVALID", async () => {
-      expect((await appError(built.sut.authenticate('billing', LEGACY_KEY))).code).toBe(ErrorCode.AUTH_INVALID);
+      expect((await appError(built.sut.authenticate('billing', OFF_KEY))).code).toBe(ErrorCode.AUTH_INVALID);
     });
 
     it('refuses an unknown service with AUTH_INVALID', async () => {
@@ -83,7 +78,7 @@ describe('ServiceRegistry', () => {
     });
 
     it('refuses a disabled configured service with AUTH_INVALID even with its right key', async () => {
-      expect((await appError(built.sut.authenticate('legacy', LEGACY_KEY))).code).toBe(ErrorCode.AUTH_INVALID);
+      expect((await appError(built.sut.authenticate('off', OFF_KEY))).code).toBe(ErrorCode.AUTH_INVALID);
     });
 
     it('refuses a pending registered service with AUTH_INVALID, and accepts it once approved', async () => {
@@ -104,7 +99,7 @@ describe('ServiceRegistry', () => {
     it('refuses a registered service that was disabled in the store', async () => {
       const r = reg();
       await built.sut.register(r);
-      await built.store.setStatus(r.serviceName, 'disabled');
+      await built.store.setStatus(r.serviceName, 'disabled', Date.now());
       expect((await appError(built.sut.authenticate(r.serviceName, r.serviceKey))).code).toBe(ErrorCode.AUTH_INVALID);
     });
   });
@@ -129,30 +124,30 @@ describe('ServiceRegistry', () => {
       const { sut, store } = await build();
       const before = Date.now();
       await sut.register(reg({ serviceName: 'waits' }));
-      expect((await store.get('waits'))?.expiresAt).toBeGreaterThanOrEqual(before + 24 * 3600 * 1000);
+      expect((await store.get('waits', Date.now()))?.expiresAt).toBeGreaterThanOrEqual(before + 24 * 3600 * 1000);
       const open = await build({ REQUIRE_SERVICE_APPROVAL: 'false' });
       await open.sut.register(reg({ serviceName: 'open' }));
-      expect((await open.store.get('open'))?.expiresAt).toBeUndefined();
+      expect((await open.store.get('open', Date.now()))?.expiresAt).toBeUndefined();
     });
 
     it('is FORBIDDEN when SERVICE_REGISTRATION is off', async () => {
       const { sut, store } = await build({ SERVICE_REGISTRATION: 'false' });
       expect((await appError(sut.register(reg()))).code).toBe(ErrorCode.FORBIDDEN);
-      expect(await store.list()).toEqual([]);
+      expect(await store.list(Date.now())).toEqual([]);
     });
 
     it('is FORBIDDEN for a type outside ALLOWED_SERVICE_TYPES', async () => {
       const { sut, store } = await build({ ALLOWED_SERVICE_TYPES: 'billing, analytics' });
       expect((await appError(sut.register(reg({ serviceType: 'mailer' })))).code).toBe(ErrorCode.FORBIDDEN);
-      expect(await store.list()).toEqual([]);
+      expect(await store.list(Date.now())).toEqual([]);
       await expect(sut.register(reg({ serviceType: 'analytics' }))).resolves.toMatchObject({ status: 'pending' });
     });
 
     it('is VALIDATION_FAILED for the name of a configured service', async () => {
       const { sut, store } = await build();
       expect((await appError(sut.register(reg({ serviceName: 'billing' })))).code).toBe(ErrorCode.VALIDATION_FAILED);
-      expect((await appError(sut.register(reg({ serviceName: 'legacy' })))).code).toBe(ErrorCode.VALIDATION_FAILED);
-      expect(await store.list()).toEqual([]);
+      expect((await appError(sut.register(reg({ serviceName: 'off' })))).code).toBe(ErrorCode.VALIDATION_FAILED);
+      expect(await store.list(Date.now())).toEqual([]);
       // and the configured service keeps its own key
       await expect(sut.authenticate('billing', BILLING_KEY)).resolves.toEqual({ name: 'billing', type: 'billing' });
     });
@@ -172,13 +167,13 @@ describe('ServiceRegistry', () => {
       const { sut, store } = await build({ MAX_SERVICES: '3' });
       await expect(sut.register(reg())).resolves.toMatchObject({ status: 'pending' });
       expect((await appError(sut.register(reg()))).code).toBe(ErrorCode.FORBIDDEN);
-      expect(await store.list()).toHaveLength(1);
+      expect(await store.list(Date.now())).toHaveLength(1);
     });
 
     it('is FORBIDDEN at once when the configured services alone reach MAX_SERVICES', async () => {
       const { sut, store } = await build({ MAX_SERVICES: '1' });
       expect((await appError(sut.register(reg()))).code).toBe(ErrorCode.FORBIDDEN);
-      expect(await store.list()).toEqual([]);
+      expect(await store.list(Date.now())).toEqual([]);
     });
 
     it('leaves a service pending until approved when approval is required (the default)', async () => {
@@ -201,7 +196,7 @@ describe('ServiceRegistry', () => {
       const { sut, store } = await build();
       const r = reg();
       await sut.register(r);
-      const stored = await store.get(r.serviceName);
+      const stored = await store.get(r.serviceName, Date.now());
       expect(stored?.keyHash).toMatch(/^scrypt\$/);
       expect(JSON.stringify(stored)).not.toContain(r.serviceKey);
     });
@@ -215,10 +210,10 @@ describe('ServiceRegistry', () => {
       const list = await sut.list();
       expect(list.map((s) => [s.name, s.status, s.source])).toEqual([
         ['billing', 'active', 'config'],
-        ['legacy', 'disabled', 'config'],
+        ['off', 'disabled', 'config'],
         [r.serviceName, 'pending', 'registered'],
       ]);
-      expect(list[0]).toMatchObject({ type: 'billing', description: 'Billing', metadata: { team: 'payments' } });
+      expect(list[0]).toMatchObject({ type: 'billing', description: 'Invoices', metadata: { team: 'payments' } });
       expect(list[2]).toMatchObject({ description: 'Reports', metadata: { v: 1 }, createdAt: expect.any(String) });
       for (const s of list) expect(s).not.toHaveProperty('keyHash');
       const text = JSON.stringify(list);
@@ -236,8 +231,8 @@ describe('ServiceRegistry', () => {
 
     it('is FORBIDDEN for a configured service, which stays as configured', async () => {
       const { sut } = await build();
-      expect((await appError(sut.approve('legacy'))).code).toBe(ErrorCode.FORBIDDEN);
-      expect(await sut.isActive('legacy')).toBe(false);
+      expect((await appError(sut.approve('off'))).code).toBe(ErrorCode.FORBIDDEN);
+      expect(await sut.isActive('off')).toBe(false);
     });
 
     it('returns the approved service view without its hash', async () => {
@@ -289,7 +284,7 @@ describe('ServiceRegistry', () => {
 
     it('is true for an enabled configured service and false for a disabled one', async () => {
       expect(await built.sut.isActive('billing')).toBe(true);
-      expect(await built.sut.isActive('legacy')).toBe(false);
+      expect(await built.sut.isActive('off')).toBe(false);
     });
 
     it('is false for an unknown service', async () => {
@@ -302,7 +297,7 @@ describe('ServiceRegistry', () => {
       expect(await built.sut.isActive(r.serviceName)).toBe(false);
       await built.sut.approve(r.serviceName);
       expect(await built.sut.isActive(r.serviceName)).toBe(true);
-      await built.store.setStatus(r.serviceName, 'disabled');
+      await built.store.setStatus(r.serviceName, 'disabled', Date.now());
       expect(await built.sut.isActive(r.serviceName)).toBe(false);
     });
   });

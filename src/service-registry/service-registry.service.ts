@@ -81,7 +81,7 @@ export class ServiceRegistry implements OnModuleInit {
 
   /** AUTH_INVALID for unknown names, wrong keys, disabled or not yet approved services. */
   async authenticate(name: string, key: string): Promise<ServiceIdentity> {
-    const service = this.configured.get(name) ?? (await this.store.get(name));
+    const service = this.configured.get(name) ?? (await this.store.get(name, Date.now()));
     const valid = await verifyServiceKey(key, service?.keyHash ?? (await this.decoyHash!));
     if (!service || !valid) throw new AppError(ErrorCode.AUTH_INVALID, 'Unknown service or wrong key');
     if (service.status === 'pending') throw new AppError(ErrorCode.AUTH_INVALID, 'Service is waiting for approval');
@@ -97,11 +97,11 @@ export class ServiceRegistry implements OnModuleInit {
     }
     // Cheap checks first: a refused registration never costs a key hash.
     if (this.configuredKeys.has(serviceKey(reg.serviceName))) throw this.nameTaken();
-    if (await this.store.get(reg.serviceName)) throw this.nameTaken();
+    const now = Date.now();
+    if (await this.store.get(reg.serviceName, now)) throw this.nameTaken();
     const maxRegistered = Math.max(0, rules.maxServices - this.configured.size);
-    if ((await this.store.list()).length >= maxRegistered) throw this.limitReached();
+    if ((await this.store.list(now)).length >= maxRegistered) throw this.limitReached();
     const status: ServiceStatus = rules.requireApproval ? 'pending' : 'active';
-    const createdAt = Date.now();
     const service: StoredService = {
       name: reg.serviceName,
       type: reg.serviceType,
@@ -109,24 +109,24 @@ export class ServiceRegistry implements OnModuleInit {
       metadata: reg.metadata,
       keyHash: await hashServiceKey(reg.serviceKey),
       status,
-      createdAt: new Date(createdAt).toISOString(),
-      ...(status === 'pending' ? { expiresAt: createdAt + PENDING_REGISTRATION_TTL_MS } : {}),
+      createdAt: new Date(now).toISOString(),
+      ...(status === 'pending' ? { expiresAt: now + PENDING_REGISTRATION_TTL_MS } : {}),
     };
     // The store re-checks both atomically: another node may have registered meanwhile.
-    const outcome = await this.store.register(service, maxRegistered);
+    const outcome = await this.store.register(service, maxRegistered, Date.now());
     if (outcome === 'exists') throw this.nameTaken();
     if (outcome === 'limit') throw this.limitReached();
     return { serviceName: service.name, status };
   }
 
   async list(): Promise<ServiceView[]> {
-    const registered = (await this.store.list()).map((s) => this.view(s));
+    const registered = (await this.store.list(Date.now())).map((s) => this.view(s));
     return [...[...this.configured.values()].map((s) => this.view(s)), ...registered];
   }
 
   async approve(name: string): Promise<ServiceView> {
     if (this.configured.has(name)) throw new AppError(ErrorCode.FORBIDDEN, 'Configured services need no approval');
-    const updated = await this.store.setStatus(name, 'active');
+    const updated = await this.store.setStatus(name, 'active', Date.now());
     if (!updated) throw new AppError(ErrorCode.NOT_FOUND, `No registered service "${name}"`);
     return this.view(updated);
   }
@@ -138,7 +138,7 @@ export class ServiceRegistry implements OnModuleInit {
 
   /** Still allowed to act: not removed, disabled or pending since it authenticated. */
   async isActive(name: string): Promise<boolean> {
-    const service = this.configured.get(name) ?? (await this.store.get(name));
+    const service = this.configured.get(name) ?? (await this.store.get(name, Date.now()));
     return service?.status === 'active';
   }
 

@@ -1,4 +1,4 @@
-import type { UserSocket } from '../socket/events.js';
+import type { UserSocket, UserSocketData } from '../socket/events.js';
 
 /**
  * Who acts, as the features see it: the user, the session and the connection the action came
@@ -14,8 +14,24 @@ export interface Actor {
   readonly chats: readonly string[];
 }
 
-/** The Actor of an authenticated user socket (transports call this, features never do). */
-export function actorOf(socket: UserSocket): Actor {
+/** Under a symbol: neither a recovery session (which serialises socket.data) nor a client ever sees it. */
+const ACTOR = Symbol('actor');
+type CachingData = UserSocketData & { [ACTOR]?: Actor };
+
+/**
+ * Builds the socket's Actor and keeps it on socket.data. The handshake calls this once the
+ * identity is set and recovery admitted (a refused recovery changes the socket's id); call it
+ * again wherever the id, user, session or chats of the socket change
+ * (`auth:refresh` changes only roles and expiry, which the Actor does not hold).
+ */
+export function cacheActor(socket: UserSocket): Actor {
   const { userId, sessionId, chats } = socket.data;
-  return { userId, sessionId, socketId: socket.id, chats };
+  const actor: Actor = { userId, sessionId, socketId: socket.id, chats };
+  (socket.data as CachingData)[ACTOR] = actor;
+  return actor;
+}
+
+/** The Actor of an authenticated user socket, without allocating per event (transports call this, features never do). */
+export function actorOf(socket: UserSocket): Actor {
+  return (socket.data as CachingData)[ACTOR] ?? cacheActor(socket);
 }

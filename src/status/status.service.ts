@@ -1,6 +1,6 @@
-import { Injectable, Logger, Optional } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DeliveryService } from '../delivery/delivery.service.js';
-import { RedisConnections } from '../engine/redis/redis-connections.js';
+import { EngineBus } from '../engine/engine-bus.js';
 import { type ServiceStatusEntry, StatusStore } from '../engine/status.store.js';
 import type { StatusReport } from './uptime-kuma.js';
 
@@ -14,7 +14,7 @@ export class StatusService {
   constructor(
     private readonly store: StatusStore,
     private readonly delivery: DeliveryService,
-    @Optional() private readonly redis?: RedisConnections,
+    private readonly bus: EngineBus,
   ) {}
 
   async report(report: StatusReport): Promise<{ service: string; status: string; timestamp: string }> {
@@ -34,15 +34,13 @@ export class StatusService {
     return { services: await this.store.snapshot() };
   }
 
-  /** Tells subscribers a refresh is under way and asks backends (Redis `{prefix}:status-refresh`) for fresh reports. */
+  /** Tells subscribers a refresh is under way and asks backends (the bus channel `{prefix}:status-refresh`) for fresh reports. */
   async requestRefresh(requestedBy: string): Promise<{ requestedBy: string; timestamp: string }> {
     const request = { requestedBy, timestamp: new Date().toISOString() };
     this.delivery.toRoom(STATUS_ROOM, 'status:refreshing', request);
-    if (this.redis) {
-      await this.redis.command.publish(this.redis.keys.channel('status-refresh'), JSON.stringify(request)).catch((err: Error) => {
-        this.logger.warn({ reason: err.message }, 'Could not publish the status refresh request');
-      });
-    }
+    await this.bus.publish(this.bus.channelName('status-refresh'), JSON.stringify(request)).catch((err: Error) => {
+      this.logger.warn({ reason: err.message }, 'Could not publish the status refresh request');
+    });
     return request;
   }
 }

@@ -4,9 +4,10 @@ import { AppError, ErrorCode } from '../common/error-codes.js';
 import { handshakeError } from '../common/handshake-error.js';
 import { extractToken } from '../auth/token-source.js';
 import { TokenVerifier } from '../auth/token-verifier.service.js';
-import { RateLimitStore } from '../engine/rate-limit.store.js';
+import { AttemptLimits } from '../rate-limit/attempt-limits.js';
 import { ShutdownState } from '../lifecycle/shutdown.state.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { cacheActor } from '../session/actor.js';
 import { SessionService } from '../session/session.service.js';
 import { PortPolicy } from '../socket/port-policy.js';
 import type { UserSocket } from '../socket/events.js';
@@ -27,7 +28,7 @@ export class HandshakeAuth {
     private readonly config: AppConfig,
     private readonly verifier: TokenVerifier,
     private readonly sessions: SessionService,
-    private readonly rateLimits: RateLimitStore,
+    private readonly attempts: AttemptLimits,
     private readonly shutdown: ShutdownState,
     private readonly metrics: MetricsService,
     private readonly ports: PortPolicy,
@@ -53,8 +54,7 @@ export class HandshakeAuth {
     // What connection-state recovery restored (another user's, possibly): checked once the identity is known.
     const restored = socket.recovered ? socket.data : undefined;
     const ip = clientIp(handshake.headers, handshake.address, this.config.trustProxy);
-    const { maxConnections, connectionWindowMs } = this.config.rateLimit;
-    const decision = await this.rateLimits.hit(`handshake:${ip}`, maxConnections, connectionWindowMs, Date.now());
+    const decision = await this.attempts.hit(`handshake:${ip}`);
     if (!decision.allowed) {
       this.metrics.rateLimited.inc({ scope: 'handshake' });
       throw new AppError(ErrorCode.RATE_LIMITED, 'Too many connection attempts', { retryAfterMs: decision.retryAfterMs });
@@ -72,6 +72,8 @@ export class HandshakeAuth {
       chats: identity.chats,
     };
     this.recovery.admit(socket, restored);
+    // After admit: a refused recovery gives the socket a new id, which the Actor carries.
+    cacheActor(socket);
   }
 
   /** Store failures (Redis away) surface as UNAVAILABLE; the cause is logged without payloads. */

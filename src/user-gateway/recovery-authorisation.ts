@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable, type OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { MembershipStore } from '../engine/membership.store.js';
-import { RedisConnections } from '../engine/redis/redis-connections.js';
+import { ChatService } from '../chat/chat.service.js';
+import { AdapterSessionSync } from '../engine/adapter-session-sync.js';
 import { presenceRoom } from '../presence/presence.service.js';
 import type { UserSocket, UserSocketData } from '../socket/events.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
@@ -55,8 +55,8 @@ export class RecoveryAuthorisation implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
     private readonly sockets: SocketServerRef,
-    private readonly membership: MembershipStore,
-    @Optional() private readonly redis?: RedisConnections,
+    private readonly chats: ChatService,
+    private readonly adapterSessions: AdapterSessionSync,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -66,7 +66,7 @@ export class RecoveryAuthorisation implements OnApplicationBootstrap {
     adapter.restoreSession = async (pid, offset) => {
       let session = (await inner(pid, offset)) ?? null;
       if (!session) return null;
-      const memberChats = new Set(typeof session.data?.userId === 'string' ? await this.membership.chatsOf(session.data.userId) : []);
+      const memberChats = new Set(typeof session.data?.userId === 'string' ? await this.chats.chatsOf(session.data.userId) : []);
       const { data } = session;
       const rooms = session.rooms.filter((room) => this.mayKeep(room, data, memberChats));
       if (rooms.length < session.rooms.length) {
@@ -88,7 +88,7 @@ export class RecoveryAuthorisation implements OnApplicationBootstrap {
    * queued behind the write.
    */
   private async persisted(pid: string): Promise<void> {
-    if (this.redis) await this.redis.adapter.exists(`${this.redis.keys.adapterSessionPrefix}${pid}`);
+    await this.adapterSessions.written(pid);
   }
 
   /**

@@ -3,6 +3,8 @@ import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
 import { SocketModule } from '../socket/socket.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { SessionModule } from '../session/session.module.js';
+import { ChatModule } from '../chat/chat.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { HandshakeAuth } from './handshake-auth.js';
 import { IdleTimeout } from './idle-timeout.js';
 import { RecoveryAuthorisation } from './recovery-authorisation.js';
@@ -10,7 +12,7 @@ import { TokenExpiry } from './token-expiry.js';
 import { UserGateway } from './user.gateway.js';
 
 @Module({
-  imports: [AuthModule, SessionModule, SocketModule, LifecycleModule],
+  imports: [AuthModule, SessionModule, SocketModule, LifecycleModule, ChatModule, RateLimitModule],
   providers: [UserGateway, HandshakeAuth, TokenExpiry, IdleTimeout, RecoveryAuthorisation],
 })
 export class UserGatewayModule {}

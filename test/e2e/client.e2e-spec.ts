@@ -6,11 +6,11 @@ import type { ChatMessage, EmitAck, UserSendReport } from '../../src/socket/even
 import { assertBuilt, ROOT } from '../support/node-process.js';
 import { closeAllClients, connectUser } from '../support/client.js';
 import { signToken, startApp, TEST_INTERNAL_SECRET, type TestApp, userToken } from '../support/app.js';
+import { BILLING_KEY } from '../support/services.js';
 
 // The typed client (src/client, `realtime-gateway/client`) against a real gateway: token refresh,
 // error codes, timeouts, session end, recovery and the /internal service variant.
 
-const BILLING_KEY = 'billing-key-0123456789';
 const WAIT_MS = 10_000;
 
 let gateway: TestApp;

@@ -2,17 +2,11 @@ import request from 'supertest';
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectError, connectUser, createClient, disconnected, firstOf, nextEvent, roundTrip, ack, type AckBody, errorFields } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, fresh, redisEnv } from '../support/app.js';
 import type { Env } from '../../src/config/load-config.js';
+import { BILLING_KEY, INTERNAL_SERVICES, OFF_KEY } from '../support/services.js';
 
 // SPEC §6.2 (the `/internal` namespace), the services routes of §6.1 and the user side of §4.1.
 
-const BILLING_KEY = 'billing-key-0123456789';
-const OFF_KEY = 'off-service-key-0123456789';
-const SERVICES_ENV: Env = {
-  INTERNAL_SERVICES: JSON.stringify({
-    billing: { key: BILLING_KEY, type: 'billing', description: 'Invoices', metadata: { team: 'payments' } },
-    off: { key: OFF_KEY, type: 'x', enabled: false },
-  }),
-};
+const SERVICES_ENV: Env = { INTERNAL_SERVICES };
 
 interface SessionInfo {
   serviceName: string;

@@ -4,12 +4,12 @@ import { type ClientSocket, type ConnectErrorLike, closeAllClients, connectError
 import { assertBuilt, killAllGateways, spawnGateway, untilLive } from '../support/node-process.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/redis-server.js';
+import { BILLING_KEY } from '../support/services.js';
 
 // SPEC §6.2 Abuse (issue 9, items 4 and 5): `/internal` handshakes and failed credential
 // attempts limited per client IP, cheap checks before any key hash, names unique without
 // regard to case, pending registrations expiring, and a start-up warning for open registration.
 
-const BILLING_KEY = 'billing-key-0123456789';
 const SERVICES = JSON.stringify({ billing: { key: BILLING_KEY, type: 'billing' } });
 
 const from = (ip: string) => ({ extraHeaders: { 'X-Forwarded-For': ip } });

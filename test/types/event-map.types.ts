@@ -12,6 +12,7 @@ import { shape, str } from '../../src/asyncapi/typed-schema.js';
 import type { Ack } from '../../src/common/ack.js';
 import type { ServiceSocket } from '../../src/internal-gateway/service-sessions.js';
 import type { DeliveryService } from '../../src/delivery/delivery.service.js';
+import type { emitThenDisconnect } from '../../src/socket/farewell.js';
 import type {
   AllowedEventName,
   BackendEvents,
@@ -38,6 +39,7 @@ declare const userSocket: UserSocket;
 declare const io: UserServer;
 declare const serviceSocket: ServiceSocket;
 declare const delivery: DeliveryService;
+declare const farewell: typeof emitThenDisconnect;
 declare const allowed: AllowedEventName;
 
 // ---- `/`, client → server ----------------------------------------------------------------
@@ -180,3 +182,10 @@ shape<{ chatId: string; tempId?: string }>()({ chatId: str, tempId: str });
 shape<{ count: number }>()({ count: str });
 // The exception filter emits `error` on sockets of both namespaces: the two entries must stay the same.
 assertType<Equal<ServerToClientEvents['error'], InternalServerToClientEvents['error']>>();
+// One emitThenDisconnect for both namespaces, checked against each socket's own event map.
+farewell(userSocket, 'auth:logout', { reason: 'logout' });
+farewell(serviceSocket, 'session:expired', { reason: 'idle' });
+// @ts-expect-error a /internal event on a user socket
+farewell(userSocket, 'session:expired', { reason: 'removed' });
+// @ts-expect-error a payload of another event
+farewell(userSocket, 'auth:expired', { reason: 'logout' });

@@ -5,23 +5,23 @@ import { type AnswerOutcome, type CallRecord, CallStore } from '../call.store.js
 export class MemoryCallStore extends CallStore {
   private readonly calls = new Map<string, { call: CallRecord; until: number }>();
 
-  private live(callId: string): CallRecord | undefined {
+  private live(callId: string, now: number): CallRecord | undefined {
     const e = this.calls.get(callId);
-    if (e && e.until <= Date.now()) this.calls.delete(callId);
-    return e && e.until > Date.now() ? e.call : undefined;
+    if (e && e.until <= now) this.calls.delete(callId);
+    return e && e.until > now ? e.call : undefined;
   }
 
-  async create(call: CallRecord, ttlMs: number): Promise<void> {
-    this.calls.set(call.callId, { call: { ...call }, until: Date.now() + ttlMs });
+  async create(call: CallRecord, ttlMs: number, now: number): Promise<void> {
+    this.calls.set(call.callId, { call: { ...call }, until: now + ttlMs });
   }
 
-  async get(callId: string): Promise<CallRecord | undefined> {
-    const c = this.live(callId);
+  async get(callId: string, now: number): Promise<CallRecord | undefined> {
+    const c = this.live(callId, now);
     return c && { ...c };
   }
 
-  async answer(callId: string, socketId: string): Promise<AnswerOutcome> {
-    const c = this.live(callId);
+  async answer(callId: string, socketId: string, now: number): Promise<AnswerOutcome> {
+    const c = this.live(callId, now);
     if (!c) return { answered: false, reason: 'not_found' };
     if (c.state !== 'ringing') return { answered: false, reason: 'not_ringing' };
     c.state = 'active';
@@ -29,8 +29,8 @@ export class MemoryCallStore extends CallStore {
     return { answered: { ...c } };
   }
 
-  async end(callId: string): Promise<CallRecord | undefined> {
-    const c = this.live(callId);
+  async end(callId: string, now: number): Promise<CallRecord | undefined> {
+    const c = this.live(callId, now);
     this.calls.delete(callId);
     return c && { ...c };
   }

@@ -9,4 +9,6 @@ export class MemoryEngineHealth extends EngineHealth {
   async ping(): Promise<boolean> {
     return true;
   }
+
+  onReconnect(): void {}
 }

@@ -7,8 +7,8 @@ const expired = (s: StoredService, now: number) => s.status === 'pending' && s.e
 export class MemoryServiceStore extends ServiceStore {
   private readonly services = new Map<string, StoredService>();
 
-  async register(service: StoredService, maxRegistered: number): Promise<RegisterOutcome> {
-    this.purge();
+  async register(service: StoredService, maxRegistered: number, now: number): Promise<RegisterOutcome> {
+    this.purge(now);
     const key = serviceKey(service.name);
     if (this.services.has(key)) return 'exists';
     if (this.services.size >= maxRegistered) return 'limit';
@@ -16,19 +16,19 @@ export class MemoryServiceStore extends ServiceStore {
     return 'registered';
   }
 
-  async get(name: string): Promise<StoredService | undefined> {
-    this.purge();
+  async get(name: string, now: number): Promise<StoredService | undefined> {
+    this.purge(now);
     const s = this.services.get(serviceKey(name));
     return s && { ...s };
   }
 
-  async list(): Promise<StoredService[]> {
-    this.purge();
+  async list(now: number): Promise<StoredService[]> {
+    this.purge(now);
     return [...this.services.values()].map((s) => ({ ...s }));
   }
 
-  async setStatus(name: string, status: ServiceStatus): Promise<StoredService | undefined> {
-    this.purge();
+  async setStatus(name: string, status: ServiceStatus, now: number): Promise<StoredService | undefined> {
+    this.purge(now);
     const s = this.services.get(serviceKey(name));
     if (!s) return undefined;
     s.status = status;
@@ -40,7 +40,7 @@ export class MemoryServiceStore extends ServiceStore {
     return this.services.delete(serviceKey(name));
   }
 
-  private purge(now = Date.now()): void {
+  private purge(now: number): void {
     for (const [key, s] of this.services) if (expired(s, now)) this.services.delete(key);
   }
 }

@@ -5,7 +5,7 @@
  * backstop that frees idle keys, set KEY_SLACK_MS beyond the point where their contents lapse by
  * the caller's clock, so it never decides what a caller sees.
  */
-const KEY_SLACK_MS = 60_000;
+export const KEY_SLACK_MS = 60_000;
 const now = (argv: number) => `local now = tonumber(ARGV[${argv}])`;
 
 /** ARGV[2] is ttlMs, ARGV[3] now. */
@@ -200,11 +200,15 @@ if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
 if redis.call('HLEN', KEYS[1]) == 0 then return 1 end
 return 0`;
 
-/** KEYS: call, ringing zset. ARGV: socketId. Returns the updated JSON, 0 (no call) or -1 (not ringing). */
-export const CALL_ANSWER = `
+/**
+ * KEYS: call, ringing zset. ARGV: socketId, now. Returns the updated JSON, 0 (no call, or its
+ * record lapsed at `liveUntil`) or -1 (not ringing).
+ */
+export const CALL_ANSWER = `${now(2)}
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
 local c = cjson.decode(raw)
+if c.liveUntil and tonumber(c.liveUntil) <= now then return 0 end
 if c.state ~= 'ringing' then return -1 end
 c.state = 'active'
 c.answerSocketId = ARGV[1]

@@ -10,6 +10,10 @@ export class RedisEngineHealth extends EngineHealth {
     super();
   }
 
+  onReconnect(listener: () => void): void {
+    this.redis.command.on('ready', listener);
+  }
+
   async ping(timeoutMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     try {

@@ -4,7 +4,7 @@ import { RedisConnections } from './redis-connections.js';
 
 const SET_STATUS_ATTEMPTS = 10;
 
-const live = (s: StoredService | undefined, now = Date.now()) =>
+const live = (s: StoredService | undefined, now: number) =>
   s && !(s.status === 'pending' && s.expiresAt !== undefined && s.expiresAt <= now) ? s : undefined;
 
 /**
@@ -21,28 +21,25 @@ export class RedisServiceStore extends ServiceStore {
     return this.redis.keys.services;
   }
 
-  async register(service: StoredService, maxRegistered: number): Promise<RegisterOutcome> {
-    // The node's clock, like the reads below (and the memory store): one clock decides expiry.
-    const now = Date.now();
+  async register(service: StoredService, maxRegistered: number, now: number): Promise<RegisterOutcome> {
     return (await this.redis.script('gwServiceRegister')(this.key, serviceKey(service.name), JSON.stringify(service), maxRegistered, now)) as RegisterOutcome;
   }
 
-  async get(name: string): Promise<StoredService | undefined> {
+  async get(name: string, now: number): Promise<StoredService | undefined> {
     const raw = await this.redis.command.hget(this.key, serviceKey(name));
-    return raw ? live(JSON.parse(raw) as StoredService) : undefined;
+    return raw ? live(JSON.parse(raw) as StoredService, now) : undefined;
   }
 
-  async list(): Promise<StoredService[]> {
+  async list(now: number): Promise<StoredService[]> {
     const all = await this.redis.command.hvals(this.key);
-    const now = Date.now();
     return all.map((raw) => JSON.parse(raw) as StoredService).filter((s) => live(s, now));
   }
 
   /** Read, edit in JS, compare-and-set in Lua; a concurrent change to the same service retries. */
-  async setStatus(name: string, status: ServiceStatus): Promise<StoredService | undefined> {
+  async setStatus(name: string, status: ServiceStatus, now: number): Promise<StoredService | undefined> {
     for (let attempt = 0; attempt < SET_STATUS_ATTEMPTS; attempt++) {
       const raw = await this.redis.command.hget(this.key, serviceKey(name));
-      if (!raw || !live(JSON.parse(raw) as StoredService)) return undefined;
+      if (!raw || !live(JSON.parse(raw) as StoredService, now)) return undefined;
       const updated: StoredService = { ...(JSON.parse(raw) as StoredService), status };
       if (status !== 'pending') delete updated.expiresAt;
       const outcome = Number(await this.redis.script('gwServiceSetStatus')(this.key, serviceKey(name), raw, JSON.stringify(updated)));

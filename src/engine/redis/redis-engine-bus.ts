@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { type BusChannel, EngineBus } from '../engine-bus.js';
+import { RedisConnections } from './redis-connections.js';
+
+/** Pub/sub on the subscriber connection (publishes on the command one); claims are `SET NX PX`. */
+@Injectable()
+export class RedisEngineBus extends EngineBus {
+  constructor(private readonly redis: RedisConnections) {
+    super();
+  }
+
+  channelName(channel: BusChannel): string {
+    return this.redis.keys.channel(channel);
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.redis.command.publish(channel, message);
+  }
+
+  async subscribe(channels: string[], onMessage: (channel: string, message: string) => void): Promise<void> {
+    const wanted = new Set(channels);
+    this.redis.subscriber.on('message', (channel: string, message: string) => {
+      if (wanted.has(channel)) onMessage(channel, message);
+    });
+    await this.redis.subscriber.subscribe(...channels);
+  }
+
+  recycleSubscriber(): void {
+    this.redis.subscriber.disconnect(true);
+  }
+
+  async claim(id: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.command.set(this.redis.keys.controlClaim(id), owner, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+}
