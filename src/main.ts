@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { type AppConfig } from './config/app-config.js';
 import { readEnvironment } from './config/environment.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { applyGcHelperThreads } from './runtime/gc-threads.js';
+import { applyGcHelperThreads, applyGcPretenuring } from './runtime/gc-threads.js';
 
 function configOrExit(): AppConfig {
   try {
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   const config = configOrExit();
   // Before the app exists: V8 flags set now apply to every collection of its heap.
   const gcHelpers = !applyGcHelperThreads(config.gcHelperThreads);
+  applyGcPretenuring(config.gcPretenuring);
   // Loaded only once the configuration is valid: a configuration error exits without loading them.
   const [{ Logger }, { createApp }, { devBanner }, { LifecycleService }] = await Promise.all([
     import('@nestjs/common'),
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   ]);
   const { app, port } = await createApp(config);
   const logger = new Logger('Bootstrap');
-  logger.log({ port, engine: config.engine, node: config.nodeId, gcHelperThreads: gcHelpers }, 'Gateway listening');
+  logger.log({ port, engine: config.engine, node: config.nodeId, gcHelperThreads: gcHelpers, gcPretenuring: config.gcPretenuring }, 'Gateway listening');
   if (config.generatedSecrets) process.stdout.write(`${devBanner(config, port)}\n`);
 
   let stopping = false;

@@ -92,6 +92,8 @@ export class AppConfig {
   intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
   /** V8's garbage-collection helper threads (src/runtime/gc-threads.ts); `auto`: off on one CPU. */
   gcHelperThreads!: GcHelperThreads;
+  /** V8's allocation-site pretenuring (GC_PRETENURING); off by default (src/runtime/gc-threads.ts). */
+  gcPretenuring!: boolean;
   log!: { level: string; format: 'json' | 'pretty' };
   metricsEnabled!: boolean;
   /** GET /demo (a page that connects, logs events and sends messages): on outside production unless DEMO_PAGE=false. */

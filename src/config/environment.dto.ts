@@ -112,6 +112,7 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) INTAKE_MAX_EVENT_LOOP_DELAY_MS?: number;
 
   @IsOptional() @IsIn(['auto', 'on', 'off']) GC_HELPER_THREADS?: string;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() GC_PRETENURING?: boolean;
 
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
   @IsOptional() @IsIn(['json', 'pretty']) LOG_FORMAT?: string;

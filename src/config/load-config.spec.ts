@@ -42,6 +42,7 @@ describe('loadConfig', () => {
         notifications: { maxPending: 100, ttlSec: 2592000 },
         shutdownTimeoutMs: 10000,
         gcHelperThreads: 'auto',
+        gcPretenuring: false,
         intake: { maxInFlight: 10000, maxEventLoopDelayMs: 0 },
         log: { level: 'info', format: 'json' },
         metricsEnabled: true,

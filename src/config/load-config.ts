@@ -128,6 +128,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.shutdownTimeoutMs = dto.SHUTDOWN_TIMEOUT_MS ?? 10000;
   cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 0 };
   cfg.gcHelperThreads = (dto.GC_HELPER_THREADS as GcHelperThreads | undefined) ?? 'auto';
+  cfg.gcPretenuring = dto.GC_PRETENURING ?? false;
   cfg.log = { level: dto.LOG_LEVEL ?? 'info', format: (dto.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? 'json' };
   cfg.metricsEnabled = dto.METRICS_ENABLED ?? true;
   cfg.demoPage = dto.DEMO_PAGE ?? !production;

@@ -27,6 +27,18 @@ export function keepsGcHelpers(mode: GcHelperThreads, cpus: number): boolean {
 }
 
 /**
+ * V8 moves an allocation site's objects straight to the old generation once most of them
+ * survive a scavenge. Under load most do here (packets and frames waiting for their socket
+ * writes, requests waiting for their answers) though they die within milliseconds, so the old
+ * generation filled at tens of MB/s and needed a major collection every few seconds; without
+ * pretenuring they die young. Measured with `../shared/perf`'s batch step at 6,000 deliveries/s:
+ * 46–50 % server CPU instead of 53–76 % (README, Performance). GC_PRETENURING=true keeps the V8 default.
+ */
+export function applyGcPretenuring(on: boolean): void {
+  if (!on) setFlagsFromString('--no-allocation-site-pretenuring');
+}
+
+/**
  * Applies `mode` to this process's V8 (main.ts, once, before the app is built); true when the
  * helpers were dropped. `availableParallelism` counts the CPUs the process may run on (its
  * affinity), not a container's CPU quota: with a quota of one CPU, set GC_HELPER_THREADS=off.

@@ -15,11 +15,12 @@ const run = promisify(execFile);
  * long enough to need major collections, and reports the CPU time of its main thread and of all
  * the others (V8's helpers among them), from /proc.
  */
-async function churn(mode: string, cpus: number): Promise<{ main: number; others: number }> {
+async function churn(mode: string, cpus: number, pretenuring = true): Promise<{ main: number; others: number }> {
   const script = `
     import { readdirSync, readFileSync } from 'node:fs';
-    const { applyGcHelperThreads } = await import(${JSON.stringify(join(ROOT, 'dist/runtime/gc-threads.js'))});
+    const { applyGcHelperThreads, applyGcPretenuring } = await import(${JSON.stringify(join(ROOT, 'dist/runtime/gc-threads.js'))});
     applyGcHelperThreads(${JSON.stringify(mode)}, ${cpus});
+    applyGcPretenuring(${String(pretenuring)});
     const keep = [];
     for (let i = 0; i < 6e6; i++) { keep.push({ a: i, b: 'x' + i }); if (keep.length > 5e5) keep.splice(0, 1e5); }
     const ticks = (task) => { const f = readFileSync('/proc/self/task/' + task + '/stat', 'utf8').split(') ')[1].split(' '); return Number(f[11]) + Number(f[12]); };
@@ -51,10 +52,23 @@ describe('GC helper threads', () => {
     }
   });
 
-  it('the gateway says in its start-up line whether it kept them', async () => {
+  it('V8 keeps running with pretenuring turned off at run time as well', async () => {
+    const t = await churn('off', 1, false);
+
+    expect(t.main).toBeGreaterThan(0);
+  });
+
+  it('the gateway says in its start-up line what it set', async () => {
     const gw = await startGateway({ PORT: String(await freePort()), HOST: '127.0.0.1', GC_HELPER_THREADS: 'off' });
 
     const line = gw.stdout().split('\n').find((l) => l.includes('Gateway listening'));
-    expect(JSON.parse(line ?? '{}')).toMatchObject({ gcHelperThreads: false });
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ gcHelperThreads: false, gcPretenuring: false });
+  });
+
+  it('GC_PRETENURING=true keeps the V8 default and says so', async () => {
+    const gw = await startGateway({ PORT: String(await freePort()), HOST: '127.0.0.1', GC_PRETENURING: 'true' });
+
+    const line = gw.stdout().split('\n').find((l) => l.includes('Gateway listening'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ gcPretenuring: true });
   });
 });
