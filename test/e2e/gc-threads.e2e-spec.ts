@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { assertBuilt, killAllGateways, ROOT, startGateway } from '../support/node-process.js';
+import { assertBuilt, type Gateway, killAllGateways, ROOT, startGateway } from '../support/node-process.js';
 import { freePort } from '../support/redis-server.js';
 
 // GC_HELPER_THREADS (src/runtime/gc-threads.ts): the V8 flags it sets at run time really move the
@@ -30,6 +31,13 @@ async function churn(mode: string, cpus: number, pretenuring = true): Promise<{ 
   `;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 60_000 });
   return JSON.parse(stdout) as { main: number; others: number };
+}
+
+/** The start-up log line, once printed (it follows the moment the port answers). */
+async function startLine(gw: Gateway): Promise<unknown> {
+  const find = () => gw.stdout().split('\n').find((l) => l.includes('Gateway listening'));
+  while (find() === undefined) await once(gw.child.stdout as NodeJS.ReadableStream, 'data');
+  return JSON.parse(find() as string);
 }
 
 beforeAll(() => assertBuilt());
@@ -61,14 +69,12 @@ describe('GC helper threads', () => {
   it('the gateway says in its start-up line what it set', async () => {
     const gw = await startGateway({ PORT: String(await freePort()), HOST: '127.0.0.1', GC_HELPER_THREADS: 'off' });
 
-    const line = gw.stdout().split('\n').find((l) => l.includes('Gateway listening'));
-    expect(JSON.parse(line ?? '{}')).toMatchObject({ gcHelperThreads: false, gcPretenuring: false });
+    expect(await startLine(gw)).toMatchObject({ gcHelperThreads: false, gcPretenuring: false });
   });
 
   it('GC_PRETENURING=true keeps the V8 default and says so', async () => {
     const gw = await startGateway({ PORT: String(await freePort()), HOST: '127.0.0.1', GC_PRETENURING: 'true' });
 
-    const line = gw.stdout().split('\n').find((l) => l.includes('Gateway listening'));
-    expect(JSON.parse(line ?? '{}')).toMatchObject({ gcPretenuring: true });
+    expect(await startLine(gw)).toMatchObject({ gcPretenuring: true });
   });
 });
