@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { type AppConfig } from './config/app-config.js';
 import { readEnvironment } from './config/environment.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { applyGcHelperThreads, applyGcPretenuring } from './runtime/gc-threads.js';
+import { applyGcHelperThreads, applyGcPretenuring } from './runtime/gc-tuning.js';
 
 function configOrExit(): AppConfig {
   try {

@@ -90,9 +90,9 @@ export class AppConfig {
   shutdownTimeoutMs!: number;
   /** Overload bounds of the backend intake (SPEC §6.3); past either, emits answer 503 + Retry-After. */
   intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
-  /** V8's garbage-collection helper threads (src/runtime/gc-threads.ts); `auto`: off on one CPU. */
+  /** V8's garbage-collection helper threads (src/runtime/gc-tuning.ts); `auto`: off on one CPU. */
   gcHelperThreads!: GcHelperThreads;
-  /** V8's allocation-site pretenuring (GC_PRETENURING); off by default (src/runtime/gc-threads.ts). */
+  /** V8's allocation-site pretenuring (GC_PRETENURING); off by default (src/runtime/gc-tuning.ts). */
   gcPretenuring!: boolean;
   log!: { level: string; format: 'json' | 'pretty' };
   metricsEnabled!: boolean;

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { assertBuilt, type Gateway, killAllGateways, ROOT, startGateway } from '../support/node-process.js';
 import { freePort } from '../support/redis-server.js';
 
-// GC_HELPER_THREADS (src/runtime/gc-threads.ts): the V8 flags it sets at run time really move the
+// GC_HELPER_THREADS (src/runtime/gc-tuning.ts): the V8 flags it sets at run time really move the
 // collector's work onto the main thread, and V8 accepts them (some GC flags abort V8 when set
 // after start-up).
 
@@ -19,7 +19,7 @@ const run = promisify(execFile);
 async function churn(mode: string, cpus: number, pretenuring = true): Promise<{ main: number; others: number }> {
   const script = `
     import { readdirSync, readFileSync } from 'node:fs';
-    const { applyGcHelperThreads, applyGcPretenuring } = await import(${JSON.stringify(join(ROOT, 'dist/runtime/gc-threads.js'))});
+    const { applyGcHelperThreads, applyGcPretenuring } = await import(${JSON.stringify(join(ROOT, 'dist/runtime/gc-tuning.js'))});
     applyGcHelperThreads(${JSON.stringify(mode)}, ${cpus});
     applyGcPretenuring(${String(pretenuring)});
     const keep = [];

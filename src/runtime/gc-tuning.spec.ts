@@ -1,4 +1,4 @@
-import { keepsGcHelpers } from './gc-threads.js';
+import { keepsGcHelpers } from './gc-tuning.js';
 
 describe('keepsGcHelpers', () => {
   it('auto keeps the helpers only with more than one CPU', () => {
