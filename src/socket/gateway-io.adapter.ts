@@ -8,6 +8,7 @@ import { RedisKeys } from '../engine/redis/redis-keys.js';
 import { boundedRecoveryAdapter } from './bounded-recovery.adapter.js';
 import { installDispatcherBinding, type DispatchingAdapter } from './dispatcher-binding.js';
 import { EventDispatcher } from './event-dispatcher.js';
+import { releaseFlushedBuffers } from './flushed-buffers.js';
 import { gateRecovery } from './recovery-gate.js';
 
 /**
@@ -66,6 +67,7 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
           ? boundedRecoveryAdapter(recoveryBufferBytes)
           : undefined,
     } as ServerOptions) as Server;
+    releaseFlushedBuffers(server.engine);
     return server;
   }
 
