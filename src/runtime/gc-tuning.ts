@@ -29,11 +29,12 @@ export function keepsGcHelpers(mode: GcHelperThreads, cpus: number): boolean {
 
 /**
  * V8 moves an allocation site's objects straight to the old generation once most of them
- * survive a scavenge. Under load most do here (packets and frames waiting for their socket
- * writes, requests waiting for their answers) though they die within milliseconds, so the old
- * generation filled at tens of MB/s and needed a major collection every few seconds; without
- * pretenuring they die young. Measured with `../shared/perf`'s batch step at 6,000 deliveries/s:
- * 46–50 % server CPU instead of 53–76 % (README, Performance). GC_PRETENURING=true keeps the V8 default.
+ * survive a scavenge. Under load the packets and frames of a delivery did (engine.io's dead write
+ * buffers kept them alive, see socket/flushed-buffers.ts), so V8 allocated them old, the old
+ * generation filled at MB/s and needed a major collection every few seconds. Measured with
+ * `../shared/perf`'s batch step at 6,000 deliveries/s: 46–50 % server CPU instead of 53–76 %; at
+ * 7,000 with the buffers emptied, pretenuring on still gave 7 scavenges in 10 s of 13 ms each
+ * instead of 66 of 4 ms (README, Performance). GC_PRETENURING=true keeps the V8 default.
  */
 export function applyGcPretenuring(on: boolean): void {
   if (!on) setFlagsFromString('--no-allocation-site-pretenuring');
