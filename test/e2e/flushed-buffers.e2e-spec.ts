@@ -5,6 +5,7 @@ import request from 'supertest';
 import { SocketServerRef } from '../../src/socket/socket-server.ref.js';
 import { TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
 import { collect, connectUser, roundTrip } from '../support/client.js';
+import { eventually } from '../support/eventually.js';
 
 describe('write buffers engine.io has sent', () => {
   const sut = useApp();
@@ -33,6 +34,11 @@ describe('write buffers engine.io has sent', () => {
         expect(flushed.filter((f) => f.packets > 0).length).toBeGreaterThanOrEqual(1);
         // ...and none still holds one now.
         expect(flushed.map((f) => f.buffer.length)).toEqual(flushed.map(() => 0));
+
+        // Close while the app runs, so no long-poll is left open for the teardown.
+        const clients = engine.clientsCount;
+        socket.close();
+        await eventually('the server to see the client go', async () => engine.clientsCount, (n) => n < clients);
       } finally {
         engine.off('flush', onFlush);
       }
