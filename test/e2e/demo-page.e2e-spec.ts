@@ -151,7 +151,8 @@ describe('/demo outside development mode', () => {
     await page.fill('#token', userToken('alice'));
     await page.click('#token-form button[type="submit"]');
     await untilText(page, '#state', (t) => t === 'connected', 'the page to show "connected"');
-    expect(await text(page, '#user')).toBe('alice');
+    // The state shows before the 'connected' handler fills in the user: wait for that, not the state.
+    await untilText(page, '#user', (t) => t === 'alice', 'the page to show the user "alice"');
     expect(await text(page, '#curl')).toContain('"userId":"alice"');
     await page.close();
   });
