@@ -100,8 +100,8 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
 
   it('runs every Redis connection on a Cluster client, with its state spread over several masters', async () => {
     for (const app of [a, b]) {
-      const { command, subscriber, adapter } = app.app.get(RedisConnections);
-      for (const client of [command, subscriber, adapter]) expect(client).toBeInstanceOf(Cluster);
+      const { command, subscriber, bus } = app.app.get(RedisConnections);
+      for (const client of [command, subscriber, bus]) expect(client).toBeInstanceOf(Cluster);
     }
     // A few users whose hash-tagged keys land in different slots.
     const sockets = [];

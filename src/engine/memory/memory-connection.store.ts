@@ -35,6 +35,16 @@ export class MemoryConnectionStore extends ConnectionStore {
     return { last: true };
   }
 
+  /** Per user of `userIds`: has a socket on a live node (synchronous: the broker answers in the same call). */
+  liveNow(userIds: string[], now: number): boolean[] {
+    return userIds.map((u) => {
+      const list = this.sockets.get(u);
+      if (!list) return false;
+      for (let i = 1; i < list.length; i += 2) if ((this.nodes.get(list[i]) ?? 0) > now) return true;
+      return false;
+    });
+  }
+
   async socketCounts(userIds: string[], now: number): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     for (const u of userIds) {

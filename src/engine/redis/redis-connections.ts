@@ -5,6 +5,13 @@ import { createRedisClient, type RedisClient } from './redis-client.js';
 import { RedisKeys } from './redis-keys.js';
 import {
   CALL_ANSWER,
+  CLOCK,
+  KEEP,
+  PUBLISH,
+  PUBLISH_GROUP,
+  RECOVERY_CLAIM,
+  RECOVERY_GONE,
+  RECOVERY_SAVE,
   CALL_END,
   CALL_EXPIRE_DUE,
   CHAT_SET_MEMBERS,
@@ -41,47 +48,45 @@ type ScriptName =
   | 'gwCallEnd'
   | 'gwCallExpireDue'
   | 'gwIdemClaim'
-  | 'gwIdemComplete';
+  | 'gwIdemComplete'
+  | 'gwPublish'
+  | 'gwPublishGroup'
+  | 'gwClock'
+  | 'gwKeep'
+  | 'gwRecSave'
+  | 'gwRecGone'
+  | 'gwRecClaim';
 
 /**
  * The gateway's Redis connections, created before the app listens and closed on shutdown:
- * `command` for store scripts (fails fast while Redis is away), `subscriber` for the
- * control bus, `adapter` for the Socket.IO adapter (queues while reconnecting).
+ * `command` for store scripts and publications (fails fast while Redis is away), `subscriber`
+ * for the control bus, `bus` for this node's channels of the path between nodes (publications
+ * and node messages, resubscribed after a reconnect).
  */
 @Injectable()
 export class RedisConnections implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisConnections.name);
   readonly command: RedisClient;
   readonly subscriber: RedisClient;
-  readonly adapter: RedisClient;
+  readonly bus: RedisClient;
   readonly keys: RedisKeys;
+  /** Redis Cluster: sharded pub/sub, and no script spans two slots. */
+  readonly clustered: boolean;
   private closing = false;
-  private readonly adapterCopies: RedisClient[] = [];
 
   constructor(config: AppConfig, metrics: MetricsService) {
     this.keys = new RedisKeys(config.prefix);
     const isClosing = () => this.closing;
     this.command = createRedisClient(config.redis, { name: 'command', failFast: true, isClosing });
     this.subscriber = createRedisClient(config.redis, { name: 'subscriber', failFast: false, isClosing });
-    // The Socket.IO adapter duplicates this client for its blocking XREAD loop, which only checks for
-    // close between reads: without isClosing it would reconnect forever if Redis went away meanwhile.
-    this.adapter = createRedisClient(config.redis, { name: 'adapter', failFast: false, isClosing });
+    this.clustered = (config.redis.clusterNodes?.length ?? 0) > 0;
+    this.bus = createRedisClient(config.redis, { name: 'bus', failFast: false, isClosing, shardedPubSub: true });
     // Never log the error object's command arguments: they may carry payloads.
     const onError = (name: string) => (err: Error) => {
       metrics.redisErrors.inc({ connection: name });
       this.logger.warn({ connection: name, reason: err.message }, 'Redis connection error');
     };
     for (const [name, client] of this.clients()) client.on('error', onError(name));
-    // The adapter duplicates its client for the blocking XREAD loop and pub/sub. Keep hold of the
-    // copies: they need our error listener, and closing them ends a pending XREAD at shutdown
-    // instead of up to one block interval later.
-    const duplicate = this.adapter.duplicate.bind(this.adapter) as () => RedisClient;
-    (this.adapter as { duplicate: () => RedisClient }).duplicate = () => {
-      const copy = duplicate();
-      copy.on('error', onError('adapter'));
-      this.adapterCopies.push(copy);
-      return copy;
-    };
     this.command.defineCommand('gwSessionClaim', { numberOfKeys: 2, lua: SESSION_CLAIM });
     this.command.defineCommand('gwSessionForce', { numberOfKeys: 2, lua: SESSION_FORCE_ACTIVE });
     this.command.defineCommand('gwSessionRevokeLive', { numberOfKeys: 2, lua: SESSION_REVOKE_LIVE });
@@ -99,13 +104,21 @@ export class RedisConnections implements OnApplicationShutdown {
     this.command.defineCommand('gwConnRemove', { numberOfKeys: 1, lua: CONNECTION_REMOVE });
     this.command.defineCommand('gwIdemClaim', { numberOfKeys: 1, lua: IDEMPOTENCY_CLAIM });
     this.command.defineCommand('gwIdemComplete', { numberOfKeys: 1, lua: IDEMPOTENCY_COMPLETE });
+    // Standalone only (its keys span slots): the numbers of keys vary per batch, given per call.
+    this.command.defineCommand('gwPublish', { lua: PUBLISH });
+    this.command.defineCommand('gwPublishGroup', { lua: PUBLISH_GROUP });
+    this.command.defineCommand('gwClock', { numberOfKeys: 1, lua: CLOCK });
+    this.command.defineCommand('gwKeep', { numberOfKeys: 1, lua: KEEP });
+    this.command.defineCommand('gwRecSave', { numberOfKeys: 1, lua: RECOVERY_SAVE });
+    this.command.defineCommand('gwRecGone', { numberOfKeys: 1, lua: RECOVERY_GONE });
+    this.command.defineCommand('gwRecClaim', { numberOfKeys: 1, lua: RECOVERY_CLAIM });
   }
 
   private clients(): Array<[string, RedisClient]> {
     return [
       ['command', this.command],
       ['subscriber', this.subscriber],
-      ['adapter', this.adapter],
+      ['bus', this.bus],
     ];
   }
 
@@ -132,7 +145,6 @@ export class RedisConnections implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
-    for (const copy of this.adapterCopies) copy.disconnect();
     await Promise.all(
       this.clients().map(async ([, c]) => {
         try {
