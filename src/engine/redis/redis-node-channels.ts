@@ -61,9 +61,9 @@ export class RedisNodeChannels implements OnApplicationShutdown {
       this.lost = false;
       for (const resume of this.resumeListeners) resume();
     });
-    const subscribed = clustered
-      ? (bus as unknown as { ssubscribe(...channels: string[]): Promise<unknown> }).ssubscribe(...this.channels)
-      : bus.subscribe(...this.channels);
+    // Sharded channels live in their own slots: one SSUBSCRIBE per channel.
+    const sharded = bus as unknown as { ssubscribe(channel: string): Promise<unknown> };
+    const subscribed = clustered ? Promise.all(this.channels.map((channel) => sharded.ssubscribe(channel))) : bus.subscribe(...this.channels);
     subscribed.catch((err: Error) => {
       // Retried by ioredis on reconnect; readiness reports Redis meanwhile.
       this.logger.warn({ reason: err.message }, 'Could not subscribe to the node channels yet');
