@@ -392,3 +392,37 @@ redis.call('HDEL', KEYS[1], 'goneAt')
 redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 1`;
+
+/**
+ * Every script by the name the stores call it (RedisConnections.script), with its number of
+ * keys; scripts without one take it as their first argument (the count varies per call).
+ */
+export const SCRIPTS = {
+  gwSessionClaim: { lua: SESSION_CLAIM, keys: 2 },
+  gwSessionForce: { lua: SESSION_FORCE_ACTIVE, keys: 2 },
+  gwSessionRevokeLive: { lua: SESSION_REVOKE_LIVE, keys: 2 },
+  gwRateHit: { lua: RATE_HIT, keys: 1 },
+  gwRatePeek: { lua: RATE_PEEK, keys: 1 },
+  gwServiceRegister: { lua: SERVICE_REGISTER, keys: 1 },
+  gwServiceSetStatus: { lua: SERVICE_SET_STATUS, keys: 1 },
+  gwNotificationAdd: { lua: NOTIFICATION_ADD, keys: 2 },
+  gwNotificationRemove: { lua: NOTIFICATION_REMOVE, keys: 2 },
+  gwChatSetMembers: { lua: CHAT_SET_MEMBERS, keys: 1 },
+  gwConnAdd: { lua: CONNECTION_ADD, keys: 1 },
+  gwConnRemove: { lua: CONNECTION_REMOVE, keys: 1 },
+  gwCallAnswer: { lua: CALL_ANSWER, keys: 2 },
+  gwCallEnd: { lua: CALL_END, keys: 2 },
+  gwCallExpireDue: { lua: CALL_EXPIRE_DUE, keys: 1 },
+  gwIdemClaim: { lua: IDEMPOTENCY_CLAIM, keys: 1 },
+  gwIdemComplete: { lua: IDEMPOTENCY_COMPLETE, keys: 1 },
+  // Standalone only (its keys span slots).
+  gwPublish: { lua: PUBLISH, keys: undefined },
+  gwPublishGroup: { lua: PUBLISH_GROUP, keys: undefined },
+  gwClock: { lua: CLOCK, keys: 1 },
+  gwKeep: { lua: KEEP, keys: 1 },
+  gwRecSave: { lua: RECOVERY_SAVE, keys: 1 },
+  gwRecGone: { lua: RECOVERY_GONE, keys: 1 },
+  gwRecClaim: { lua: RECOVERY_CLAIM, keys: 1 },
+} as const satisfies Record<string, { lua: string; keys: number | undefined }>;
+
+export type ScriptName = keyof typeof SCRIPTS;

@@ -32,9 +32,6 @@ export function createRedisClient(settings: RedisSettings, role: ClientRole): Re
       enableOfflineQueue: !role.failFast,
       clusterRetryStrategy: (attempt) => (role.isClosing?.() ? null : Math.min(100 * attempt, 2000)),
       shardedSubscribers: role.shardedPubSub === true,
-      // Auto-pipelining routes by a command's first argument; scripts whose number of keys comes
-      // first in the call (gwPublish, gwPublishGroup) must be routed by their keys instead.
-      autoPipeliningIgnoredCommands: ['gwPublish', 'gwPublishGroup'],
     });
   }
   if (settings.url) return new Redis(settings.url, options);
