@@ -108,3 +108,44 @@ describe.each(['SIGKILL', 'SIGTERM'] as const)('node A stopped with %s under tra
     for (const c of clients) expect({ user: c.userId, seqs: c.seqs }).toEqual({ user: c.userId, seqs: expected });
   });
 });
+
+describe('a node killed with SIGKILL (PRESENCE_NODE_TTL_MS at its default, 30 s)', () => {
+  let nodes: Gateway[];
+
+  beforeAll(async () => {
+    const env = {
+      REDIS_URL: redis.url,
+      SOCKET_CONTROL_PREFIX: uniquePrefix('dead-node'),
+      JWT_SECRET: TEST_JWT_SECRET,
+      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+      LOG_LEVEL: 'error',
+      RATE_LIMIT_MAX_CONNECTIONS: '100000',
+    };
+    nodes = await startReadyGateways([env, env]);
+  }, 60_000);
+
+  afterAll(async () => {
+    closeAllClients();
+    await killAllGateways();
+  });
+
+  it("stops counting its users' sockets within seconds: pushes to them answer failed, not sent", async () => {
+    const [a, b] = nodes;
+    const userId = fresh('on-a');
+    const socket = createClient(a.url, { auth: { token: userToken(userId) }, reconnection: false });
+    await new Promise((resolve) => socket.once('connected', resolve));
+    const report = async () => {
+      const res = await fetch(`${b.url}/internal/emit`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TEST_INTERNAL_SECRET}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ userId, event: 'notification:new', payload: {} }),
+      });
+      return ((await res.json()) as { data: { recipients: { sent: number; failed: number } } }).data.recipients;
+    };
+    expect(await report()).toEqual({ total: 1, sent: 1, failed: 0 });
+    a.child.kill('SIGKILL');
+    await exitOf(a);
+    // Well within the 30 s its heartbeat would take to lapse.
+    await eventually('pushes to its user to fail', report, (r) => r.failed === 1, { timeoutMs: 10_000, intervalMs: 200 });
+  });
+});

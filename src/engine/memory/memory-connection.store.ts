@@ -57,8 +57,18 @@ export class MemoryConnectionStore extends ConnectionStore {
     return counts;
   }
 
-  async heartbeat(nodeId: string, now: number, ttlMs: number): Promise<void> {
+  async heartbeat(nodeId: string, now: number, ttlMs: number): Promise<{ wasLive: boolean }> {
+    const before = this.nodes.get(nodeId);
     this.nodes.set(nodeId, now + ttlMs);
+    return { wasLive: before !== undefined && before > now };
+  }
+
+  async liveNodes(now: number): Promise<string[]> {
+    return [...this.nodes].filter(([, until]) => until > now).map(([n]) => n);
+  }
+
+  async expire(nodeId: string, now: number): Promise<void> {
+    if (this.nodes.has(nodeId)) this.nodes.set(nodeId, now);
   }
 
   async deadNodes(now: number): Promise<string[]> {

@@ -262,7 +262,7 @@ local function isAlive(node)
   local v = alive[node]
   if v == nil then
     local score = redis.call('ZSCORE', KEYS[2], node)
-    v = (score and tonumber(score) >= now) or false
+    v = (score and tonumber(score) > now) or false
     alive[node] = v
   end
   return v
@@ -394,6 +394,17 @@ redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 1`;
 
 /**
+ * KEYS: nodes zset (expiry), last beats hash. ARGV: node, expiry, now. Returns the node's expiry
+ * before this beat (or nil). The last beat outlives the node's sweep: a restore asks when a gone
+ * node was last seen.
+ */
+export const NODE_BEAT = `
+local before = redis.call('ZSCORE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+return before`;
+
+/**
  * Every script by the name the stores call it (RedisConnections.script), with its number of
  * keys; scripts without one take it as their first argument (the count varies per call).
  */
@@ -410,6 +421,7 @@ export const SCRIPTS = {
   gwChatSetMembers: { lua: CHAT_SET_MEMBERS, keys: 1 },
   gwConnAdd: { lua: CONNECTION_ADD, keys: 1 },
   gwConnRemove: { lua: CONNECTION_REMOVE, keys: 1 },
+  gwNodeBeat: { lua: NODE_BEAT, keys: 2 },
   gwCallAnswer: { lua: CALL_ANSWER, keys: 2 },
   gwCallEnd: { lua: CALL_END, keys: 2 },
   gwCallExpireDue: { lua: CALL_EXPIRE_DUE, keys: 1 },

@@ -171,7 +171,7 @@ export class RedisBroker extends Broker {
   }
 
   private async aliveNodes(now: number): Promise<Set<string>> {
-    return new Set(await this.redis.command.zrangebyscore(this.redis.keys.nodes, now, '+inf'));
+    return new Set(await this.redis.command.zrangebyscore(this.redis.keys.nodes, `(${now}`, '+inf'));
   }
 
   onReceive(handler: (received: Received) => void): void {

@@ -88,6 +88,10 @@ export class RedisKeys {
   get nodes(): string {
     return `${this.prefix}:nodes`;
   }
+  /** When each node last beat, kept past its sweep (for restores of its sockets). */
+  get nodeBeats(): string {
+    return `${this.prefix}:node-beats`;
+  }
   rate(key: string): string {
     return `${this.prefix}:rl:{${key}}`;
   }

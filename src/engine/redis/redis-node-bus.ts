@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config.js';
 import { NodeBus } from '../node-bus.js';
 import { RedisConnections } from './redis-connections.js';
 import { RedisNodeChannels } from './redis-node-channels.js';
@@ -14,7 +13,6 @@ const SILENT_GRACE_MS = 2000;
 @Injectable()
 export class RedisNodeBus extends NodeBus {
   constructor(
-    private readonly config: AppConfig,
     private readonly redis: RedisConnections,
     private readonly channels: RedisNodeChannels,
   ) {
@@ -39,12 +37,12 @@ export class RedisNodeBus extends NodeBus {
     const subscribers = await this.channels.subscribers(nodeId);
     if (subscribers === undefined || subscribers > 0) return true;
     // Not listening: crashed, or its connection is being re-established (then it still beats).
-    const lastBeat = Number(expiry) - this.config.presenceNodeTtlMs;
-    return lastBeat >= now - SILENT_GRACE_MS;
+    const lastBeat = await this.lastSeen(nodeId);
+    return lastBeat !== undefined && lastBeat >= now - SILENT_GRACE_MS;
   }
 
   async lastSeen(nodeId: string): Promise<number | undefined> {
-    const expiry = await this.redis.command.zscore(this.redis.keys.nodes, nodeId);
-    return expiry === null ? undefined : Number(expiry) - this.config.presenceNodeTtlMs;
+    const at = await this.redis.command.hget(this.redis.keys.nodeBeats, nodeId);
+    return at === null ? undefined : Number(at);
   }
 }
