@@ -28,7 +28,7 @@ interface EncodeHook {
 }
 
 /**
- * The memory engine's connection-state recovery with a bounded packet buffer (SPEC §4.8).
+ * The memory engine's connection-state recovery with a bounded packet buffer (docs/protocol.md §4.8).
  *
  * Socket.IO's SessionAwareAdapter keeps every packet emitted during `maxDisconnectionDuration`,
  * so its memory grows with message rate × window. This adapter keeps the packets as the text

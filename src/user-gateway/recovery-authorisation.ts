@@ -36,7 +36,7 @@ const HOLD_MS = 10_000;
 const newId = () => randomBytes(15).toString('base64url');
 
 /**
- * Connection-state recovery for the same user and live session only (SPEC §4.8). Socket.IO
+ * Connection-state recovery for the same user and live session only (docs/protocol.md §4.8). Socket.IO
  * restores a session's rooms and data from the recovery id the client presents, before any
  * middleware runs. Here:
  * - at restore, chat rooms the stored user no longer belongs to are dropped before the adapter

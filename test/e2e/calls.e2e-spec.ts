@@ -4,7 +4,7 @@ import type { Env } from '../../src/config/load-config.js';
 import { type AckBody, type ClientSocket, ack as ackOn, closeAllClients, collect, connectUser, nextEvent, nextMatching } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
 
-// SPEC §4.5 (calls), §4.6 (call:missed is a notification), §4.9 (call:initiate: 5 per 60 s).
+// docs/protocol.md §4.5 (calls), §4.6 (call:missed is a notification), §4.9 (call:initiate: 5 per 60 s).
 
 interface Incoming {
   callId: string;
@@ -52,7 +52,7 @@ interface Tab {
 const CALL_EVENTS = ['incoming', 'answers', 'ends', 'rejects', 'ice', 'notifications'] as const;
 
 /**
- * Calls are allowed only between users who may see each other (SPEC §4.5): every user of this
+ * Calls are allowed only between users who may see each other (docs/protocol.md §4.5): every user of this
  * file shares one chat, so any two of them may call.
  */
 const CIRCLE = `calls-circle-${process.pid}-${randomUUID().slice(0, 8)}`;

@@ -6,7 +6,7 @@ import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, ro
 import { eventually } from '../support/eventually.js';
 import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh, useApps } from '../support/app.js';
 
-// SPEC §4.6 (notifications), §4.9 (rate limits apply to them) and §6.1 POST /internal/notifications.
+// docs/protocol.md §4.6 (notifications), §4.9 (rate limits apply to them) and §6.1 POST /internal/notifications.
 
 /** What clients receive as `notification:new` and in get-pending. */
 type Notification = StoredNotification;

@@ -1,4 +1,4 @@
-// SPEC §4.8 on the memory engine: missed packets are delivered on reconnect, once and in order,
+// docs/protocol.md §4.8 on the memory engine: missed packets are delivered on reconnect, once and in order,
 // from a buffer whose size is bounded (RECOVERY_BUFFER_BYTES) whatever the message rate.
 import request from 'supertest';
 import { SocketServerRef } from '../../src/socket/socket-server.ref.js';

@@ -3,7 +3,7 @@ import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, 
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectUser, createClient, firstOf, nextEvent, roundTrip, type AckBody } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 
-// SPEC §4.8: connection-state recovery is for the same user and session only, and a recovered
+// docs/protocol.md §4.8: connection-state recovery is for the same user and session only, and a recovered
 // socket's rooms are recomputed from the current memberships. Attacks of the security probe
 // (issue 9, item 1), on the memory engine and on two nodes sharing one Redis.
 

@@ -3,8 +3,8 @@ import { type ClientSocket, type ConnectOptions, collect, createClient, firstOf,
 import { type TestApp, TEST_INTERNAL_SECRET, signToken, useApp, fresh } from '../support/app.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 
-// SPEC §9: the original systems' clients, driven with their own calls as their documents
-// (../shared/seeds/) write them: aliases, bare ids and payload-less events.
+// docs/protocol.md §9: the original systems' clients, driven with their own calls as the five systems'
+// documents write them: aliases, bare ids and payload-less events (docs/migration.md).
 
 const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
 

@@ -6,7 +6,7 @@ import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, ro
 import { eventually } from '../support/eventually.js';
 import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
 
-// SPEC §4.7 (service status), §4.9 (rate limits apply to these events), §6.1 POST /internal/status
+// docs/protocol.md §4.7 (service status), §4.9 (rate limits apply to these events), §6.1 POST /internal/status
 // and POST /internal/webhooks/uptime-kuma.
 
 interface ServiceStatus {

@@ -1,4 +1,4 @@
-// SPEC §2.3: acks and `error` events for failed client events, unknown events, and hostile
+// docs/protocol.md §2.3: acks and `error` events for failed client events, unknown events, and hostile
 // input (malformed, deep, wide or oversized payloads) that must neither crash the process,
 // leak to other users, nor stop the socket's other events from working.
 import request from 'supertest';
