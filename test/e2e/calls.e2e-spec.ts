@@ -166,7 +166,7 @@ const SDP_OFFER = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n', e
 const SDP_ANSWER = { type: 'answer', sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' };
 const CANDIDATE = { candidate: 'candidate:1 1 udp 2122260223 10.0.0.1 54321 typ host', sdpMid: '0', sdpMLineIndex: 0 };
 
-describe('calls across two nodes on one Redis (SPEC §4.5)', () => {
+describe('calls across two nodes on one Redis (docs/protocol.md §4.5)', () => {
   let a: TestApp;
   let b: TestApp;
 

@@ -379,7 +379,7 @@ describe('the inbound stream (Redis engine)', () => {
   });
 });
 
-describe('message:new rate limit (SPEC §4.9)', () => {
+describe('message:new rate limit (docs/protocol.md §4.9)', () => {
   const prefix = uniquePrefix('chat-rl');
   let sut: TestApp;
   let redis: Redis;

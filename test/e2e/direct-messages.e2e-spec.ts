@@ -2,7 +2,7 @@ import request from 'supertest';
 import { collect, connectUser, nextEvent } from '../support/client.js';
 import { TEST_INTERNAL_SECRET, redisEnv, uniquePrefix, userToken, useApps } from '../support/app.js';
 
-describe('send_message between users across nodes (SPEC §4.1)', () => {
+describe('send_message between users across nodes (docs/protocol.md §4.1)', () => {
   const [a, b] = useApps(2, () => redisEnv(uniquePrefix('dm')));
 
   it('splits sent and failed by live sockets on any node and delivers once per socket', async () => {

@@ -93,7 +93,7 @@ describe('POST /internal/notifications: authentication and validation', () => {
 describe.each<[string, () => Env]>([
   ['memory', () => ({})],
   ['redis', () => redisEnv(uniquePrefix('notif'))],
-])('notifications on the %s engine (SPEC §4.6)', (_engine, engineEnv) => {
+])('notifications on the %s engine (docs/protocol.md §4.6)', (_engine, engineEnv) => {
   let sut: TestApp;
   let capped: TestApp;
   let shortLived: TestApp;
@@ -370,7 +370,7 @@ describe('notifications across two nodes (redis engine)', () => {
   });
 });
 
-describe('rate limits apply to notification events (SPEC §4.9)', () => {
+describe('rate limits apply to notification events (docs/protocol.md §4.9)', () => {
   const sut = useApp(() => ({ ...redisEnv(uniquePrefix('notif-rl')), RATE_LIMITS: '{"notification:get-pending":[2,60000],"notification:read":[1,60000]}' }));
 
   it('drops events over the limit with RATE_LIMITED and retryAfterMs, per event', async () => {

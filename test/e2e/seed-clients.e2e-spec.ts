@@ -41,7 +41,7 @@ async function pendingIds(socket: ClientSocket): Promise<string[]> {
   return res.data!.notifications.map((n) => n.id);
 }
 
-describe('seed clients (SPEC §9)', () => {
+describe('seed clients (docs/protocol.md §9)', () => {
   const sut = useApp({ SESSION_POLICY: 'multi' });
 
   describe('MediaNest (seed 001)', () => {
@@ -205,7 +205,7 @@ describe('seed clients (SPEC §9)', () => {
   });
 });
 
-describe('seed aliases share the rate limit of the event they stand for (SPEC §4.9)', () => {
+describe('seed aliases share the rate limit of the event they stand for (docs/protocol.md §4.9)', () => {
   const sut = useApp({ RATE_LIMITS: '{"message:typing":[2,60000]}' });
 
   it('user:typing counts against message:typing', async () => {
