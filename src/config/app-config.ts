@@ -57,7 +57,7 @@ export class AppConfig {
   prefix!: string;
   /** Bearer secret of the internal HTTP API; undefined disables those routes. */
   internalSecret?: string;
-  /** `allowLegacy`: accept field-encrypted (and plain) messages besides sealed ones (SPEC §5). */
+  /** `allowLegacy`: accept field-encrypted (and plain) messages besides sealed ones (docs/protocol.md §5). */
   controlBus!: { secretKey?: string; secretIv?: string; allowPlaintext: boolean; allowLegacy: boolean };
   emitAllowedEvents!: string[];
   session!: { policy: SessionPolicy; maxPerUser: number; revokeTtlSec: number };
@@ -88,7 +88,7 @@ export class AppConfig {
   callRingTimeoutMs!: number;
   notifications!: { maxPending: number; ttlSec: number };
   shutdownTimeoutMs!: number;
-  /** Overload bounds of the backend intake (SPEC §6.3); past either, emits answer 503 + Retry-After. */
+  /** Overload bounds of the backend intake (docs/protocol.md §6.3); past either, emits answer 503 + Retry-After. */
   intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
   /** V8's garbage-collection helper threads (src/runtime/gc-tuning.ts); `auto`: off on one CPU. */
   gcHelperThreads!: GcHelperThreads;

@@ -6,7 +6,7 @@ import { FriendIdsDto, UserIdsDto } from '../chat/dto/chat.dto.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
 
-/** Chat members and friend lists, owned by the backend (SPEC §4.3, §6.1). */
+/** Chat members and friend lists, owned by the backend (docs/protocol.md §4.3, §6.1). */
 @Controller('internal')
 @UseGuards(InternalSecretGuard)
 @UseInterceptors(InternalRequestMetrics)

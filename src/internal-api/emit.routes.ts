@@ -13,10 +13,10 @@ import { InternalSecretGuard } from './internal-secret.guard.js';
 type Handler = (body: unknown) => Promise<unknown>;
 
 /**
- * The backend intake, the hottest HTTP path (SPEC §6.1, §6.3), as two plain Fastify routes
+ * The backend intake, the hottest HTTP path (docs/protocol.md §6.1, §6.3), as two plain Fastify routes
  * rather than a Nest controller: Nest's router context, its RxJS interceptor chain and its
  * response controller cost about a third of the server CPU of a `POST /internal/emit`
- * (README, Performance). The routes keep what the controller gave: the same secret check
+ * (docs/performance.md). The routes keep what the controller gave: the same secret check
  * (InternalSecretGuard.authorize), a compiled validator (emit-body.validator.ts), the same
  * error bodies (HttpErrorFilter.send), the same `gateway_internal_requests_total` count after
  * the secret check, and the intake limiter. Every other Fastify hook (INTERNAL_PORT filter,

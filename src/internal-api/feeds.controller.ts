@@ -11,7 +11,7 @@ import { readKumaWebhook } from '../status/uptime-kuma-body.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
 
-/** Backends feeding user features: notifications and the status page (SPEC §6.1). */
+/** Backends feeding user features: notifications and the status page (docs/protocol.md §6.1). */
 @Controller('internal')
 @UseGuards(InternalSecretGuard)
 @UseInterceptors(InternalRequestMetrics)

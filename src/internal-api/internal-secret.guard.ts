@@ -9,7 +9,7 @@ function digest(value: string): Buffer {
 }
 
 /**
- * Bearer auth of /internal/* (SPEC §6.1). Both sides are hashed to equal length first so the
+ * Bearer auth of /internal/* (docs/protocol.md §6.1). Both sides are hashed to equal length first so the
  * comparison is constant-time whatever the length of the presented value. No secret → 404.
  */
 @Injectable()

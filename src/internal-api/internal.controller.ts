@@ -8,7 +8,7 @@ import { PresenceQueryDto } from './dto/presence-query.dto.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
 
-/** Internal HTTP API for backends (SPEC §6.1; the emit routes are Fastify routes in emit.routes.ts). Thin: validate, call the shared service, shape. */
+/** Internal HTTP API for backends (docs/protocol.md §6.1; the emit routes are Fastify routes in emit.routes.ts). Thin: validate, call the shared service, shape. */
 @Controller('internal')
 @UseGuards(InternalSecretGuard)
 @UseInterceptors(InternalRequestMetrics)

@@ -5,7 +5,7 @@ import { InternalSocketRef } from '../service-registry/internal-socket.ref.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
 import { InternalSecretGuard } from './internal-secret.guard.js';
 
-/** Registered services (SPEC §6.1): list, approve, delete (which disconnects them everywhere). */
+/** Registered services (docs/protocol.md §6.1): list, approve, delete (which disconnects them everywhere). */
 @Controller('internal/services')
 @UseGuards(InternalSecretGuard)
 @UseInterceptors(InternalRequestMetrics)

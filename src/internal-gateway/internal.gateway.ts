@@ -37,7 +37,7 @@ import { type ServiceNamespace, ServiceSessions, type ServiceSocket } from './se
 import type { ServiceAckData } from '../socket/events.js';
 
 /**
- * `/internal`: backend services on a persistent connection (SPEC §6.2). Every action calls the
+ * `/internal`: backend services on a persistent connection (docs/protocol.md §6.2). Every action calls the
  * same service method as its HTTP route; until authenticated a socket may only
  * `authenticate_service` or `register_service`.
  */

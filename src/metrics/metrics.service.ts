@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Prometheus metrics of SPEC §7. Each app instance owns its registry, so several
+ * Prometheus metrics of docs/protocol.md §7. Each app instance owns its registry, so several
  * instances in one process (tests) do not collide.
  */
 @Injectable()

@@ -31,7 +31,7 @@ interface NamespaceTable {
 type Ack = (response: unknown) => void;
 
 /**
- * One dispatcher for every socket of every namespace (SPEC: per-socket cost is a budget).
+ * One dispatcher for every socket of every namespace (per-socket cost is a budget, docs/performance.md).
  *
  * Nest's default binding gives each socket one RxJS pipeline per `@SubscribeMessage` handler and
  * one disconnect listener per gateway (~130 KiB per socket with ~40 handlers). Here the handlers

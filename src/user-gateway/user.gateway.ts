@@ -19,7 +19,7 @@ import { RecoveryService } from '../recovery/recovery.service.js';
 import { InFlight } from '../lifecycle/in-flight.js';
 import { TokenExpiry } from './token-expiry.js';
 
-/** The `/` namespace: authenticated user sockets (SPEC §2). */
+/** The `/` namespace: authenticated user sockets (docs/protocol.md §2). */
 @UserEventsGateway()
 export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
 
@@ -78,7 +78,7 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   /**
-   * SPEC §2.2: same user; with `single` the same session; a token naming no session refreshes the
+   * docs/protocol.md §2.2: same user; with `single` the same session; a token naming no session refreshes the
    * socket's own. The session must be live (a revoked session's token would otherwise lend the
    * socket its roles). Nothing on the socket changes unless the refresh is accepted.
    */

@@ -6,7 +6,7 @@ import { eventually } from '../support/eventually.js';
 import { type Gateway, assertBuilt, exitOf, httpStatus, killAllGateways, startReadyGateways } from '../support/node-process.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 
-// SPEC §8 (scale-out), §4.8 (recovery across nodes) and §7 (shutdown) at process level: several
+// docs/protocol.md §8 (scale-out), §4.8 (recovery across nodes) and §7 (shutdown) at process level: several
 // `node dist/main.js` children on one private redis-server, driven by real socket.io clients.
 
 const SECRET_KEY = 'cluster-secret-key-0123456789abcdef';

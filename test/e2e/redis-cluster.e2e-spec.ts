@@ -215,7 +215,7 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
 
   it('times an unanswered call out once, across instances', async () => {
     const [c, e] = [fresh('caller'), fresh('callee')];
-    // Calls are only between users who may see each other (SPEC §4.5).
+    // Calls are only between users who may see each other (docs/protocol.md §4.5).
     await put(a, `/internal/chats/${fresh('call-chat')}/members`, { userIds: [c, e] }).expect(200);
     const caller = await connectUser(a.url, userToken(c));
     const callee = await connectUser(b.url, userToken(e));

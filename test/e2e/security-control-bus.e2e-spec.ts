@@ -8,7 +8,7 @@ import { encryptField, sealMessage } from '../../src/control-bus/producer.js';
 import { type TestApp, startApp, uniquePrefix, userToken, redisEnv } from '../support/app.js';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
 
-// SPEC §5 SEALED (issue 9, item 8): with CONTROL_ALLOW_LEGACY=false only sealed messages act;
+// docs/protocol.md §5 SEALED (issue 9, item 8): with CONTROL_ALLOW_LEGACY=false only sealed messages act;
 // a sealed message acts once across nodes, within 60 s of its ts, on its own channel only; the
 // producer CLI writes sealed messages by default.
 
