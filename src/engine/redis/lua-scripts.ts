@@ -393,15 +393,10 @@ redis.call('HINCRBY', KEYS[1], 'v', 1)
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 1`;
 
-/**
- * KEYS: nodes zset (expiry), last beats hash. ARGV: node, expiry, now. Returns the node's expiry
- * before this beat (or nil). The last beat outlives the node's sweep: a restore asks when a gone
- * node was last seen.
- */
+/** KEYS: nodes zset (expiry). ARGV: node, expiry. Returns the node's expiry before this beat (or nil). */
 export const NODE_BEAT = `
 local before = redis.call('ZSCORE', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 return before`;
 
 /**
@@ -421,7 +416,7 @@ export const SCRIPTS = {
   gwChatSetMembers: { lua: CHAT_SET_MEMBERS, keys: 1 },
   gwConnAdd: { lua: CONNECTION_ADD, keys: 1 },
   gwConnRemove: { lua: CONNECTION_REMOVE, keys: 1 },
-  gwNodeBeat: { lua: NODE_BEAT, keys: 2 },
+  gwNodeBeat: { lua: NODE_BEAT, keys: 1 },
   gwCallAnswer: { lua: CALL_ANSWER, keys: 2 },
   gwCallEnd: { lua: CALL_END, keys: 2 },
   gwCallExpireDue: { lua: CALL_EXPIRE_DUE, keys: 1 },

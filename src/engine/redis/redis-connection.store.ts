@@ -70,7 +70,11 @@ export class RedisConnectionStore extends ConnectionStore {
   }
 
   async heartbeat(nodeId: string, now: number, ttlMs: number): Promise<{ wasLive: boolean }> {
-    const before = await this.redis.script('gwNodeBeat')(this.redis.keys.nodes, this.redis.keys.nodeBeats, nodeId, now + ttlMs, now);
+    // The last beat outlives the node's sweep (a restore asks when a gone node was last seen).
+    const [before] = await Promise.all([
+      this.redis.script('gwNodeBeat')(this.redis.keys.nodes, nodeId, now + ttlMs),
+      this.redis.command.hset(this.redis.keys.nodeBeats, nodeId, now),
+    ]);
     return { wasLive: before !== null && Number(before) > now };
   }
 
