@@ -81,7 +81,7 @@ export class ClusterNode {
       this.wiring.logger.warn('Dropped a publication that does not decode');
       return;
     }
-    this.adapters.get(body.nsp)?.deliver(received.n, received.epoch, body.rooms, body.except, body.text);
+    this.adapters.get(body.nsp)?.deliver(received.n, body.rooms, body.except, body.text);
   }
 
   private nodeMessage(raw: string): void {
@@ -164,8 +164,8 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
   }
 
   /** A publication for this namespace reached this node: write it to its sockets in the rooms. */
-  deliver(n: number, epoch: string, rooms: string[], except: string[], open: string): void {
-    const offset = n > 0 && this.recoverable ? formatOffset({ epoch, n }) : undefined;
+  deliver(n: number, rooms: string[], except: string[], open: string): void {
+    const offset = n > 0 && this.recoverable ? formatOffset(n) : undefined;
     const shared = offset !== undefined ? new Outgoing(closePacket(open, offset), this.nsp.name) : undefined;
     const each = (socket: Socket) => {
       const s = socket as unknown as DeliverySocket;

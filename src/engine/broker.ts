@@ -5,11 +5,13 @@
  * script and pub/sub channels per node; in memory there is one node and it is a function call.
  */
 
-/** A position of the cluster's publication clock: `epoch` changes when the clock starts over. */
-export interface Position {
-  epoch: string;
-  n: number;
-}
+/**
+ * A position of the cluster's publication clock. A clock starts at the time it starts, in
+ * microseconds (a new one when Redis comes back empty), and counts one per kept publication, so
+ * a position never repeats and says which clock it belongs to: one below the current clock's
+ * start is from a clock whose publications are gone.
+ */
+export type Position = number;
 
 /** What the adapter publishes: its body is opaque here (target rooms and the encoded packet). */
 export interface Publication {
@@ -29,24 +31,26 @@ export interface Publication {
 
 export interface Published {
   /** 0 when the publication is kept in no history (it has no position). */
-  n: number;
-  epoch: string;
+  n: Position;
   /** For user-routed publications, per user (in `users` order): had a socket on a live node. */
   live?: boolean[];
 }
 
 /** A publication as a node receives it (live, or read back from a room's history). */
 export interface Received {
-  n: number;
-  epoch: string;
+  /** 0: not kept, no position. */
+  n: Position;
   body: string;
 }
 
 /** Entries of the rooms' histories after a position, merged in clock order. */
 export type HistoryRead =
   | { ok: true; entries: Received[] }
-  /** `gap`: some were dropped (cap, or the clock restarted); `overflow`: more than the limit. */
-  | { ok: false; reason: 'gap' | 'overflow' };
+  /**
+   * `gap`: some were dropped (a room's cap); `reset`: the position is from a clock before the
+   * current one (Redis came back empty: every history went with it); `overflow`: more than the limit.
+   */
+  | { ok: false; reason: 'gap' | 'reset' | 'overflow' };
 
 export abstract class Broker {
   /** Publishes in order; resolves once the engine has accepted all of them (rejects: none taken). */

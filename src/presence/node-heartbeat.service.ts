@@ -21,6 +21,7 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
   private readonly logger = new Logger(NodeHeartbeat.name);
   private timer?: NodeJS.Timeout;
   private beats = 0;
+  private resyncs = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -34,7 +35,10 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     // After a reconnect Redis may have come back empty (no persistence): put this node's live
     // sockets back so its users count as online again.
-    this.engine.onReconnect(() => void this.resync());
+    this.engine.onReconnect(() => {
+      this.resyncs++;
+      void this.resync().finally(() => this.resyncs--);
+    });
     await this.beat();
     const every = Math.max(250, Math.min(MAX_BEAT_INTERVAL_MS, Math.floor(this.config.presenceNodeTtlMs / 3)));
     this.timer = setInterval(() => void this.beat().then(() => this.sweep()), every);
@@ -55,6 +59,14 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
     } catch (err) {
       this.logger.warn({ reason: (err as Error).message }, 'Node heartbeat failed');
     }
+  }
+
+  /**
+   * False while this node re-registers its sockets after the store came back: until then a push
+   * to one of its users would find no route (readiness reports it).
+   */
+  get registered(): boolean {
+    return this.resyncs === 0;
   }
 
   /** Re-registers every socket of this node in the store; idempotent. */

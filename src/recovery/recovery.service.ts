@@ -9,6 +9,7 @@ import { formatOffset, parseOffset } from '../cluster/offsets.js';
 import { Semaphore } from '../common/semaphore.js';
 import { AppConfig } from '../config/app-config.js';
 import { Broker, type Position } from '../engine/broker.js';
+import { EngineHealth } from '../engine/engine-health.js';
 import { RecoveryStore, type RecoveryRecord } from '../engine/recovery.store.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { PresenceVisibility } from '../presence/presence-visibility.js';
@@ -73,6 +74,7 @@ export class RecoveryService implements RecoveryHooks, OnApplicationBootstrap {
     private readonly chats: ChatService,
     private readonly visibility: PresenceVisibility,
     private readonly metrics: MetricsService,
+    private readonly engine: EngineHealth,
   ) {}
 
   private get enabled(): boolean {
@@ -80,8 +82,10 @@ export class RecoveryService implements RecoveryHooks, OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    // The node's channel was down: what it missed is in the histories.
+    // The node's channel was down: what it missed is in the histories. Redis may have come back
+    // empty: the records of the live sockets are written again.
     this.broker.onResume(() => void this.catchUpAll());
+    this.engine.onReconnect(() => void this.saveAll());
   }
 
   // ---- Socket.IO's hooks (the adapter of `/`) --------------------------------------------------
@@ -89,13 +93,13 @@ export class RecoveryService implements RecoveryHooks, OnApplicationBootstrap {
   async restore(nsp: Namespace, pid: PrivateSessionId, offset: string): Promise<Session | null> {
     if (!this.enabled) return null;
     const at = parseOffset(offset);
-    if (!at) return null;
+    if (at === undefined) return null;
     const record = await this.store.get(pid);
     if (!record || !(await this.away(nsp, record))) return null;
     // Until the middleware has admitted it, the socket wears a temporary id: a refused handshake
     // never holds (nor, on cleanup, removes) the id of a socket that may be live.
     const tempId = newId();
-    const plan: Plan = { key: tempId, pid, record, after: { epoch: String(parseInt(at.epochTag, 36)), n: at.n }, timer: setTimeout(() => this.dropPlan(plan.key), PLAN_TTL_MS) };
+    const plan: Plan = { key: tempId, pid, record, after: at, timer: setTimeout(() => this.dropPlan(plan.key), PLAN_TTL_MS) };
     plan.timer.unref();
     this.plans.set(tempId, plan);
     const data: Partial<UserSocketData> = { userId: record.userId, sessionId: record.sessionId };
@@ -291,6 +295,20 @@ export class RecoveryService implements RecoveryHooks, OnApplicationBootstrap {
     );
   }
 
+  /** The records of every tracked socket, written again (after the store came back, maybe empty). */
+  private async saveAll(): Promise<void> {
+    if (!this.enabled || !this.sockets.ready) return;
+    for (const socket of this.sockets.io.sockets.sockets.values()) {
+      if (!this.tracked.has(socket.id) || this.plans.has(socket.id)) continue;
+      try {
+        await this.save(socket);
+      } catch (err) {
+        this.logger.warn({ reason: (err as Error).message }, 'Could not write the recovery records again');
+        return;
+      }
+    }
+  }
+
   /** After this node's channel came back: every connected socket gets what it may have missed. */
   private async catchUpAll(): Promise<void> {
     if (!this.enabled || !this.sockets.ready) return;
@@ -300,15 +318,22 @@ export class RecoveryService implements RecoveryHooks, OnApplicationBootstrap {
   }
 
   private async catchUp(socket: UserSocket): Promise<void> {
-    const at = parseOffset((socket as unknown as DeliverySocket)[POSITION]);
-    if (!at || this.plans.has(socket.id)) return;
+    const after = parseOffset((socket as unknown as DeliverySocket)[POSITION]);
+    if (after === undefined || this.plans.has(socket.id)) return;
     const release = await this.restores.acquire();
     try {
       if (!socket.connected) return;
       hold(socket);
-      const after = { epoch: String(parseInt(at.epochTag, 36)), n: at.n };
       const read = await this.broker.history(this.readRooms(socket), after, MAX_REPLAY);
+      if (!read.ok && read.reason === 'reset') {
+        // Redis came back empty: what it held is gone for everyone, and nothing was accepted
+        // while it was away. The socket carries on from the new clock.
+        const [position] = await Promise.all([this.broker.position(), replay(socket, after, [])]);
+        (socket as unknown as DeliverySocket)[POSITION] = formatOffset(position);
+        return;
+      }
       if (!read.ok || !(await replay(socket, after, read.entries))) {
+        // It missed more than can be replayed: a reconnect tells its client (`recovered: false`).
         dropHeld(socket);
         if (socket.connected) socket.conn.close();
       }

@@ -38,10 +38,10 @@ export async function replay(socket: Socket, after: Position, entries: Received[
   let written = 0;
   for (const entry of entries) {
     if (!socket.connected) return false;
-    if (entry.n <= after.n || sent.has(entry.n)) continue;
+    if (entry.n <= after || sent.has(entry.n)) continue;
     const body = decodeBody(entry.body);
     if (!body || body.except.some((room) => socket.rooms.has(room))) continue;
-    const offset = formatOffset({ epoch: entry.epoch, n: entry.n });
+    const offset = formatOffset(entry.n);
     new Outgoing(closePacket(body.text, offset), body.nsp).write(socket);
     s[POSITION] = offset;
     sent.add(entry.n);
@@ -57,7 +57,7 @@ export async function replay(socket: Socket, after: Position, entries: Received[
     s[HELD] = [];
     for (let i = 0; i < held.length; i += 2) {
       const n = held[i] as number;
-      if (n <= after.n || sent.has(n)) continue;
+      if (n <= after || sent.has(n)) continue;
       new Outgoing(held[i + 1] as string, socket.nsp.name).write(socket);
       s[POSITION] = lastOffset(held[i + 1] as string) ?? s[POSITION];
       sent.add(n);

@@ -23,7 +23,8 @@ function labelled(label: string, rooms: ReadonlySet<string>): boolean {
  */
 @Injectable()
 export class MemoryBroker extends Broker {
-  private readonly epoch = String(Math.floor(Date.now() / 1000));
+  /** The clock starts at the process's start time in microseconds (positions never repeat across restarts). */
+  private readonly start = Date.now() * 1000;
   private readonly ring: PacketRing;
   private receive?: (received: Received) => void;
 
@@ -45,11 +46,11 @@ export class MemoryBroker extends Broker {
     for (const p of batch) {
       const rooms = p.users ? p.users.flatMap((u) => u.rooms) : p.rooms;
       const kept = p.kept && this.config.recoveryWindowMs > 0;
-      // Sequence numbers start at 0; positions at 1 (0 means "no position").
-      const n = kept ? this.ring.push(label(rooms), p.body, now) + 1 : 0;
+      // Sequence number s is position start + s + 1 (0 means "no position").
+      const n = kept ? this.start + this.ring.push(label(rooms), p.body, now) + 1 : 0;
       const live = p.users ? this.connections.liveNow(p.users.map((u) => u.userId), now) : undefined;
-      this.receive?.({ n, epoch: kept ? this.epoch : '', body: p.body });
-      out.push({ n, epoch: kept ? this.epoch : '', live });
+      this.receive?.({ n, body: p.body });
+      out.push({ n, live });
     }
     return Promise.resolve(out);
   }
@@ -63,21 +64,21 @@ export class MemoryBroker extends Broker {
   }
 
   position(): Promise<Position> {
-    return Promise.resolve({ epoch: this.epoch, n: this.ring.nextSeq });
+    return Promise.resolve(this.start + this.ring.nextSeq);
   }
 
   history(rooms: readonly string[], after: Position, limit: number): Promise<HistoryRead> {
     this.ring.dropOlderThan(Date.now() - this.config.recoveryWindowMs);
-    // Position n is sequence number n - 1: the entries after it start at sequence number n.
-    if (after.epoch !== this.epoch || after.n > this.ring.nextSeq || after.n < this.ring.firstSeq) {
-      return Promise.resolve({ ok: false, reason: 'gap' });
-    }
+    // The entries after position `after` start at sequence number after - start.
+    const from = after - this.start;
+    if (from < 0) return Promise.resolve({ ok: false, reason: 'reset' });
+    if (from < this.ring.firstSeq || from > this.ring.nextSeq) return Promise.resolve({ ok: false, reason: 'gap' });
     const wanted = new Set(rooms);
     const entries: Received[] = [];
-    for (const { seq, label: l, text } of this.ring.from(after.n)) {
+    for (const { seq, label: l, text } of this.ring.from(from)) {
       if (!labelled(l, wanted)) continue;
       if (entries.length === limit) return Promise.resolve({ ok: false, reason: 'overflow' });
-      entries.push({ n: seq + 1, epoch: this.epoch, body: text });
+      entries.push({ n: this.start + seq + 1, body: text });
     }
     return Promise.resolve({ ok: true, entries });
   }

@@ -239,24 +239,42 @@ end
 return out`;
 
 /**
+ * The clock of kept publications (KEYS[1], a hash: `n` the last position, `s` the clock's start).
+ * A new clock (first use, or Redis came back empty) starts at the server's time in microseconds,
+ * so positions never repeat across clocks and one below `s` belongs to a clock that is gone.
+ * Positions are formatted with %d: Lua's default number format would round them.
+ */
+const CLOCK_TAKE = `
+local function take(clock, count)
+  local n = redis.call('HINCRBY', clock, 'n', count)
+  if n == count then
+    local t = redis.call('TIME')
+    local start = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    n = start + count
+    redis.call('HSET', clock, 'n', string.format('%d', n), 's', string.format('%d', start))
+  end
+  return n
+end`;
+
+/**
  * The path between nodes, standalone Redis (docs/scaling.md): a batch of publications in one
- * call. Each kept publication takes the next position of the clock (its epoch starts anew when
- * Redis comes back empty), is appended to the history of each target room that someone may
- * recover, and is published to exactly the nodes that need it.
+ * call. Each kept publication takes the next position of the clock, is appended to the history
+ * of each target room that someone may recover, and is published to exactly the nodes that need
+ * it (`P<position>:<body>`, position 0 when not kept).
  *
  * KEYS: clock, nodes; then per publication the keys its ARGV announce.
  * ARGV: now, history ttl ms, history cap, node channel prefix, all channel, count; then per
  * publication: body, kept (1/0), groups. groups = 0: every node; ARGV += rooms; KEYS += that many
  * history keys. groups > 0: per group (one user) ARGV += rooms; KEYS += conn, recoverable, then
  * that many history keys (the user's target rooms).
- * Returns {epoch, n1, live1, n2, live2, …}: n 0 when not kept; live a string of 0/1 per group.
+ * Returns {n1, live1, n2, live2, …}: live a string of 0/1 per group.
  */
 export const PUBLISH = `${now(1)}
+${CLOCK_TAKE}
 local ttl, cap = tonumber(ARGV[2]), ARGV[3]
 local nodeChannel, allChannel = ARGV[4], ARGV[5]
 local count = tonumber(ARGV[6])
 local k, a = 3, 7
-local epoch = false
 local alive, out = {}, {}
 local function isAlive(node)
   local v = alive[node]
@@ -267,24 +285,9 @@ local function isAlive(node)
   end
   return v
 end
-local function stamp()
-  local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
-  if not epoch then
-    epoch = redis.call('HGET', KEYS[1], 'e')
-    if not epoch then
-      epoch = redis.call('TIME')[1]
-      redis.call('HSET', KEYS[1], 'e', epoch)
-    end
-  end
-  return n
-end
 local function keep(key, message)
   redis.call('XADD', key, 'MAXLEN', '~', cap, '*', 'm', message)
   redis.call('PEXPIRE', key, ttl)
-end
-local function header(n)
-  if n > 0 then return 'P' .. n .. ':' .. epoch .. ':' end
-  return 'P0::'
 end
 for _ = 1, count do
   local body, kept, groups = ARGV[a], ARGV[a + 1] == '1', tonumber(ARGV[a + 2])
@@ -293,8 +296,8 @@ for _ = 1, count do
     local rooms = tonumber(ARGV[a])
     a = a + 1
     local n = 0
-    if kept then n = stamp() end
-    local message = header(n) .. body
+    if kept then n = take(KEYS[1], 1) end
+    local message = 'P' .. string.format('%d', n) .. ':' .. body
     for _ = 1, rooms do
       if kept then keep(KEYS[k], message) end
       k = k + 1
@@ -314,8 +317,8 @@ for _ = 1, count do
       k = k + 2 + rooms
     end
     local n = 0
-    if stamped then n = stamp() end
-    local message = header(n) .. body
+    if stamped then n = take(KEYS[1], 1) end
+    local message = 'P' .. string.format('%d', n) .. ':' .. body
     local targets, live = {}, {}
     for g = 1, groups do
       local group = read[g]
@@ -334,18 +337,13 @@ for _ = 1, count do
     out[#out + 1] = table.concat(live)
   end
 end
-table.insert(out, 1, epoch or '')
 return out`;
 
-/** KEYS: clock. ARGV: how many positions to take (0: none). Returns {epoch, last position}. */
+/** KEYS: clock. ARGV: how many positions to take (0: none). Returns {last position, the clock's start}. */
 export const CLOCK = `
-local n = redis.call('HINCRBY', KEYS[1], 'n', tonumber(ARGV[1]))
-local epoch = redis.call('HGET', KEYS[1], 'e')
-if not epoch then
-  epoch = redis.call('TIME')[1]
-  redis.call('HSET', KEYS[1], 'e', epoch)
-end
-return {epoch, n}`;
+${CLOCK_TAKE}
+local n = take(KEYS[1], tonumber(ARGV[1]))
+return {n, tonumber(redis.call('HGET', KEYS[1], 's'))}`;
 
 /**
  * Redis Cluster: one user group of a publication, in the user's slot (the clock is in another

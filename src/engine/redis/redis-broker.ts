@@ -22,11 +22,11 @@ interface Waiting {
 
 type Entry = [id: string, fields: string[]];
 
-function parseEntry(message: string): Received | undefined {
-  const first = message.indexOf(':', 1);
-  const second = message.indexOf(':', first + 1);
-  if (message[0] !== 'P' || first < 0 || second < 0) return undefined;
-  return { n: Number(message.slice(1, first)), epoch: message.slice(first + 1, second), body: message.slice(second + 1) };
+/** `P<position>:<body>`, as published and kept (lua-scripts.ts). */
+export function parsePublication(message: string): Received | undefined {
+  const colon = message.indexOf(':', 1);
+  if (message[0] !== 'P' || colon < 0) return undefined;
+  return { n: Number(message.slice(1, colon)), body: message.slice(colon + 1) };
 }
 
 /**
@@ -130,31 +130,29 @@ export class RedisBroker extends Broker {
       }
     }
     const reply = (await this.redis.script('gwPublish')(keyList.length, ...keyList, ...args)) as Array<string | number>;
-    const epoch = String(reply[0]);
     return batch.map((p, i): Published => {
-      const n = Number(reply[1 + 2 * i]);
-      const live = p.users ? [...String(reply[2 + 2 * i])].map((c) => c === '1') : undefined;
-      return { n, epoch: n > 0 ? epoch : '', live };
+      const n = Number(reply[2 * i]);
+      const live = p.users ? [...String(reply[1 + 2 * i])].map((c) => c === '1') : undefined;
+      return { n, live };
     });
   }
 
   private async publishOnCluster(batch: Publication[], now: number): Promise<Published[]> {
     const { keys } = this.redis;
     const stamped = batch.filter((p) => this.kept(p)).length;
-    const [epochRaw, lastRaw] = (await this.redis.script('gwClock')(keys.clock, stamped)) as [string, number];
-    const epoch = String(epochRaw);
-    let n = Number(lastRaw) - stamped;
+    const [last] = (await this.redis.script('gwClock')(keys.clock, stamped)) as [number, number];
+    let n = Number(last) - stamped;
     const alive = await this.aliveNodes(now);
     const out: Published[] = [];
     for (const p of batch) {
       const kept = this.kept(p);
       const position = kept ? ++n : 0;
-      const message = position > 0 ? `P${position}:${epoch}:${p.body}` : `P0::${p.body}`;
+      const message = `P${position}:${p.body}`;
       if (!p.users) {
         const rooms = p.rooms.length === 0 ? ['*'] : p.rooms;
         if (kept) await Promise.all(rooms.map((room) => this.redis.script('gwKeep')(this.historyKey(room), message, this.historyTtlMs, HISTORY_CAP)));
         await this.channels.publish(keys.allChannel, message);
-        out.push({ n: position, epoch: position > 0 ? epoch : '' });
+        out.push({ n: position });
         continue;
       }
       const perUser = (await Promise.all(
@@ -165,7 +163,7 @@ export class RedisBroker extends Broker {
       )) as string[][];
       const targets = new Set(perUser.flat());
       await Promise.all([...targets].map((node) => this.channels.publish(keys.nodeChannel(node), message)));
-      out.push({ n: position, epoch: position > 0 ? epoch : '', live: perUser.map((nodes) => nodes.some((node) => alive.has(node))) });
+      out.push({ n: position, live: perUser.map((nodes) => nodes.some((node) => alive.has(node))) });
     }
     return out;
   }
@@ -183,14 +181,16 @@ export class RedisBroker extends Broker {
   }
 
   async position(): Promise<Position> {
-    const [epoch, n] = (await this.redis.script('gwClock')(this.redis.keys.clock, 0)) as [string, number];
-    return { epoch: String(epoch), n: Number(n) };
+    const [n] = (await this.redis.script('gwClock')(this.redis.keys.clock, 0)) as [number, number];
+    return Number(n);
   }
 
   async history(rooms: readonly string[], after: Position, limit: number): Promise<HistoryRead> {
-    const current = await this.position();
-    if (current.epoch !== after.epoch || after.n > current.n) return { ok: false, reason: 'gap' };
-    if (after.n === current.n) return { ok: true, entries: [] };
+    const [last, start] = ((await this.redis.script('gwClock')(this.redis.keys.clock, 0)) as [number, number]).map(Number);
+    // Before this clock's start: the publications since `after` went with the clock before it.
+    if (after < start) return { ok: false, reason: 'reset' };
+    if (after > last) return { ok: false, reason: 'gap' };
+    if (after === last) return { ok: true, entries: [] };
     const byPosition = new Map<number, Received>();
     const reads = await Promise.all([...new Set(rooms)].map((room) => this.roomHistory(this.historyKey(room), after, limit)));
     for (const read of reads) {
@@ -209,10 +209,9 @@ export class RedisBroker extends Broker {
     for (;;) {
       const page = (await command.xrevrange(key, end, '-', 'COUNT', PAGE)) as Entry[];
       for (const [, fields] of page) {
-        const entry = parseEntry(fields[1] ?? '');
+        const entry = parsePublication(fields[1] ?? '');
         if (!entry) continue;
-        if (entry.epoch !== after.epoch) return { ok: false, reason: 'gap' };
-        if (entry.n <= after.n) return { ok: true, entries };
+        if (entry.n <= after) return { ok: true, entries };
         if (entries.length === limit) return { ok: false, reason: 'overflow' };
         entries.push(entry);
       }

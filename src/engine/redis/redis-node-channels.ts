@@ -8,7 +8,7 @@ type Listener = (channel: string, message: string) => void;
 /**
  * This node's two channels on the `bus` connection: its own (`{prefix}:node:{id}`, publications
  * for its users and messages for it) and the one every node hears (`{prefix}:all`). A
- * publication starts with `P<n>:<epoch>:`, a node message with `N`. On standalone Redis both
+ * publication starts with `P<position>:`, a node message with `N`. On standalone Redis both
  * channels share one connection, so this node receives everything in the order Redis applied it.
  *
  * Pub/sub delivers only to a connected subscriber: after the connection comes back, the broker's
@@ -72,10 +72,8 @@ export class RedisNodeChannels implements OnApplicationShutdown {
 
   private dispatch(message: string): void {
     if (message[0] === 'P') {
-      const firstColon = message.indexOf(':', 1);
-      const secondColon = message.indexOf(':', firstColon + 1);
-      if (firstColon < 0 || secondColon < 0) return;
-      this.receive?.({ n: Number(message.slice(1, firstColon)), epoch: message.slice(firstColon + 1, secondColon), body: message.slice(secondColon + 1) });
+      const colon = message.indexOf(':', 1);
+      if (colon > 0) this.receive?.({ n: Number(message.slice(1, colon)), body: message.slice(colon + 1) });
     } else if (message[0] === 'N') {
       const payload = message.slice(1);
       for (const handler of this.nodeMessages) handler(payload);
