@@ -25,6 +25,8 @@ export const MAX_REPLAY = 1000;
 export const MAX_CONCURRENT_RESTORES = 64;
 /** How long a restored socket may take to pass the handshake and connect before its plan is dropped. */
 const PLAN_TTL_MS = 30_000;
+/** Claims tried while the old node is still writing the record. */
+const CLAIM_ATTEMPTS = 3;
 /** A live socket's record outlives it by this much if its node dies without saying so (then the node's heartbeat tells). */
 const LIVE_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -142,7 +144,7 @@ export class RecoveryService implements RecoveryHooks, OnApplicationBootstrap {
     }
     plan.release = await this.restores.acquire();
     try {
-      const claimed = await this.store.claim(plan.pid, plan.record.version, this.config.nodeId, LIVE_RECORD_TTL_MS);
+      const claimed = await this.claim(socket, plan);
       const read = claimed ? await this.broker.history(await this.roomsFor(plan.record, socket.data), plan.after, MAX_REPLAY) : undefined;
       if (!read?.ok) {
         if (claimed) await this.store.remove(plan.pid);
@@ -159,6 +161,22 @@ export class RecoveryService implements RecoveryHooks, OnApplicationBootstrap {
     // publications wait for the replay.
     this.rename(socket, plan.record.sid, plan);
     hold(socket);
+  }
+
+  /**
+   * Takes the record for this node. Its old node may write "gone" between our read and our claim
+   * (it is still cleaning up): then the record is read again and, still away and the same
+   * socket's, claimed at its new version.
+   */
+  private async claim(socket: UserSocket, plan: Plan): Promise<boolean> {
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      if (await this.store.claim(plan.pid, plan.record.version, this.config.nodeId, LIVE_RECORD_TTL_MS)) return true;
+      const again = await this.store.get(plan.pid);
+      if (!again || again.sid !== plan.record.sid || again.userId !== plan.record.userId || again.sessionId !== plan.record.sessionId) return false;
+      if (!(await this.away(socket.nsp, again))) return false;
+      plan.record = again;
+    }
+    return false;
   }
 
   /** The handshake was refused: a restore planned for it is dropped, its record untouched. */
