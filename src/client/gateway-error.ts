@@ -17,6 +17,7 @@ export type GatewayErrorCode =
   | 'UNAUTHORIZED'
   | 'EVENT_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'TOO_MANY_SOCKETS'
   | 'TIMEOUT'
   | 'DISCONNECTED'
   | (string & {});

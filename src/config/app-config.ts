@@ -76,6 +76,14 @@ export class AppConfig {
   /** Memory engine: bound of the recovery packet buffer (encoded bytes plus per-packet overhead). */
   recoveryBufferBytes!: number;
   maxIdleTimeMs!: number;
+  /** A transport that has not joined a namespace by then is closed (CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs!: number;
+  /** Packets one socket may send per second, averaged over 5 s (SOCKET_MAX_PACKETS, SPEC §4.8). */
+  socketMaxPackets!: number;
+  /** Concurrent sockets of one user across all nodes (MAX_SOCKETS_PER_USER, SPEC §2.1). */
+  maxSocketsPerUser!: number;
+  /** An HTTP request whose body has not fully arrived by then is answered 408 (HTTP_REQUEST_TIMEOUT_MS). */
+  httpRequestTimeoutMs!: number;
   rateLimit!: {
     connectionWindowMs: number;
     maxConnections: number;

@@ -112,6 +112,10 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.recoveryWindowMs = dto.RECOVERY_WINDOW_MS ?? 120000;
   cfg.recoveryBufferBytes = dto.RECOVERY_BUFFER_BYTES ?? 32 * 1024 * 1024;
   cfg.maxIdleTimeMs = dto.MAX_IDLE_TIME ?? 1800000;
+  cfg.connectTimeoutMs = dto.CONNECT_TIMEOUT_MS ?? 10000;
+  cfg.socketMaxPackets = dto.SOCKET_MAX_PACKETS ?? 100;
+  cfg.maxSocketsPerUser = dto.MAX_SOCKETS_PER_USER ?? 32;
+  cfg.httpRequestTimeoutMs = dto.HTTP_REQUEST_TIMEOUT_MS ?? 30000;
   cfg.rateLimit = {
     connectionWindowMs: dto.RATE_LIMIT_CONNECTION_WINDOW ?? 60000,
     maxConnections: dto.RATE_LIMIT_MAX_CONNECTIONS ?? 30,
