@@ -57,6 +57,11 @@ export class AppConfig {
   prefix!: string;
   /** Bearer secret of the internal HTTP API; undefined disables those routes. */
   internalSecret?: string;
+  /**
+   * True when `internalSecret` was generated (development mode, none configured): only then may
+   * the banner and the demo page show it (SPEC §7).
+   */
+  generatedInternalSecret!: boolean;
   /** `allowLegacy`: accept field-encrypted (and plain) messages besides sealed ones (SPEC §5). */
   controlBus!: { secretKey?: string; secretIv?: string; allowPlaintext: boolean; allowLegacy: boolean };
   emitAllowedEvents!: string[];

@@ -7,6 +7,7 @@ import { validateSync } from 'class-validator';
 import { type AdminUiSettings, AppConfig, type GcHelperThreads, type RateLimitRule, type ServiceDefinition } from './app-config.js';
 import { EnvironmentVariables } from './environment.dto.js';
 import { isPlainObject } from '../common/json-object.js';
+import { RESERVED_EVENTS } from '../common/reserved-events.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -51,12 +52,13 @@ export function loadConfig(rawEnv: Env): AppConfig {
   const production = env.NODE_ENV === 'production';
   const cfg = new AppConfig();
   cfg.port = dto.PORT ?? 3000;
-  cfg.host = dto.HOST ?? '0.0.0.0';
   cfg.production = production;
   cfg.nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   cfg.jwt = parseJwt(dto, production);
   cfg.generatedSecrets = !dto.JWT_SECRET && !dto.JWT_PUBLIC_KEY;
   if (cfg.generatedSecrets) cfg.jwt.secret = randomBytes(32).toString('base64url');
+  // Development mode (SPEC §7) hands out tokens: reachable from this machine only unless HOST says otherwise.
+  cfg.host = dto.HOST ?? (cfg.generatedSecrets ? '127.0.0.1' : '0.0.0.0');
 
   cfg.corsOrigin = parseCors(dto.CORS_ORIGIN);
   cfg.redis = {
@@ -70,7 +72,8 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.prefix = dto.SOCKET_CONTROL_PREFIX ?? 'socket:control';
 
   cfg.internalSecret = dto.INTERNAL_SECRET ?? dto.AUTH_TOKEN ?? dto.SECRET_KEY;
-  if (!cfg.internalSecret && cfg.generatedSecrets) cfg.internalSecret = randomBytes(24).toString('base64url');
+  cfg.generatedInternalSecret = !cfg.internalSecret && cfg.generatedSecrets;
+  if (cfg.generatedInternalSecret) cfg.internalSecret = randomBytes(24).toString('base64url');
   cfg.controlBus = {
     secretKey: dto.SECRET_KEY,
     secretIv: dto.SECRET_IV,
@@ -224,6 +227,7 @@ function parseEventList(value: string): string[] {
     if (e.length > 128 || /\s/.test(e) || (e.includes('*') && !/^[^*]*\*$/.test(e))) {
       throw new ConfigError('EMIT_ALLOWED_EVENTS', `has an invalid entry "${e.slice(0, 64)}" (a "*" may only end an entry)`);
     }
+    if (RESERVED_EVENTS.has(e)) throw new ConfigError('EMIT_ALLOWED_EVENTS', `lists "${e}", an event name Socket.IO reserves`);
   }
   return events;
 }
