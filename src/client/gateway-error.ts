@@ -18,6 +18,7 @@ export type GatewayErrorCode =
   | 'EVENT_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
   | 'TOO_MANY_SOCKETS'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'TIMEOUT'
   | 'DISCONNECTED'
   | (string & {});

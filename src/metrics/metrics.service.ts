@@ -33,6 +33,11 @@ export class MetricsService {
   });
   readonly rateLimited = new Counter({ name: 'gateway_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['scope'], registers: [this.registry] });
   readonly redisErrors = new Counter({ name: 'gateway_redis_errors_total', help: 'Redis connection errors', labelNames: ['connection'], registers: [this.registry] });
+  readonly internalAuthFailures = new Counter({
+    name: 'gateway_internal_auth_failures_total',
+    help: 'Internal API requests refused for a missing or wrong bearer secret',
+    registers: [this.registry],
+  });
   readonly internalRequests = new Counter({
     name: 'gateway_internal_requests_total',
     help: 'Internal API calls by action and transport',
