@@ -261,8 +261,9 @@ describe('readDotEnv', () => {
       expect(loadConfig({ ...ON, ADMIN_UI: 'false' }).adminUi).toBeUndefined();
     });
 
-    it('on: read-only, development mode unless NODE_ENV=production', () => {
-      expect(loadConfig(ON).adminUi).toEqual({ username: 'operator', passwordHash: HASH, mode: 'development', readonly: true });
+    it('on: read-only, production mode (no payloads) unless ADMIN_UI_MODE=development, whatever NODE_ENV says', () => {
+      expect(loadConfig(ON).adminUi).toEqual({ username: 'operator', passwordHash: HASH, mode: 'production', readonly: true });
+      expect(loadConfig({ ...ON, ADMIN_UI_MODE: 'development' }).adminUi).toMatchObject({ mode: 'development' });
       expect(loadConfig({ ...ON, NODE_ENV: 'production' }).adminUi).toMatchObject({ mode: 'production' });
       expect(loadConfig({ ...ON, NODE_ENV: 'production', ADMIN_UI_MODE: 'development', ADMIN_UI_READONLY: 'false' }).adminUi).toMatchObject({
         mode: 'development',

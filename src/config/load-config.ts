@@ -139,7 +139,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.log = { level: dto.LOG_LEVEL ?? 'info', format: (dto.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? 'json' };
   cfg.metricsEnabled = dto.METRICS_ENABLED ?? true;
   cfg.demoPage = dto.DEMO_PAGE ?? !production;
-  cfg.adminUi = parseAdminUi(dto, production);
+  cfg.adminUi = parseAdminUi(dto);
   return cfg;
 }
 
@@ -280,7 +280,7 @@ function parseServices(variable: string, value: string): Record<string, ServiceD
 }
 
 /** ADMIN_UI=true needs its own credentials: there is no default user or password. */
-function parseAdminUi(dto: EnvironmentVariables, production: boolean): AdminUiSettings | undefined {
+function parseAdminUi(dto: EnvironmentVariables): AdminUiSettings | undefined {
   if (!dto.ADMIN_UI) return undefined;
   if (!dto.ADMIN_UI_USERNAME) throw new ConfigError('ADMIN_UI_USERNAME', 'is required when ADMIN_UI=true');
   if (!dto.ADMIN_UI_PASSWORD_HASH) {
@@ -289,7 +289,8 @@ function parseAdminUi(dto: EnvironmentVariables, production: boolean): AdminUiSe
   return {
     username: dto.ADMIN_UI_USERNAME,
     passwordHash: dto.ADMIN_UI_PASSWORD_HASH,
-    mode: (dto.ADMIN_UI_MODE as AdminUiSettings['mode'] | undefined) ?? (production ? 'production' : 'development'),
+    // Payloads and the socket list only when asked for by name (SPEC §7), never by a missing NODE_ENV.
+    mode: (dto.ADMIN_UI_MODE as AdminUiSettings['mode'] | undefined) ?? 'production',
     readonly: dto.ADMIN_UI_READONLY ?? true,
   };
 }
