@@ -95,7 +95,7 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   @SubscribeMessage('register_service')
   async register(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: RegisterServiceDto): Promise<Ack<ServiceAckData<'register_service'>>> {
-    return ok(await this.attempts.attempt(socket, () => this.registry.register(dto)));
+    return ok(await this.attempts.attempt(socket, () => this.registry.register(dto, this.attempts.ipOf(socket))));
   }
 
   @SubscribeMessage('send_message')
