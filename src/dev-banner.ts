@@ -33,7 +33,7 @@ export function devUserToken(config: AppConfig, expiresIn: '24h' | '1h', roles: 
 /**
  * The curl that pushes a notification to `userId` (the dev user). `secret` is the generated
  * internal secret, or SECRET_PLACEHOLDER (quoted so that the shell expands it) when the secret
- * was configured: a configured secret is never shown (SPEC §7).
+ * was configured: a configured secret is never shown (docs/security.md).
  */
 export function devPushCurl(base: string, secret: string, userId = DEV_USER_ID): string {
   const body = JSON.stringify({ userId, event: 'notification:new', payload: { title: 'Hello from the gateway' } });

@@ -10,7 +10,7 @@ const SECRET_PARAM = /([?&;](?:[\w-]*token|[\w-]*secret|[\w-]*key|password)=)[^&
 const MAX_DEPTH = 8;
 
 /**
- * A copy of `value` without credentials, for the Admin UI (SPEC §7): even in development mode,
+ * A copy of `value` without credentials, for the Admin UI (docs/security.md): even in development mode,
  * where it shows sockets and payloads, it never shows a token, key, password or cookie. The
  * original is left untouched (the same objects go on to the handlers). Deeper than MAX_DEPTH,
  * values are cut.

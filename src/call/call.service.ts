@@ -17,7 +17,7 @@ const CALL_TTL_MS = 6 * 60 * 60 * 1000;
 const SWEEP_EVERY_MS = 1000;
 
 /**
- * WebRTC signalling (SPEC §4.5). Call state is in the store, so the parties may sit on any
+ * WebRTC signalling (docs/protocol.md §4.5). Call state is in the store, so the parties may sit on any
  * nodes; every transition is atomic there. The ring timeout is claimed in the store too:
  * a local timer fires it on time, and every node sweeps for calls whose node died.
  */
@@ -54,7 +54,7 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
     if (dto.chatId !== undefined && !(await this.chats.canAccess(actor, dto.chatId))) {
       throw new AppError(ErrorCode.FORBIDDEN, 'You are not a member of that chat');
     }
-    // Before anything is looked up, stored or emitted: a stranger's presence is not revealed (SPEC §4.5).
+    // Before anything is looked up, stored or emitted: a stranger's presence is not revealed (docs/protocol.md §4.5).
     if (!(await this.visibility.visibleAmong(callerId, [dto.calleeId])).has(dto.calleeId)) {
       throw new AppError(ErrorCode.FORBIDDEN, 'You may only call friends and members of your chats');
     }

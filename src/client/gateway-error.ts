@@ -1,5 +1,5 @@
 /**
- * Codes a request can fail with: the gateway's ack codes (SPEC §2.3, §6.2) plus the client's own
+ * Codes a request can fail with: the gateway's ack codes (docs/protocol.md §2.3, §6.2) plus the client's own
  * `TIMEOUT` (no ack within the timeout) and `DISCONNECTED` (the client was closed or ended).
  */
 export type GatewayErrorCode =

@@ -1,4 +1,4 @@
-/** Stable error codes of SPEC §2 and §6; clients branch on these strings. */
+/** Stable error codes of docs/protocol.md §2 and §6; clients branch on these strings. */
 export const ErrorCode = {
   VALIDATION_FAILED: 'VALIDATION_FAILED',
   FORBIDDEN: 'FORBIDDEN',

@@ -59,10 +59,10 @@ export class AppConfig {
   internalSecret?: string;
   /**
    * True when `internalSecret` was generated (development mode, none configured): only then may
-   * the banner and the demo page show it (SPEC §7).
+   * the banner and the demo page show it (docs/security.md).
    */
   generatedInternalSecret!: boolean;
-  /** `allowLegacy`: accept field-encrypted (and plain) messages besides sealed ones (SPEC §5). */
+  /** `allowLegacy`: accept field-encrypted (and plain) messages besides sealed ones (docs/protocol.md §5). */
   controlBus!: { secretKey?: string; secretIv?: string; allowPlaintext: boolean; allowLegacy: boolean };
   emitAllowedEvents!: string[];
   session!: { policy: SessionPolicy; maxPerUser: number; revokeTtlSec: number };
@@ -83,9 +83,9 @@ export class AppConfig {
   maxIdleTimeMs!: number;
   /** A transport that has not joined a namespace by then is closed (CONNECT_TIMEOUT_MS). */
   connectTimeoutMs!: number;
-  /** Packets one socket may send per second, averaged over 5 s (SOCKET_MAX_PACKETS, SPEC §4.8). */
+  /** Packets one socket may send per second, averaged over 5 s (SOCKET_MAX_PACKETS, docs/protocol.md §4.8). */
   socketMaxPackets!: number;
-  /** Concurrent sockets of one user across all nodes (MAX_SOCKETS_PER_USER, SPEC §2.1). */
+  /** Concurrent sockets of one user across all nodes (MAX_SOCKETS_PER_USER, docs/protocol.md §2.1). */
   maxSocketsPerUser!: number;
   /** An HTTP request whose body has not fully arrived by then is answered 408 (HTTP_REQUEST_TIMEOUT_MS). */
   httpRequestTimeoutMs!: number;
@@ -101,7 +101,7 @@ export class AppConfig {
   callRingTimeoutMs!: number;
   notifications!: { maxPending: number; ttlSec: number };
   shutdownTimeoutMs!: number;
-  /** Overload bounds of the backend intake (SPEC §6.3); past either, emits answer 503 + Retry-After. */
+  /** Overload bounds of the backend intake (docs/protocol.md §6.3); past either, emits answer 503 + Retry-After. */
   intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
   /** V8's garbage-collection helper threads (src/runtime/gc-tuning.ts); `auto`: off on one CPU. */
   gcHelperThreads!: GcHelperThreads;

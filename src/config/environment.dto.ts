@@ -35,7 +35,7 @@ const HOST_PORT = /^[^\s:,]+:\d{1,5}(\s*,\s*[^\s:,]+:\d{1,5})*$/;
 export const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 
 /**
- * Raw environment, one property per variable of SPEC §1. Only format checks live here;
+ * Raw environment, one property per variable of docs/protocol.md §1. Only format checks live here;
  * load-config.ts adds the rules that span several variables and builds AppConfig.
  */
 export class EnvironmentVariables {

@@ -18,7 +18,7 @@ function errorOf(env: Record<string, string | undefined>): ConfigError {
 
 describe('loadConfig', () => {
   describe('defaults', () => {
-    it('applies every SPEC default with the memory engine', () => {
+    it('applies every documented default with the memory engine', () => {
       const sut = loadConfig({ JWT_SECRET: SECRET });
       expect(sut).toMatchObject({
         port: 3000,

@@ -57,7 +57,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.jwt = parseJwt(dto, production);
   cfg.generatedSecrets = !dto.JWT_SECRET && !dto.JWT_PUBLIC_KEY;
   if (cfg.generatedSecrets) cfg.jwt.secret = randomBytes(32).toString('base64url');
-  // Development mode (SPEC §7) hands out tokens: reachable from this machine only unless HOST says otherwise.
+  // Development mode (docs/security.md) hands out tokens: reachable from this machine only unless HOST says otherwise.
   cfg.host = dto.HOST ?? (cfg.generatedSecrets ? '127.0.0.1' : '0.0.0.0');
 
   cfg.corsOrigin = parseCors(dto.CORS_ORIGIN);
@@ -289,7 +289,7 @@ function parseAdminUi(dto: EnvironmentVariables): AdminUiSettings | undefined {
   return {
     username: dto.ADMIN_UI_USERNAME,
     passwordHash: dto.ADMIN_UI_PASSWORD_HASH,
-    // Payloads and the socket list only when asked for by name (SPEC §7), never by a missing NODE_ENV.
+    // Payloads and the socket list only when asked for by name (docs/security.md), never by a missing NODE_ENV.
     mode: (dto.ADMIN_UI_MODE as AdminUiSettings['mode'] | undefined) ?? 'production',
     readonly: dto.ADMIN_UI_READONLY ?? true,
   };

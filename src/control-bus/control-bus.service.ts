@@ -15,7 +15,7 @@ const CLAIM_TTL_MS = 60_000;
 const SEALED_ID_TTL_MS = 2 * SEALED_WINDOW_MS + 5_000;
 
 /**
- * Subscribes to `{prefix}:emit|force-logout|kick` (SPEC §5). Every node receives every
+ * Subscribes to `{prefix}:emit|force-logout|kick` (docs/protocol.md §5). Every node receives every
  * message, so nodes race for a claim on the engine bus and only the winner acts; its actions reach
  * all nodes through the adapter, so each target socket is affected exactly once. Identical
  * messages published twice are told apart by how many copies this node has already seen.

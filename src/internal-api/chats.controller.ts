@@ -5,7 +5,7 @@ import { ChatService } from '../chat/chat.service.js';
 import { FriendIdsDto, UserIdsDto } from '../chat/dto/chat.dto.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
 
-/** Chat members and friend lists, owned by the backend (SPEC §4.3, §6.1). */
+/** Chat members and friend lists, owned by the backend (docs/protocol.md §4.3, §6.1). */
 @Controller('internal')
 @UseInterceptors(InternalRequestMetrics)
 export class ChatsController {

@@ -12,10 +12,10 @@ import { IntakeLimiter } from './intake-limiter.js';
 type Handler = (body: unknown) => Promise<unknown>;
 
 /**
- * The backend intake, the hottest HTTP path (SPEC §6.1, §6.3), as two plain Fastify routes
+ * The backend intake, the hottest HTTP path (docs/protocol.md §6.1, §6.3), as two plain Fastify routes
  * rather than a Nest controller: Nest's router context, its RxJS interceptor chain and its
  * response controller cost about a third of the server CPU of a `POST /internal/emit`
- * (README, Performance). The routes keep what the controller gave: a compiled validator
+ * (docs/performance.md). The routes keep what the controller gave: a compiled validator
  * (emit-body.validator.ts), the same error bodies (HttpErrorFilter.send), the same
  * `gateway_internal_requests_total` count, and the intake limiter. The secret is checked before
  * them, as for every /internal route, by InternalSecretHook; every other Fastify hook

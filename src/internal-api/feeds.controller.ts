@@ -10,7 +10,7 @@ import { fromUptimeKuma, kumaMessageKind } from '../status/uptime-kuma.js';
 import { readKumaWebhook } from '../status/uptime-kuma-body.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
 
-/** Backends feeding user features: notifications and the status page (SPEC §6.1). */
+/** Backends feeding user features: notifications and the status page (docs/protocol.md §6.1). */
 @Controller('internal')
 @UseInterceptors(InternalRequestMetrics)
 export class FeedsController {

@@ -10,7 +10,7 @@ const LAG_WINDOW_MS = 500;
 export const RETRY_AFTER_SEC = 1;
 const LAG_RESOLUTION_MS = 20;
 
-/** Thrown when the intake is past a bound; answered 503 with Retry-After (SPEC §6.3). */
+/** Thrown when the intake is past a bound; answered 503 with Retry-After (docs/protocol.md §6.3). */
 export class OverloadedError extends AppError {
   override readonly retryAfterSec = RETRY_AFTER_SEC;
 

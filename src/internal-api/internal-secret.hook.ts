@@ -21,7 +21,7 @@ const isInternalApi = (path: string) => {
 };
 
 /**
- * Bearer auth of every /internal/* route (SPEC §6.1), as a Fastify `onRequest` hook: it runs
+ * Bearer auth of every /internal/* route (docs/protocol.md §6.1), as a Fastify `onRequest` hook: it runs
  * before the body is read, so a request without the secret is answered at once whatever body it
  * announces, and a route added later is covered by its path alone. Both sides are hashed to equal
  * length first, so the comparison is constant-time whatever the length of the presented value.

@@ -7,7 +7,7 @@ import { KickDto } from '../session/dto/kick.dto.js';
 import { PresenceQueryDto } from './dto/presence-query.dto.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
 
-/** Internal HTTP API for backends (SPEC §6.1; the emit routes are Fastify routes in emit.routes.ts). Thin: validate, call the shared service, shape. */
+/** Internal HTTP API for backends (docs/protocol.md §6.1; the emit routes are Fastify routes in emit.routes.ts). Thin: validate, call the shared service, shape. */
 @Controller('internal')
 @UseInterceptors(InternalRequestMetrics)
 export class InternalController {

@@ -4,7 +4,7 @@ import { ServiceRegistry, type ServiceView } from '../service-registry/service-r
 import { InternalSocketRef } from '../service-registry/internal-socket.ref.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
 
-/** Registered services (SPEC §6.1): list, approve, delete (which disconnects them everywhere). */
+/** Registered services (docs/protocol.md §6.1): list, approve, delete (which disconnects them everywhere). */
 @Controller('internal/services')
 @UseInterceptors(InternalRequestMetrics)
 export class ServicesController {

@@ -38,7 +38,7 @@ import { type ServiceNamespace, ServiceSessions, type ServiceSocket } from './se
 import type { ServiceAckData } from '../socket/events.js';
 
 /**
- * `/internal`: backend services on a persistent connection (SPEC §6.2). Every action calls the
+ * `/internal`: backend services on a persistent connection (docs/protocol.md §6.2). Every action calls the
  * same service method as its HTTP route; until authenticated a socket may only
  * `authenticate_service` or `register_service`.
  */
@@ -71,7 +71,7 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
       if (known) this.sessions.touch(socket);
     });
     // An authenticated service is a backend holding a key: its volume is the intake's concern
-    // (SPEC §6.3), not the per-socket packet budget, which guards the anonymous surface.
+    // (docs/protocol.md §6.3), not the per-socket packet budget, which guards the anonymous surface.
     this.dispatcher.exemptFromBudget<ServiceSocket>('/internal', (socket) => socket.data.service !== undefined);
   }
 

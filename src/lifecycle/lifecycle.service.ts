@@ -5,7 +5,7 @@ import { InFlight } from './in-flight.js';
 import { ShutdownState } from './shutdown.state.js';
 
 /**
- * Graceful shutdown (SPEC §7): readiness flips and handshakes are refused at once, this
+ * Graceful shutdown (docs/protocol.md §7): readiness flips and handshakes are refused at once, this
  * node's clients are told to reconnect elsewhere and disconnected, in-flight work drains.
  */
 @Injectable()

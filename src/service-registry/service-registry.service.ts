@@ -35,13 +35,13 @@ interface ConfiguredService extends ServiceView {
   keyHash: string;
 }
 
-/** A pending registration not approved within this is dropped (SPEC §6.2). */
+/** A pending registration not approved within this is dropped (docs/protocol.md §6.2). */
 export const PENDING_REGISTRATION_TTL_MS = 24 * 60 * 60 * 1000;
 /** Pending registrations one client address may hold at once: one address cannot fill MAX_SERVICES. */
 export const MAX_PENDING_PER_ADDRESS = 3;
 
 /**
- * Backend services (SPEC §6.2): configured ones from INTERNAL_SERVICES and registered ones in
+ * Backend services (docs/protocol.md §6.2): configured ones from INTERNAL_SERVICES and registered ones in
  * the store. Keys exist only as scrypt hashes once start-up has hashed the configured ones.
  */
 @Injectable()

@@ -39,7 +39,7 @@ interface NamespaceTable {
 type Ack = (response: unknown) => void;
 
 /**
- * One dispatcher for every socket of every namespace (SPEC: per-socket cost is a budget).
+ * One dispatcher for every socket of every namespace (per-socket cost is a budget, docs/performance.md).
  *
  * Nest's default binding gives each socket one RxJS pipeline per `@SubscribeMessage` handler and
  * one disconnect listener per gateway (~130 KiB per socket with ~40 handlers). Here the handlers
@@ -47,7 +47,7 @@ type Ack = (response: unknown) => void;
  * and each socket gets one shared `onAny` listener and one shared `disconnect` listener; both are
  * plain functions that find their socket as `this`, so a socket allocates no closure at all.
  *
- * Every event spends the socket's packet budget first (SOCKET_MAX_PACKETS, SPEC §4.8), whatever
+ * Every event spends the socket's packet budget first (SOCKET_MAX_PACKETS, docs/protocol.md §4.8), whatever
  * becomes of it: a socket past its budget gets `error RATE_LIMITED` and is disconnected.
  */
 @Injectable()

@@ -1,7 +1,7 @@
 import { Decoder, Encoder } from 'socket.io-parser';
 
 /**
- * The Socket.IO parser with binary attachments refused (SPEC §2.3: no event takes binary).
+ * The Socket.IO parser with binary attachments refused (docs/protocol.md §2.3: no event takes binary).
  *
  * The stock decoder keeps every attachment of a binary packet in memory until the last one
  * arrives (up to 10 of SOCKETIO_MAX_BUFFER_SIZE each, for as long as the connection lives). With

@@ -1,4 +1,4 @@
-/** The span SOCKET_MAX_PACKETS is averaged over (SPEC §4.8). */
+/** The span SOCKET_MAX_PACKETS is averaged over (docs/protocol.md §4.8). */
 export const PACKET_BUDGET_WINDOW_MS = 5000;
 
 const LEVEL = Symbol('packetBudget.level');

@@ -13,7 +13,7 @@ import { PresenceQueryService } from '../presence/presence-query.service.js';
 import { PortPolicy } from '../socket/port-policy.js';
 import type { UserSocket } from '../socket/events.js';
 import { clientIp } from '../common/client-ip.js';
-import { RecoveryAuthorisation } from './recovery-authorisation.js';
+import { RecoveryService } from '../recovery/recovery.service.js';
 
 type Next = (err?: Error) => void;
 
@@ -33,7 +33,7 @@ export class HandshakeAuth {
     private readonly shutdown: ShutdownState,
     private readonly metrics: MetricsService,
     private readonly ports: PortPolicy,
-    private readonly recovery: RecoveryAuthorisation,
+    private readonly recovery: RecoveryService,
     private readonly presence: PresenceQueryService,
   ) {}
 
@@ -75,13 +75,13 @@ export class HandshakeAuth {
       expiresAt: identity.expiresAt,
       chats: identity.chats,
     };
-    this.recovery.admit(socket, restored);
+    await this.recovery.admit(socket, restored);
     // After admit: a refused recovery gives the socket a new id, which the Actor carries.
     cacheActor(socket);
   }
 
   /**
-   * MAX_SOCKETS_PER_USER across all nodes (SPEC §2.1). Sockets count once registered, so
+   * MAX_SOCKETS_PER_USER across all nodes (docs/protocol.md §2.1). Sockets count once registered, so
    * handshakes of one user that run at the same moment can each pass; the per-IP handshake limit
    * bounds such a burst.
    */

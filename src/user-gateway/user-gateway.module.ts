@@ -8,12 +8,12 @@ import { PresenceModule } from '../presence/presence.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { HandshakeAuth } from './handshake-auth.js';
 import { IdleTimeout } from './idle-timeout.js';
-import { RecoveryAuthorisation } from './recovery-authorisation.js';
+import { RecoveryModule } from '../recovery/recovery.module.js';
 import { TokenExpiry } from './token-expiry.js';
 import { UserGateway } from './user.gateway.js';
 
 @Module({
-  imports: [AuthModule, SessionModule, SocketModule, LifecycleModule, ChatModule, PresenceModule, RateLimitModule],
-  providers: [UserGateway, HandshakeAuth, TokenExpiry, IdleTimeout, RecoveryAuthorisation],
+  imports: [AuthModule, SessionModule, SocketModule, LifecycleModule, ChatModule, PresenceModule, RateLimitModule, RecoveryModule],
+  providers: [UserGateway, HandshakeAuth, TokenExpiry, IdleTimeout],
 })
 export class UserGatewayModule {}

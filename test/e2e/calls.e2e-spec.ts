@@ -4,7 +4,7 @@ import type { Env } from '../../src/config/load-config.js';
 import { type AckBody, type ClientSocket, ack as ackOn, closeAllClients, collect, connectUser, nextEvent, nextMatching } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
 
-// SPEC §4.5 (calls), §4.6 (call:missed is a notification), §4.9 (call:initiate: 5 per 60 s).
+// docs/protocol.md §4.5 (calls), §4.6 (call:missed is a notification), §4.9 (call:initiate: 5 per 60 s).
 
 interface Incoming {
   callId: string;
@@ -52,7 +52,7 @@ interface Tab {
 const CALL_EVENTS = ['incoming', 'answers', 'ends', 'rejects', 'ice', 'notifications'] as const;
 
 /**
- * Calls are allowed only between users who may see each other (SPEC §4.5): every user of this
+ * Calls are allowed only between users who may see each other (docs/protocol.md §4.5): every user of this
  * file shares one chat, so any two of them may call.
  */
 const CIRCLE = `calls-circle-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -166,7 +166,7 @@ const SDP_OFFER = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n', e
 const SDP_ANSWER = { type: 'answer', sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' };
 const CANDIDATE = { candidate: 'candidate:1 1 udp 2122260223 10.0.0.1 54321 typ host', sdpMid: '0', sdpMLineIndex: 0 };
 
-describe('calls across two nodes on one Redis (SPEC §4.5)', () => {
+describe('calls across two nodes on one Redis (docs/protocol.md §4.5)', () => {
   let a: TestApp;
   let b: TestApp;
 

@@ -3,7 +3,7 @@ import { type ClientSocket, collect, connectUser, nextEvent } from '../support/c
 import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp, fresh } from '../support/app.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 
-// SPEC §6.1: POST /internal/emit/batch, and the hot route's validation (compiled JSON schema,
+// docs/protocol.md §6.1: POST /internal/emit/batch, and the hot route's validation (compiled JSON schema,
 // same VALIDATION_FAILED shape as the DTO routes).
 
 function post(app: TestApp, path: string, body: unknown, secret: string | null = TEST_INTERNAL_SECRET) {

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
 
-// SPEC §6.1, first three routes: POST /internal/emit, /internal/force-logout, /internal/kick.
+// docs/protocol.md §6.1, first three routes: POST /internal/emit, /internal/force-logout, /internal/kick.
 
 const ROUTES = ['/internal/emit', '/internal/force-logout', '/internal/kick'];
 

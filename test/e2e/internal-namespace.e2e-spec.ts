@@ -4,7 +4,7 @@ import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, 
 import type { Env } from '../../src/config/load-config.js';
 import { BILLING_KEY, INTERNAL_SERVICES, OFF_KEY } from '../support/services.js';
 
-// SPEC §6.2 (the `/internal` namespace), the services routes of §6.1 and the user side of §4.1.
+// docs/protocol.md §6.2 (the `/internal` namespace), the services routes of §6.1 and the user side of §4.1.
 
 const SERVICES_ENV: Env = { INTERNAL_SERVICES };
 
@@ -707,7 +707,7 @@ describe('/internal events (memory engine)', () => {
         message: 'Your invoice is overdue',
         metadata: { source: 'internal_service', serviceName: 'billing', x: 1 },
       });
-      // Strangers to the sender: reported as accepted, whatever their state (SPEC §4.1).
+      // Strangers to the sender: reported as accepted, whatever their state (docs/protocol.md §4.1).
       expect(res).toEqual({ ok: true, data: { recipients: { total: 2, sent: [], failed: [], accepted: [to, off] }, timestamp: expect.any(String) } });
       const { timestamp } = (res as { data: { timestamp: string } }).data;
       await expect(got).resolves.toEqual({ from: sender, message: 'Your invoice is overdue', metadata: { serviceName: 'billing', x: 1 }, timestamp });

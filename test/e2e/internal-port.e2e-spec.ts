@@ -2,7 +2,7 @@ import request from 'supertest';
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectUser, createClient, firstOf, nextEvent } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken, useApp, fresh } from '../support/app.js';
 
-// SPEC §6.1/§6.2 with INTERNAL_PORT: `/internal/*` routes and the `/internal` namespace live only
+// docs/protocol.md §6.1/§6.2 with INTERNAL_PORT: `/internal/*` routes and the `/internal` namespace live only
 // on the internal port, everything else only on the public port; each side looks absent on the
 // other port.
 

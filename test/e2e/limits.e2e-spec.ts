@@ -4,7 +4,7 @@ import { uniquePrefix, useApp, userToken, useApps, redisEnv } from '../support/a
 
 const send = { recipientIds: ['nobody'], message: 'hi' };
 
-describe('per-user, per-event rate limits across two nodes (SPEC §4.9)', () => {
+describe('per-user, per-event rate limits across two nodes (docs/protocol.md §4.9)', () => {
   const [a, b] = useApps(2, () => ({ ...redisEnv(uniquePrefix('limits')), RATE_LIMITS: '{"send_message":[3,60000],"*":[4,60000]}' }));
 
   it('shares one budget between the sockets of a user on different nodes, and refuses with retryAfterMs', async () => {
@@ -37,7 +37,7 @@ describe('per-user, per-event rate limits across two nodes (SPEC §4.9)', () => 
   });
 });
 
-describe('MAX_IDLE_TIME (SPEC §4.8); the timing itself: src/user-gateway/idle-timeout.spec.ts', () => {
+describe('MAX_IDLE_TIME (docs/protocol.md §4.8); the timing itself: src/user-gateway/idle-timeout.spec.ts', () => {
   const sut = useApp({ MAX_IDLE_TIME: '1000' }, { closeClients: 'all' });
 
   it('disconnects a socket that sends nothing for MAX_IDLE_TIME', async () => {

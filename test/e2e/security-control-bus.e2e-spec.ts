@@ -11,7 +11,7 @@ import { eventually } from '../support/eventually.js';
 import { assertBuilt, killAllGateways, spawnGateway, untilLive } from '../support/node-process.js';
 import { freePort } from '../support/redis-server.js';
 
-// SPEC §5 SEALED (issue 9, item 8): with CONTROL_ALLOW_LEGACY=false only sealed messages act;
+// docs/protocol.md §5 SEALED (issue 9, item 8): with CONTROL_ALLOW_LEGACY=false only sealed messages act;
 // a sealed message acts once across nodes, within 60 s of its ts, on its own channel only; the
 // producer CLI writes sealed messages by default.
 

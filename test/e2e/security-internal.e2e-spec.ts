@@ -7,7 +7,7 @@ import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/redis-server.js';
 import { BILLING_KEY } from '../support/services.js';
 
-// SPEC §6.2 Abuse (issue 9, items 4 and 5): `/internal` handshakes and failed credential
+// docs/protocol.md §6.2 Abuse (issue 9, items 4 and 5): `/internal` handshakes and failed credential
 // attempts limited per client IP, cheap checks before any key hash, names unique without
 // regard to case, pending registrations expiring, and a start-up warning for open registration.
 
