@@ -12,6 +12,8 @@ import type { AppConfig } from './config/app-config.js';
 import { RedisConnections } from './engine/redis/redis-connections.js';
 import { EmitRoutes } from './internal-api/emit.routes.js';
 import { InternalPortServer } from './internal-api/internal-port.server.js';
+import { InternalSecretHook } from './internal-api/internal-secret.hook.js';
+import { httpServerOptions } from './internal-api/http-server-options.js';
 import { AppLogger, createPino } from './logging/app-logger.js';
 import { RequestLog } from './logging/request-log.js';
 import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
@@ -43,6 +45,9 @@ function fastifyAdapter(config: AppConfig, errors: HttpErrorFilter): FastifyAdap
   return new FastifyAdapter({
     frameworkErrors: (error: Error, _req: FastifyRequest, reply: FastifyReply) => errors.send(reply, error),
     bodyLimit: MAX_BODY_BYTES,
+    // HTTP_REQUEST_TIMEOUT_MS: a request (a slow body included) not fully received by then is answered 408.
+    requestTimeout: config.httpRequestTimeoutMs,
+    http: httpServerOptions(config.httpRequestTimeoutMs),
     // TRUST_PROXY as a hop count, like clientIp() for handshakes: the socket's peer and the next
     // N-1 addresses from the right of X-Forwarded-For are our proxies. (Fastify ignores a bare number.)
     trustProxy: config.trustProxy > 0 ? (_address: string, hop: number) => hop < config.trustProxy : false,
@@ -81,8 +86,11 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   app.useGlobalFilters(errors);
   app.useGlobalPipes(new AppValidationPipe());
   app.get(EmitRoutes).register(fastify, errors);
+  // text/plain is no body any route takes: without Fastify's default parser it is a 415.
+  fastify.removeContentTypeParser('text/plain');
   const internalListener = app.get(InternalPortServer);
   if (config.internalPort !== undefined) fastify.addHook('onRequest', internalListener.routeFilter);
+  app.get(InternalSecretHook).register(fastify, errors);
 
   if (config.engine === 'redis') {
     const connections = app.get(RedisConnections);

@@ -17,6 +17,8 @@ export type GatewayErrorCode =
   | 'UNAUTHORIZED'
   | 'EVENT_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'TOO_MANY_SOCKETS'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'TIMEOUT'
   | 'DISCONNECTED'
   | (string & {});

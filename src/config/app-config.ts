@@ -57,6 +57,11 @@ export class AppConfig {
   prefix!: string;
   /** Bearer secret of the internal HTTP API; undefined disables those routes. */
   internalSecret?: string;
+  /**
+   * True when `internalSecret` was generated (development mode, none configured): only then may
+   * the banner and the demo page show it (docs/security.md).
+   */
+  generatedInternalSecret!: boolean;
   /** `allowLegacy`: accept field-encrypted (and plain) messages besides sealed ones (docs/protocol.md §5). */
   controlBus!: { secretKey?: string; secretIv?: string; allowPlaintext: boolean; allowLegacy: boolean };
   emitAllowedEvents!: string[];
@@ -76,6 +81,14 @@ export class AppConfig {
   /** Memory engine: bound of the recovery packet buffer (encoded bytes plus per-packet overhead). */
   recoveryBufferBytes!: number;
   maxIdleTimeMs!: number;
+  /** A transport that has not joined a namespace by then is closed (CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs!: number;
+  /** Packets one socket may send per second, averaged over 5 s (SOCKET_MAX_PACKETS, docs/protocol.md §4.8). */
+  socketMaxPackets!: number;
+  /** Concurrent sockets of one user across all nodes (MAX_SOCKETS_PER_USER, docs/protocol.md §2.1). */
+  maxSocketsPerUser!: number;
+  /** An HTTP request whose body has not fully arrived by then is answered 408 (HTTP_REQUEST_TIMEOUT_MS). */
+  httpRequestTimeoutMs!: number;
   rateLimit!: {
     connectionWindowMs: number;
     maxConnections: number;

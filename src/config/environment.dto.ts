@@ -91,6 +91,10 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) RECOVERY_WINDOW_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) RECOVERY_BUFFER_BYTES?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) MAX_IDLE_TIME?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600_000) CONNECT_TIMEOUT_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000) SOCKET_MAX_PACKETS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000) MAX_SOCKETS_PER_USER?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000) HTTP_REQUEST_TIMEOUT_MS?: number;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) RATE_LIMIT_CONNECTION_WINDOW?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) RATE_LIMIT_MAX_CONNECTIONS?: number;

@@ -8,7 +8,6 @@ import { type EmitResponse, toEmitResponse } from '../delivery/emit-response.js'
 import { MetricsService } from '../metrics/metrics.service.js';
 import { batchItems, toEmitCommand } from './emit-body.validator.js';
 import { IntakeLimiter } from './intake-limiter.js';
-import { InternalSecretGuard } from './internal-secret.guard.js';
 
 type Handler = (body: unknown) => Promise<unknown>;
 
@@ -16,11 +15,11 @@ type Handler = (body: unknown) => Promise<unknown>;
  * The backend intake, the hottest HTTP path (docs/protocol.md §6.1, §6.3), as two plain Fastify routes
  * rather than a Nest controller: Nest's router context, its RxJS interceptor chain and its
  * response controller cost about a third of the server CPU of a `POST /internal/emit`
- * (docs/performance.md). The routes keep what the controller gave: the same secret check
- * (InternalSecretGuard.authorize), a compiled validator (emit-body.validator.ts), the same
- * error bodies (HttpErrorFilter.send), the same `gateway_internal_requests_total` count after
- * the secret check, and the intake limiter. Every other Fastify hook (INTERNAL_PORT filter,
- * request log) applies as to any route.
+ * (docs/performance.md). The routes keep what the controller gave: a compiled validator
+ * (emit-body.validator.ts), the same error bodies (HttpErrorFilter.send), the same
+ * `gateway_internal_requests_total` count, and the intake limiter. The secret is checked before
+ * them, as for every /internal route, by InternalSecretHook; every other Fastify hook
+ * (INTERNAL_PORT filter, request log) applies as to any route.
  */
 @Injectable()
 export class EmitRoutes {
@@ -29,7 +28,6 @@ export class EmitRoutes {
   constructor(
     private readonly emitter: EmitService,
     private readonly limiter: IntakeLimiter,
-    private readonly secret: InternalSecretGuard,
     private readonly metrics: MetricsService,
   ) {}
 
@@ -37,7 +35,6 @@ export class EmitRoutes {
   register(fastify: FastifyInstance, errors: HttpErrorFilter): void {
     const route = (action: string, handle: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
       try {
-        this.secret.authorize(req.headers.authorization);
         this.metrics.internalRequests.inc({ action, transport: 'http' });
         return await handle(req.body);
       } catch (err) {

@@ -48,7 +48,8 @@ export class ServiceAttempts {
     }
   }
 
-  private ipOf(socket: Socket): string {
+  /** The socket's client IP (TRUST_PROXY applied), as the limits count it. */
+  ipOf(socket: Socket): string {
     return clientIp(socket.handshake.headers, socket.handshake.address, this.config.trustProxy);
   }
 

@@ -40,6 +40,11 @@ export class MetricsService {
   });
   readonly publishFailures = new Counter({ name: 'gateway_publish_failures_total', help: 'Publications the engine refused (Redis unreachable)', registers: [this.registry] });
   readonly redisErrors = new Counter({ name: 'gateway_redis_errors_total', help: 'Redis connection errors', labelNames: ['connection'], registers: [this.registry] });
+  readonly internalAuthFailures = new Counter({
+    name: 'gateway_internal_auth_failures_total',
+    help: 'Internal API requests refused for a missing or wrong bearer secret',
+    registers: [this.registry],
+  });
   readonly internalRequests = new Counter({
     name: 'gateway_internal_requests_total',
     help: 'Internal API calls by action and transport',

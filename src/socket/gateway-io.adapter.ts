@@ -10,6 +10,7 @@ import { RecoveryService } from '../recovery/recovery.service.js';
 import { installDispatcherBinding, type DispatchingAdapter } from './dispatcher-binding.js';
 import { EventDispatcher } from './event-dispatcher.js';
 import { releaseFlushedBuffers } from './flushed-buffers.js';
+import { noBinaryParser } from './no-binary-parser.js';
 
 /**
  * Applies the gateway's Socket.IO settings (CORS, heartbeats, buffer size, connection-state
@@ -52,6 +53,9 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
       pingInterval: socketio.pingInterval,
       pingTimeout: socketio.pingTimeout,
       maxHttpBufferSize: socketio.maxBufferSize,
+      // docs/protocol.md §2.3, §4.8: no binary attachment is ever buffered; a transport must join a namespace in time.
+      parser: noBinaryParser,
+      connectTimeout: this.config.connectTimeoutMs,
       // Recovered sockets still pass the auth middleware: a revoked session must not come back.
       connectionStateRecovery:
         recoveryWindowMs > 0 ? { maxDisconnectionDuration: recoveryWindowMs, skipMiddlewares: false } : undefined,

@@ -45,11 +45,14 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.dispatcher.normalizeWith('/', normalizeInbound);
   }
 
-  /** Every client event, known or not, before it is routed (one function for all sockets). */
+  /**
+   * Every client event, known or not, before it is routed (one function for all sockets). Only
+   * known events count as activity: unknown ones are no keep-alive (docs/protocol.md §2.3).
+   */
   private readonly onEvent = (socket: UserSocket, event: string, known: boolean): void => {
+    if (!known) return this.metrics.unknownEvents.inc();
     this.idle.touch(socket);
-    if (known) this.metrics.eventsReceived.inc({ event });
-    else this.metrics.unknownEvents.inc();
+    this.metrics.eventsReceived.inc({ event });
   };
 
   async handleConnection(socket: UserSocket): Promise<void> {

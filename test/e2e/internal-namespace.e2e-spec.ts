@@ -283,6 +283,7 @@ describe('/internal register_service with approval (memory engine)', () => {
       createdAt: expect.any(String),
       // A pending registration is dropped unless approved within 24 h.
       expiresAt: expect.any(String),
+      registrant: { address: expect.any(String), keyFingerprint: expect.stringMatching(/^sha256:[0-9a-f]{16}$/) },
     });
 
     const approved = await authed(http(sut).post(`/internal/services/${name}/approve`)).expect(200);
@@ -316,7 +317,8 @@ describe('/internal register_service with approval (memory engine)', () => {
     expect(services).toContainEqual(expect.objectContaining({ name: 'off', type: 'x', status: 'disabled', source: 'config' }));
     expect(services).toContainEqual(expect.objectContaining({ name, type: 'crm', status: 'pending', source: 'registered' }));
     const json = JSON.stringify(res.body);
-    expect(json).not.toMatch(/key/i);
+    // A registrant's keyFingerprint (a 64-bit SHA-256 prefix) is the only key-derived value shown.
+    expect(json.replace(/"keyFingerprint":"sha256:[0-9a-f]{16}"/g, '')).not.toMatch(/key/i);
     expect(json).not.toMatch(/scrypt/i);
     for (const secret of [BILLING_KEY, OFF_KEY, keyFor(name)]) expect(json).not.toContain(secret);
   });
@@ -841,6 +843,7 @@ describe('/internal registered services survive a restart (redis engine)', () =>
       status: 'active',
       source: 'registered',
       createdAt: expect.any(String),
+      registrant: { address: expect.any(String), keyFingerprint: expect.stringMatching(/^sha256:[0-9a-f]{16}$/) },
     });
     const { info } = await connectService(c.url, name, keyFor(name));
     expectSessionInfo(info, name, 'crm', 3600);

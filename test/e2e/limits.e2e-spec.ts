@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { connectUser, disconnected, nextEvent, roundTrip } from '../support/client.js';
 import { uniquePrefix, useApp, userToken, useApps, redisEnv } from '../support/app.js';
 
@@ -52,8 +53,12 @@ describe('MAX_IDLE_TIME (docs/protocol.md §4.8); the timing itself: src/user-ga
     const busyGone = disconnected(busy, 6000);
     let silentDropped = false;
     const silentGone = disconnected(silent, 4000).finally(() => (silentDropped = true));
-    // The silent socket (connected first) is the clock: events until it has been dropped.
-    while (!silentDropped) await roundTrip(busy);
+    // The silent socket (connected first) is the clock: events until it has been dropped, paced
+    // like a real client's (back to back they would spend the packet budget, SPEC §4.8).
+    while (!silentDropped) {
+      await roundTrip(busy);
+      await delay(25);
+    }
     expect(await silentGone).toBe('io server disconnect');
     await roundTrip(busy);
     expect(busy.connected).toBe(true);
