@@ -25,9 +25,11 @@ export abstract class ConnectionStore {
   abstract deadNodes(now: number): Promise<string[]>;
   /**
    * Claims a node for cleanup (only one caller wins) and removes its sockets; returns the users
-   * left with no socket at all. Also used by a node on its own graceful shutdown.
+   * left with no socket at all. Also used by a node on its own graceful shutdown. Their users
+   * stay recoverable for `keepHistoryMs` (the broker keeps their rooms' histories): the sockets
+   * of a crashed node come back elsewhere and recover what was sent meanwhile.
    */
-  abstract sweepNode(nodeId: string): Promise<string[]>;
+  abstract sweepNode(nodeId: string, keepHistoryMs: number): Promise<string[]>;
   /** Every user with a socket, paged (cursor '0' starts and ends). */
   abstract scanOnline(cursor: string, count: number): Promise<{ cursor: string; userIds: string[] }>;
 }

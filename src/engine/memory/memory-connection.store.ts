@@ -75,7 +75,8 @@ export class MemoryConnectionStore extends ConnectionStore {
     return [...this.nodes].filter(([, until]) => until <= now).map(([n]) => n);
   }
 
-  async sweepNode(nodeId: string): Promise<string[]> {
+  /** The memory engine keeps every room's history anyway: `keepHistoryMs` changes nothing here. */
+  async sweepNode(nodeId: string, _keepHistoryMs = 0): Promise<string[]> {
     this.nodes.delete(nodeId);
     const gone: string[] = [];
     for (const [userId, list] of this.sockets) {

@@ -194,8 +194,13 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('HLEN', KEYS[1]) == 1 then return 1 end
 return 0`;
 
-/** KEYS: user's socket hash. ARGV: socketId. Returns 1 when it removed the user's last socket. */
+/**
+ * KEYS: user's socket hash, the user's "may recover" marker. ARGV: socketId, keep ms (0: none).
+ * Returns 1 when it removed the user's last socket. With keep ms the marker is set in the same
+ * step, so no publication to the user falls between "has a socket" and "may recover".
+ */
 export const CONNECTION_REMOVE = `
+if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) end
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
 if redis.call('HLEN', KEYS[1]) == 0 then return 1 end
 return 0`;
@@ -401,7 +406,7 @@ export const SCRIPTS = {
   gwNotificationRemove: { lua: NOTIFICATION_REMOVE, keys: 2 },
   gwChatSetMembers: { lua: CHAT_SET_MEMBERS, keys: 1 },
   gwConnAdd: { lua: CONNECTION_ADD, keys: 1 },
-  gwConnRemove: { lua: CONNECTION_REMOVE, keys: 1 },
+  gwConnRemove: { lua: CONNECTION_REMOVE, keys: 2 },
   gwNodeBeat: { lua: NODE_BEAT, keys: 1 },
   gwCallAnswer: { lua: CALL_ANSWER, keys: 2 },
   gwCallEnd: { lua: CALL_END, keys: 2 },
