@@ -67,7 +67,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     bodyParser: false,
   });
   const pino = createPino(config);
-  app.useLogger(new AppLogger(pino));
+  app.useLogger(new AppLogger(pino, config.log.format === 'pretty'));
   const fastify = app.getHttpAdapter().getInstance();
   const requestLog = new RequestLog(pino);
   if (requestLog.enabled) {

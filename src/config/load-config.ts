@@ -129,7 +129,8 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 0 };
   cfg.gcHelperThreads = (dto.GC_HELPER_THREADS as GcHelperThreads | undefined) ?? 'auto';
   cfg.gcPretenuring = dto.GC_PRETENURING ?? false;
-  cfg.log = { level: dto.LOG_LEVEL ?? 'info', format: (dto.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? 'json' };
+  // Development mode is a person at a terminal: pretty by default; anything deployed logs JSON.
+  cfg.log = { level: dto.LOG_LEVEL ?? 'info', format: (dto.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? (cfg.generatedSecrets ? 'pretty' : 'json') };
   cfg.metricsEnabled = dto.METRICS_ENABLED ?? true;
   cfg.demoPage = dto.DEMO_PAGE ?? !production;
   cfg.adminUi = parseAdminUi(dto, production);
