@@ -8,7 +8,9 @@ import { RedisKeys } from '../engine/redis/redis-keys.js';
 import { boundedRecoveryAdapter } from './bounded-recovery.adapter.js';
 import { installDispatcherBinding, type DispatchingAdapter } from './dispatcher-binding.js';
 import { EventDispatcher } from './event-dispatcher.js';
-import { releaseFlushedBuffers } from './flushed-buffers.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { countServerDeliveries } from './delivery-count.js';
+import { countOutboundBytes, releaseFlushedBuffers } from './flushed-buffers.js';
 import { gateRecovery } from './recovery-gate.js';
 
 /**
@@ -39,6 +41,7 @@ function handleSessionWrites(client: RedisClient): RedisClient {
 export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
   /** Every gateway's handlers run through it: one listener per socket, not one per handler. */
   readonly dispatcher: EventDispatcher;
+  private readonly metrics: MetricsService;
 
   constructor(
     app: INestApplicationContext,
@@ -48,6 +51,7 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
     super(app);
     installDispatcherBinding();
     this.dispatcher = app.get(EventDispatcher);
+    this.metrics = app.get(MetricsService);
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
@@ -68,6 +72,9 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
           : undefined,
     } as ServerOptions) as Server;
     releaseFlushedBuffers(server.engine);
+    // Observability, apart from the adapters: messages handed to sockets, bytes handed to transports.
+    countServerDeliveries(server, (nsp, kind, sockets) => this.metrics.delivered(nsp, kind, sockets));
+    countOutboundBytes(server.engine, (bytes, transport) => this.metrics.outboundBytes(bytes, transport));
     return server;
   }
 

@@ -53,9 +53,9 @@ interface Requirement {
 const REQUIREMENTS: Requirement[] = [
   { pkg: 'socket.io', name: 'Namespace#_preConnectSockets', target: 'namespace', key: '_preConnectSockets', kind: 'Map', usedBy: 'socket/recovery-gate.ts, user-gateway/recovery-authorisation.ts' },
   { pkg: 'socket.io', name: 'Socket#packet()', target: 'socketPrototype', key: 'packet', kind: 'function', usedBy: 'socket/recovery-gate.ts, user-gateway/recovery-authorisation.ts' },
-  { pkg: 'socket.io-adapter', name: 'Adapter#_encode()', target: 'adapterPrototype', key: '_encode', kind: 'function', usedBy: 'socket/bounded-recovery.adapter.ts' },
+  { pkg: 'socket.io-adapter', name: 'Adapter#_encode()', target: 'adapterPrototype', key: '_encode', kind: 'function', usedBy: 'socket/bounded-recovery.adapter.ts, socket/delivery-count.ts' },
   { pkg: 'socket.io-adapter', name: 'Adapter#broadcast()', target: 'adapterPrototype', key: 'broadcast', kind: 'function', usedBy: 'socket/bounded-recovery.adapter.ts' },
-  { pkg: 'socket.io-adapter', name: 'Adapter#apply()', target: 'adapterPrototype', key: 'apply', kind: 'function', usedBy: 'socket/recovery-gate.ts' },
+  { pkg: 'socket.io-adapter', name: 'Adapter#apply()', target: 'adapterPrototype', key: 'apply', kind: 'function', usedBy: 'socket/recovery-gate.ts, socket/delivery-count.ts' },
   { pkg: 'socket.io-adapter', name: 'Adapter#persistSession()', target: 'adapterPrototype', key: 'persistSession', kind: 'function', usedBy: 'socket/bounded-recovery.adapter.ts, user-gateway/recovery-authorisation.ts' },
   { pkg: 'socket.io-adapter', name: 'Adapter#restoreSession()', target: 'adapterPrototype', key: 'restoreSession', kind: 'function', usedBy: 'socket/bounded-recovery.adapter.ts, user-gateway/recovery-authorisation.ts' },
   { pkg: 'socket.io-adapter', name: 'ClusterAdapter#addOffsetIfNecessary()', target: 'clusterAdapterPrototype', key: 'addOffsetIfNecessary', kind: 'function', usedBy: 'socket/recovery-gate.ts' },
