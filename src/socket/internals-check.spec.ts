@@ -33,7 +33,11 @@ describe('checkSocketIoInternals', () => {
   it.each<[string, (r: SocketIoInternals) => SocketIoInternals, RegExp]>([
     ['Namespace#_preConnectSockets', (r) => ({ ...r, namespace: without(r.namespace, '_preConnectSockets') }), /socket\.io Namespace#_preConnectSockets \(used by src\/socket\/recovery-gate\.ts, src\/user-gateway\/recovery-authorisation\.ts\); the gateway supports socket\.io 4\.8\.3 exactly/],
     ['Socket#packet', (r) => ({ ...r, socketPrototype: without(r.socketPrototype, 'packet') }), /socket\.io Socket#packet\(\)/],
-    ['Adapter#_encode', (r) => ({ ...r, adapterPrototype: without(r.adapterPrototype, '_encode') }), /socket\.io-adapter Adapter#_encode\(\) \(used by src\/socket\/bounded-recovery\.adapter\.ts, src\/socket\/delivery-count\.ts\); the gateway supports socket\.io-adapter 2\.5\.8 exactly \(pinned in package\.json\), installed: 2\.5\.8/],
+    [
+      'Adapter#_encode',
+      (r) => ({ ...r, adapterPrototype: without(r.adapterPrototype, '_encode') }),
+      /socket\.io-adapter Adapter#_encode\(\) \(used by src\/socket\/bounded-recovery\.adapter\.ts, src\/socket\/delivery-count\.ts\); the gateway supports socket\.io-adapter 2\.5\.8 exactly \(pinned in package\.json\), installed: 2\.5\.8/,
+    ],
     ['Adapter#restoreSession', (r) => ({ ...r, adapterPrototype: without(r.adapterPrototype, 'restoreSession') }), /socket\.io-adapter Adapter#restoreSession\(\)/],
     ['ClusterAdapter#addOffsetIfNecessary', (r) => ({ ...r, clusterAdapterPrototype: without(r.clusterAdapterPrototype, 'addOffsetIfNecessary') }), /ClusterAdapter#addOffsetIfNecessary\(\)/],
     ['the streams adapter writing sessions with client.set()', (r) => ({ ...r, streamsUtil: { ...r.streamsUtil, SET: (c: { hset(): void }) => c.hset() } }), /SET\(\) writing sessions with client\.set\(\) .*0\.3\.1/],
