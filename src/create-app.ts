@@ -84,22 +84,20 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   const internalListener = app.get(InternalPortServer);
   if (config.internalPort !== undefined) fastify.addHook('onRequest', internalListener.routeFilter);
 
-  let redis: RedisConnections | undefined;
   if (config.engine === 'redis') {
     const connections = app.get(RedisConnections);
-    redis = connections;
     if (!(await connections.connect(REDIS_CONNECT_WAIT_MS))) {
       new Logger('Bootstrap').warn('Redis is not reachable yet; starting anyway, readiness stays 503 until it answers');
     }
   }
-  app.useWebSocketAdapter(new GatewayIoAdapter(app, config, redis?.adapter));
+  app.useWebSocketAdapter(new GatewayIoAdapter(app, config));
   // Loaded only when ADMIN_UI=true: off, neither this module nor the package is imported.
   const adminUi = config.adminUi ? await import('./admin-ui/admin-ui.js') : undefined;
   if (adminUi && config.adminUi) await adminUi.registerAdminUiPage(fastify, { readonly: config.adminUi.readonly });
   await app.init();
   const io = app.get(SocketServerRef).io as unknown as Server;
   try {
-    checkSocketIoInternals(liveInternals(io, config.engine === 'redis'));
+    checkSocketIoInternals(liveInternals(io));
   } catch (err) {
     await app.close();
     throw err;

@@ -35,6 +35,13 @@ export class MetricsService {
     registers: [this.registry],
   });
   readonly rateLimited = new Counter({ name: 'gateway_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['scope'], registers: [this.registry] });
+  readonly recoveries = new Counter({
+    name: 'gateway_recoveries_total',
+    help: 'Connection-state recoveries by outcome (recovered; gap, overflow, taken, abandoned: the socket got a fresh connection)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly publishFailures = new Counter({ name: 'gateway_publish_failures_total', help: 'Publications the engine refused (Redis unreachable)', registers: [this.registry] });
   readonly redisErrors = new Counter({ name: 'gateway_redis_errors_total', help: 'Redis connection errors', labelNames: ['connection'], registers: [this.registry] });
   readonly internalRequests = new Counter({
     name: 'gateway_internal_requests_total',

@@ -13,6 +13,6 @@ describe('deliveryKind', () => {
     [['user:u1', 'chat:c1'], 'room'],
     [['status:subscribers'], 'room'],
   ])('%j is %s', (rooms, kind) => {
-    expect(deliveryKind(new Set(rooms), isSocketId)).toBe(kind);
+    expect(deliveryKind(rooms, isSocketId)).toBe(kind);
   });
 });

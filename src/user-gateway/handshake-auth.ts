@@ -12,7 +12,7 @@ import { SessionService } from '../session/session.service.js';
 import { PortPolicy } from '../socket/port-policy.js';
 import type { UserSocket } from '../socket/events.js';
 import { clientIp } from '../common/client-ip.js';
-import { RecoveryAuthorisation } from './recovery-authorisation.js';
+import { RecoveryService } from '../recovery/recovery.service.js';
 
 type Next = (err?: Error) => void;
 
@@ -32,7 +32,7 @@ export class HandshakeAuth {
     private readonly shutdown: ShutdownState,
     private readonly metrics: MetricsService,
     private readonly ports: PortPolicy,
-    private readonly recovery: RecoveryAuthorisation,
+    private readonly recovery: RecoveryService,
   ) {}
 
   readonly middleware = (socket: UserSocket, next: Next): void => {
@@ -71,7 +71,7 @@ export class HandshakeAuth {
       expiresAt: identity.expiresAt,
       chats: identity.chats,
     };
-    this.recovery.admit(socket, restored);
+    await this.recovery.admit(socket, restored);
     // After admit: a refused recovery gives the socket a new id, which the Actor carries.
     cacheActor(socket);
   }

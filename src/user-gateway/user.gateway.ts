@@ -15,6 +15,8 @@ import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { AuthRefreshDto } from './dto/auth-refresh.dto.js';
 import { HandshakeAuth } from './handshake-auth.js';
 import { IdleTimeout } from './idle-timeout.js';
+import { RecoveryService } from '../recovery/recovery.service.js';
+import { InFlight } from '../lifecycle/in-flight.js';
 import { TokenExpiry } from './token-expiry.js';
 
 /** The `/` namespace: authenticated user sockets (docs/protocol.md §2). */
@@ -32,6 +34,8 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly dispatcher: EventDispatcher,
     private readonly idle: IdleTimeout,
     private readonly connections: ConnectionLifecycle,
+    private readonly recovery: RecoveryService,
+    private readonly inFlight: InFlight,
   ) {}
 
   afterInit(server: UserServer): void {
@@ -53,10 +57,13 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.idle.start(socket);
     this.expiry.arm(socket);
     if (!(await this.connections.connected(actorOf(socket)))) return;
-    if (socket.connected) {
+    if (!socket.connected) return;
+    // Rooms joined and registered: the recovery record is stored, or what was missed replayed,
+    // right after `connected` (the first packet, which carries the socket's position).
+    await this.recovery.connected(socket, () => {
       const { userId, sessionId } = socket.data;
       socket.emit('connected', { userId, sessionId, socketId: socket.id, serverTime: new Date().toISOString() });
-    }
+    });
   }
 
   async handleDisconnect(socket: UserSocket): Promise<void> {
@@ -64,7 +71,10 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.expiry.clear(socket);
     this.idle.clear(socket);
     if (!socket.data.userId) return;
-    await this.connections.disconnected(actorOf(socket));
+    // First, so that its history is kept from before the socket stops counting as live; tracked
+    // like the lifecycle's own cleanup, so a draining node writes the record before it exits.
+    const departed = this.inFlight.track(this.recovery.departed(socket));
+    await Promise.all([departed, this.connections.disconnected(actorOf(socket))]);
   }
 
   /**

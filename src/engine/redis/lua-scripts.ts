@@ -237,3 +237,199 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0
   end
 end
 return out`;
+
+/**
+ * The path between nodes, standalone Redis (docs/scaling.md): a batch of publications in one
+ * call. Each kept publication takes the next position of the clock (its epoch starts anew when
+ * Redis comes back empty), is appended to the history of each target room that someone may
+ * recover, and is published to exactly the nodes that need it.
+ *
+ * KEYS: clock, nodes; then per publication the keys its ARGV announce.
+ * ARGV: now, history ttl ms, history cap, node channel prefix, all channel, count; then per
+ * publication: body, kept (1/0), groups. groups = 0: every node; ARGV += rooms; KEYS += that many
+ * history keys. groups > 0: per group (one user) ARGV += rooms; KEYS += conn, recoverable, then
+ * that many history keys (the user's target rooms).
+ * Returns {epoch, n1, live1, n2, live2, …}: n 0 when not kept; live a string of 0/1 per group.
+ */
+export const PUBLISH = `${now(1)}
+local ttl, cap = tonumber(ARGV[2]), ARGV[3]
+local nodeChannel, allChannel = ARGV[4], ARGV[5]
+local count = tonumber(ARGV[6])
+local k, a = 3, 7
+local epoch = false
+local alive, out = {}, {}
+local function isAlive(node)
+  local v = alive[node]
+  if v == nil then
+    local score = redis.call('ZSCORE', KEYS[2], node)
+    v = (score and tonumber(score) > now) or false
+    alive[node] = v
+  end
+  return v
+end
+local function stamp()
+  local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
+  if not epoch then
+    epoch = redis.call('HGET', KEYS[1], 'e')
+    if not epoch then
+      epoch = redis.call('TIME')[1]
+      redis.call('HSET', KEYS[1], 'e', epoch)
+    end
+  end
+  return n
+end
+local function keep(key, message)
+  redis.call('XADD', key, 'MAXLEN', '~', cap, '*', 'm', message)
+  redis.call('PEXPIRE', key, ttl)
+end
+local function header(n)
+  if n > 0 then return 'P' .. n .. ':' .. epoch .. ':' end
+  return 'P0::'
+end
+for _ = 1, count do
+  local body, kept, groups = ARGV[a], ARGV[a + 1] == '1', tonumber(ARGV[a + 2])
+  a = a + 3
+  if groups == 0 then
+    local rooms = tonumber(ARGV[a])
+    a = a + 1
+    local n = 0
+    if kept then n = stamp() end
+    local message = header(n) .. body
+    for _ = 1, rooms do
+      if kept then keep(KEYS[k], message) end
+      k = k + 1
+    end
+    redis.call('PUBLISH', allChannel, message)
+    out[#out + 1] = n
+    out[#out + 1] = ''
+  else
+    local read, stamped = {}, false
+    for g = 1, groups do
+      local rooms = tonumber(ARGV[a])
+      a = a + 1
+      local nodes = redis.call('HVALS', KEYS[k])
+      local keepIt = kept and rooms > 0 and (#nodes > 0 or redis.call('EXISTS', KEYS[k + 1]) == 1)
+      read[g] = { nodes = nodes, first = k + 2, rooms = rooms, keep = keepIt }
+      if keepIt then stamped = true end
+      k = k + 2 + rooms
+    end
+    local n = 0
+    if stamped then n = stamp() end
+    local message = header(n) .. body
+    local targets, live = {}, {}
+    for g = 1, groups do
+      local group = read[g]
+      if group.keep then
+        for j = 0, group.rooms - 1 do keep(KEYS[group.first + j], message) end
+      end
+      local l = '0'
+      for _, node in ipairs(group.nodes) do
+        targets[node] = true
+        if l == '0' and isAlive(node) then l = '1' end
+      end
+      live[g] = l
+    end
+    for node in pairs(targets) do redis.call('PUBLISH', nodeChannel .. node .. '}', message) end
+    out[#out + 1] = n
+    out[#out + 1] = table.concat(live)
+  end
+end
+table.insert(out, 1, epoch or '')
+return out`;
+
+/** KEYS: clock. ARGV: how many positions to take (0: none). Returns {epoch, last position}. */
+export const CLOCK = `
+local n = redis.call('HINCRBY', KEYS[1], 'n', tonumber(ARGV[1]))
+local epoch = redis.call('HGET', KEYS[1], 'e')
+if not epoch then
+  epoch = redis.call('TIME')[1]
+  redis.call('HSET', KEYS[1], 'e', epoch)
+end
+return {epoch, n}`;
+
+/**
+ * Redis Cluster: one user group of a publication, in the user's slot (the clock is in another
+ * slot, so the position comes in ARGV). KEYS: conn, recoverable, history keys. ARGV: message,
+ * kept (1/0), ttl, cap. Returns the nodes holding the user's sockets (the caller publishes).
+ */
+export const PUBLISH_GROUP = `
+local nodes = redis.call('HVALS', KEYS[1])
+if ARGV[2] == '1' and #KEYS > 2 and (#nodes > 0 or redis.call('EXISTS', KEYS[2]) == 1) then
+  for i = 3, #KEYS do
+    redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[4], '*', 'm', ARGV[1])
+    redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[3]))
+  end
+end
+return nodes`;
+
+/** KEYS: one room's history. ARGV: message, ttl, cap. */
+export const KEEP = `
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'm', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1`;
+
+/** KEYS: record. ARGV: sid, userId, sessionId, node, rooms JSON, live ttl. */
+export const RECOVERY_SAVE = `
+redis.call('HSET', KEYS[1], 'sid', ARGV[1], 'u', ARGV[2], 's', ARGV[3], 'node', ARGV[4], 'rooms', ARGV[5], 'state', 'live')
+redis.call('HDEL', KEYS[1], 'goneAt')
+redis.call('HINCRBY', KEYS[1], 'v', 1)
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[6]))
+return 1`;
+
+/** KEYS: record. ARGV: node, now, window. Only the node holding the socket marks it gone. */
+export const RECOVERY_GONE = `
+if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'gone', 'goneAt', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'v', 1)
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + ${KEY_SLACK_MS})
+return 1`;
+
+/** KEYS: record. ARGV: version read, node, live ttl. Returns 1 to the one claim at that version. */
+export const RECOVERY_CLAIM = `
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'node', ARGV[2], 'state', 'live')
+redis.call('HDEL', KEYS[1], 'goneAt')
+redis.call('HINCRBY', KEYS[1], 'v', 1)
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1`;
+
+/** KEYS: nodes zset (expiry). ARGV: node, expiry. Returns the node's expiry before this beat (or nil). */
+export const NODE_BEAT = `
+local before = redis.call('ZSCORE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return before`;
+
+/**
+ * Every script by the name the stores call it (RedisConnections.script), with its number of
+ * keys; scripts without one take it as their first argument (the count varies per call).
+ */
+export const SCRIPTS = {
+  gwSessionClaim: { lua: SESSION_CLAIM, keys: 2 },
+  gwSessionForce: { lua: SESSION_FORCE_ACTIVE, keys: 2 },
+  gwSessionRevokeLive: { lua: SESSION_REVOKE_LIVE, keys: 2 },
+  gwRateHit: { lua: RATE_HIT, keys: 1 },
+  gwRatePeek: { lua: RATE_PEEK, keys: 1 },
+  gwServiceRegister: { lua: SERVICE_REGISTER, keys: 1 },
+  gwServiceSetStatus: { lua: SERVICE_SET_STATUS, keys: 1 },
+  gwNotificationAdd: { lua: NOTIFICATION_ADD, keys: 2 },
+  gwNotificationRemove: { lua: NOTIFICATION_REMOVE, keys: 2 },
+  gwChatSetMembers: { lua: CHAT_SET_MEMBERS, keys: 1 },
+  gwConnAdd: { lua: CONNECTION_ADD, keys: 1 },
+  gwConnRemove: { lua: CONNECTION_REMOVE, keys: 1 },
+  gwNodeBeat: { lua: NODE_BEAT, keys: 1 },
+  gwCallAnswer: { lua: CALL_ANSWER, keys: 2 },
+  gwCallEnd: { lua: CALL_END, keys: 2 },
+  gwCallExpireDue: { lua: CALL_EXPIRE_DUE, keys: 1 },
+  gwIdemClaim: { lua: IDEMPOTENCY_CLAIM, keys: 1 },
+  gwIdemComplete: { lua: IDEMPOTENCY_COMPLETE, keys: 1 },
+  // Standalone only (its keys span slots).
+  gwPublish: { lua: PUBLISH, keys: undefined },
+  gwPublishGroup: { lua: PUBLISH_GROUP, keys: undefined },
+  gwClock: { lua: CLOCK, keys: 1 },
+  gwKeep: { lua: KEEP, keys: 1 },
+  gwRecSave: { lua: RECOVERY_SAVE, keys: 1 },
+  gwRecGone: { lua: RECOVERY_GONE, keys: 1 },
+  gwRecClaim: { lua: RECOVERY_CLAIM, keys: 1 },
+} as const satisfies Record<string, { lua: string; keys: number | undefined }>;
+
+export type ScriptName = keyof typeof SCRIPTS;
