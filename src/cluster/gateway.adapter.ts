@@ -60,6 +60,8 @@ export interface ClusterWiring {
   logger: Logger;
   /** A publication the engine refused (Redis away): counted and logged by the caller. */
   onPublishError(err: Error): void;
+  /** Observability: `sockets` sockets of this node were handed one message addressed to `rooms` (none: the whole namespace). */
+  delivered?(nsp: string, rooms: readonly string[], sockets: number): void;
 }
 
 /**
@@ -173,7 +175,9 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
   deliver(n: number, rooms: string[], except: string[], open: string): void {
     const offset = n > 0 && this.recoverable ? formatOffset(n) : undefined;
     const shared = offset !== undefined ? new Outgoing(closePacket(open, offset), this.nsp.name) : undefined;
+    let reached = 0;
     const each = (socket: Socket) => {
+      reached += 1;
       const s = socket as unknown as DeliverySocket;
       if (shared && offset !== undefined) {
         const held = s[HELD];
@@ -193,9 +197,10 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
         const socket = this.nsp.sockets.get(id);
         if (socket) each(socket);
       }
-      return;
+    } else {
+      this.forEach({ rooms: new Set(rooms), except: new Set(except) }, each);
     }
-    this.forEach({ rooms: new Set(rooms), except: new Set(except) }, each);
+    this.counted(rooms, reached);
   }
 
   /** Writes to this node's sockets now, each stamped with its own last offset (nothing is published). */
@@ -204,11 +209,26 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
     const encoded = this.packetEncoder.encode(packet);
     const storable = packet.type === PacketType.EVENT && packet.id === undefined && encoded.length === 1 && typeof encoded[0] === 'string';
     if (!storable || !this.recoverable) {
+      if (this.node.wiring.delivered) {
+        let reached = 0;
+        this.forEach(opts, () => (reached += 1));
+        this.counted([...opts.rooms], reached);
+      }
       void super.broadcast(packet, { ...opts, flags: { ...opts.flags, local: true } });
       return;
     }
     const open = openPacket(encoded[0] as string);
-    this.forEach(opts, (socket) => this.stamped(open, socket).write(socket));
+    let reached = 0;
+    this.forEach(opts, (socket) => {
+      reached += 1;
+      this.stamped(open, socket).write(socket);
+    });
+    this.counted([...opts.rooms], reached);
+  }
+
+  /** Reports a delivery to the wiring's counter (metrics), apart from the routing above. */
+  private counted(rooms: readonly string[], sockets: number): void {
+    if (sockets > 0) this.node.wiring.delivered?.(this.nsp.name, rooms, sockets);
   }
 
   /** socket.io-adapter's room walk (each socket once, exceptions applied). */
