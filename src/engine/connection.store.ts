@@ -5,7 +5,10 @@
 export abstract class ConnectionStore {
   /** `first` when this made the user go from no socket to one. */
   abstract add(userId: string, socketId: string, nodeId: string): Promise<{ first: boolean }>;
-  /** `last` when this removed the user's last socket. */
+  /**
+   * `last` when this removed the user's last socket. Only the registration by `nodeId` goes: the
+   * same socket id registered by another node since (a recovered socket keeps its id) stays.
+   */
   abstract remove(userId: string, socketId: string, nodeId: string): Promise<{ last: boolean }>;
   /** Live sockets (on live nodes) per user; users without any are absent. */
   abstract socketCounts(userIds: string[], now: number): Promise<Map<string, number>>;

@@ -89,6 +89,20 @@ storeContract<ConnectionStore>(
       expect(await ctx.store.heartbeat(gone, T0 + 40, 60_000)).toEqual({ wasLive: false });
     });
 
+    it("keeps a socket that another node registered under the same id since (recovered there) when the first node removes or sweeps it", async () => {
+      const [u, a, b] = [fresh(), `node-${fresh()}`, `node-${fresh()}`];
+      await ctx.store.heartbeat(a, T0, 60_000);
+      await ctx.store.heartbeat(b, T0, 60_000);
+      await ctx.store.add(u, 'same-id', a);
+      await ctx.other.add(u, 'same-id', b);
+      expect(await ctx.store.remove(u, 'same-id', a)).toEqual({ last: false });
+      expect(await ctx.store.socketCounts([u], T0)).toEqual(new Map([[u, 1]]));
+      await ctx.store.expire(a, T0 + 1);
+      expect(await ctx.store.sweepNode(a, 0)).toEqual([]);
+      expect(await ctx.other.socketCounts([u], T0 + 1)).toEqual(new Map([[u, 1]]));
+      expect(await ctx.other.remove(u, 'same-id', b)).toEqual({ last: true });
+    });
+
     it('pages over every user with a socket', async () => {
       const node = `node-${fresh()}`;
       const users = Array.from({ length: 7 }, () => fresh());

@@ -11,7 +11,8 @@ import { eventually } from '../support/eventually.js';
 const CHROMIUM = '/usr/bin/chromium';
 const USERNAME = 'operator';
 const PASSWORD = 'operator-password-0123';
-const ADMIN_ENV = { ADMIN_UI: 'true', ADMIN_UI_USERNAME: USERNAME, ADMIN_UI_PASSWORD_HASH: bcrypt.hashSync(PASSWORD, 4) };
+// The socket list is shown in development mode only (ADMIN_UI_MODE defaults to production).
+const ADMIN_ENV = { ADMIN_UI: 'true', ADMIN_UI_MODE: 'development', ADMIN_UI_USERNAME: USERNAME, ADMIN_UI_PASSWORD_HASH: bcrypt.hashSync(PASSWORD, 4) };
 const UI_WAIT_MS = 20_000;
 
 let browser: Browser;

@@ -195,13 +195,15 @@ if redis.call('HLEN', KEYS[1]) == 1 then return 1 end
 return 0`;
 
 /**
- * KEYS: user's socket hash, the user's "may recover" marker. ARGV: socketId, keep ms (0: none).
- * Returns 1 when it removed the user's last socket. With keep ms the marker is set in the same
- * step, so no publication to the user falls between "has a socket" and "may recover".
+ * KEYS: user's socket hash, the user's "may recover" marker. ARGV: socketId, keep ms (0: none),
+ * the node removing it. Returns 1 when it removed the user's last socket. A socket registered on
+ * another node meanwhile (recovered there under the same id) stays. With keep ms the marker is set
+ * in the same step, so no publication to the user falls between "has a socket" and "may recover".
  */
 export const CONNECTION_REMOVE = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[3] then return 0 end
 if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) end
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
 if redis.call('HLEN', KEYS[1]) == 0 then return 1 end
 return 0`;
 

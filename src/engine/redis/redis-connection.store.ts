@@ -32,7 +32,7 @@ export class RedisConnectionStore extends ConnectionStore {
 
   async remove(userId: string, socketId: string, nodeId: string, keepHistoryMs = 0): Promise<{ last: boolean }> {
     const { command, keys } = this.redis;
-    const last = (await this.redis.script('gwConnRemove')(keys.connections(userId), keys.recoverable(userId), socketId, keepHistoryMs)) === 1;
+    const last = (await this.redis.script('gwConnRemove')(keys.connections(userId), keys.recoverable(userId), socketId, keepHistoryMs, nodeId)) === 1;
     await command.srem(keys.nodeSockets(nodeId), `${userId}${SEP}${socketId}`);
     if (last) await command.srem(keys.online, userId);
     return { last };
