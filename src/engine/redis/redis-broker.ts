@@ -14,6 +14,8 @@ const PAGE = 100;
 const ALIVE_CACHE_MS = 1000;
 /** Publications merged into one script call at most (the rest go in the next). */
 const MAX_MERGED = 512;
+/** Script calls outstanding at once; publications made meanwhile wait for the next one. */
+const MAX_IN_FLIGHT = 2;
 
 interface Waiting {
   batch: Publication[];
@@ -46,6 +48,7 @@ export class RedisBroker extends Broker {
   /** Publications of this turn of the event loop, sent together at its end (one script call). */
   private waiting: Waiting[] = [];
   private flushScheduled = false;
+  private inFlight = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -73,42 +76,47 @@ export class RedisBroker extends Broker {
     }
     return new Promise<Published[]>((resolve, reject) => {
       this.waiting.push({ batch, now, resolve, reject });
-      if (this.flushScheduled) return;
+      if (this.flushScheduled || this.inFlight >= MAX_IN_FLIGHT) return;
       this.flushScheduled = true;
       process.nextTick(() => this.flush());
     });
   }
 
   /**
-   * Everything published during one turn goes in as few script calls as possible (one, up to
-   * MAX_MERGED publications), in the order it was published: a burst of emits or a batch route
-   * costs one round trip.
+   * Sends what is waiting as one script call (up to MAX_MERGED publications), in the order it was
+   * published. At most MAX_IN_FLIGHT calls are outstanding: while they are, new publications
+   * wait and go together in the next call, so under load one round trip carries many of them;
+   * at a low rate each goes at once.
    */
   private flush(): void {
     this.flushScheduled = false;
-    const waiting = this.waiting;
-    this.waiting = [];
-    while (waiting.length > 0) {
+    while (this.waiting.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
       const group: Waiting[] = [];
       let size = 0;
-      while (waiting.length > 0 && (group.length === 0 || size + waiting[0].batch.length <= MAX_MERGED)) {
-        const next = waiting.shift() as Waiting;
+      while (this.waiting.length > 0 && (group.length === 0 || size + this.waiting[0].batch.length <= MAX_MERGED)) {
+        const next = this.waiting.shift() as Waiting;
         group.push(next);
         size += next.batch.length;
       }
+      this.inFlight++;
       const merged = group.flatMap((w) => w.batch);
-      this.publishStandalone(merged, group[group.length - 1].now).then(
-        (published) => {
-          let at = 0;
-          for (const w of group) {
-            w.resolve(published.slice(at, at + w.batch.length));
-            at += w.batch.length;
-          }
-        },
-        (err: Error) => {
-          for (const w of group) w.reject(err);
-        },
-      );
+      this.publishStandalone(merged, group[group.length - 1].now)
+        .then(
+          (published) => {
+            let at = 0;
+            for (const w of group) {
+              w.resolve(published.slice(at, at + w.batch.length));
+              at += w.batch.length;
+            }
+          },
+          (err: Error) => {
+            for (const w of group) w.reject(err);
+          },
+        )
+        .finally(() => {
+          this.inFlight--;
+          if (this.waiting.length > 0) this.flush();
+        });
     }
   }
 
