@@ -72,6 +72,8 @@ export class AppConfig {
     sessionIdleTimeoutSec: number;
   };
   socketio!: { pingInterval: number; pingTimeout: number; maxBufferSize: number };
+  /** SOCKET_MAX_BUFFERED_BYTES: unsent outbound bytes one socket may hold before it is closed as slow (SPEC §4.8). */
+  socketMaxBufferedBytes!: number;
   recoveryWindowMs!: number;
   /** Memory engine: bound of the recovery packet buffer (encoded bytes plus per-packet overhead). */
   recoveryBufferBytes!: number;
@@ -87,7 +89,8 @@ export class AppConfig {
   typingTimeoutMs!: number;
   callRingTimeoutMs!: number;
   notifications!: { maxPending: number; ttlSec: number };
-  shutdownTimeoutMs!: number;
+  /** The graceful drain (SPEC §7, src/lifecycle/): delay + spread < timeout, checked at load. */
+  shutdown!: { drainDelayMs: number; spreadMs: number; timeoutMs: number };
   /** Overload bounds of the backend intake (SPEC §6.3); past either, emits answer 503 + Retry-After. */
   intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
   /** V8's garbage-collection helper threads (src/runtime/gc-tuning.ts); `auto`: off on one CPU. */

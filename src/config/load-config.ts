@@ -109,6 +109,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
     pingTimeout: dto.SOCKETIO_PING_TIMEOUT ?? 20000,
     maxBufferSize: dto.SOCKETIO_MAX_BUFFER_SIZE ?? 1048576,
   };
+  cfg.socketMaxBufferedBytes = dto.SOCKET_MAX_BUFFERED_BYTES ?? 1048576;
   cfg.recoveryWindowMs = dto.RECOVERY_WINDOW_MS ?? 120000;
   cfg.recoveryBufferBytes = dto.RECOVERY_BUFFER_BYTES ?? 32 * 1024 * 1024;
   cfg.maxIdleTimeMs = dto.MAX_IDLE_TIME ?? 1800000;
@@ -125,7 +126,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
     maxPending: dto.NOTIFICATIONS_MAX_PENDING ?? 100,
     ttlSec: dto.NOTIFICATIONS_TTL ?? 2592000,
   };
-  cfg.shutdownTimeoutMs = dto.SHUTDOWN_TIMEOUT_MS ?? 10000;
+  cfg.shutdown = parseShutdown(dto);
   cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 0 };
   cfg.gcHelperThreads = (dto.GC_HELPER_THREADS as GcHelperThreads | undefined) ?? 'auto';
   cfg.gcPretenuring = dto.GC_PRETENURING ?? false;
@@ -269,6 +270,22 @@ function parseServices(variable: string, value: string): Record<string, ServiceD
     };
   }
   return out;
+}
+
+/** The drain's phases must end before the deadline that forces the exit (SPEC §7). */
+function parseShutdown(dto: EnvironmentVariables): AppConfig['shutdown'] {
+  const shutdown = {
+    drainDelayMs: dto.SHUTDOWN_DRAIN_DELAY_MS ?? 5000,
+    spreadMs: dto.SHUTDOWN_SPREAD_MS ?? 10000,
+    timeoutMs: dto.SHUTDOWN_TIMEOUT_MS ?? 30000,
+  };
+  if (shutdown.drainDelayMs + shutdown.spreadMs >= shutdown.timeoutMs) {
+    throw new ConfigError(
+      'SHUTDOWN_TIMEOUT_MS',
+      `(${shutdown.timeoutMs}) must exceed SHUTDOWN_DRAIN_DELAY_MS + SHUTDOWN_SPREAD_MS (${shutdown.drainDelayMs} + ${shutdown.spreadMs}), leaving time for in-flight work`,
+    );
+  }
+  return shutdown;
 }
 
 /** ADMIN_UI=true needs its own credentials: there is no default user or password. */

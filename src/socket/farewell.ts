@@ -18,3 +18,20 @@ export function emitThenDisconnect<S extends { [K in keyof S]: (...args: any[]) 
   local.to(socket.id).emit(event, ...args);
   socket.disconnect(true);
 }
+
+/**
+ * Sends one last event to a socket of this node, then closes its transport without a DISCONNECT
+ * packet: the client sees "transport close" and reconnects by itself (to another node, when this
+ * one drains), keeping its recovery session. engine.io closes the transport once the event is
+ * written. Sent like emitThenDisconnect's, for the same reason.
+ */
+export function emitThenCloseTransport<S extends { [K in keyof S]: (...args: any[]) => void }, E extends keyof S & string>(
+  socket: Socket<any, S, any, any>,
+  event: E,
+  ...args: Parameters<S[E]>
+): void {
+  if (!socket.connected) return;
+  const local: BroadcastOperator<any, unknown> = socket.nsp.local;
+  local.to(socket.id).emit(event, ...args);
+  socket.conn.close();
+}

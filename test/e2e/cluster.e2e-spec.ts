@@ -64,6 +64,8 @@ function nodeEnv(prefix: string, extra: Record<string, string> = {}): Record<str
     INTERNAL_SERVICES: JSON.stringify({ [SERVICE_NAME]: { key: SERVICE_KEY, type: 'backend' } }),
     LOG_LEVEL: 'error',
     PRESENCE_NODE_TTL_MS: '1500',
+    SHUTDOWN_DRAIN_DELAY_MS: '0',
+    SHUTDOWN_SPREAD_MS: '500',
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     RECOVERY_WINDOW_MS: '60000',
     RATE_LIMIT_MAX_CONNECTIONS: '100000',
