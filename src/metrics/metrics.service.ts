@@ -32,6 +32,11 @@ export class MetricsService {
     registers: [this.registry],
   });
   readonly rateLimited = new Counter({ name: 'gateway_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['scope'], registers: [this.registry] });
+  readonly slowDisconnects = new Counter({
+    name: 'gateway_slow_disconnects_total',
+    help: 'Sockets whose transport was closed for holding more than SOCKET_MAX_BUFFERED_BYTES unsent',
+    registers: [this.registry],
+  });
   readonly redisErrors = new Counter({ name: 'gateway_redis_errors_total', help: 'Redis connection errors', labelNames: ['connection'], registers: [this.registry] });
   readonly internalRequests = new Counter({
     name: 'gateway_internal_requests_total',

@@ -4,11 +4,13 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../config/app-config.js';
 import type { RedisClient } from '../engine/redis/redis-client.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys } from '../engine/redis/redis-keys.js';
 import { boundedRecoveryAdapter } from './bounded-recovery.adapter.js';
 import { installDispatcherBinding, type DispatchingAdapter } from './dispatcher-binding.js';
 import { EventDispatcher } from './event-dispatcher.js';
 import { releaseFlushedBuffers } from './flushed-buffers.js';
+import { boundSlowConsumers } from './slow-consumers.js';
 import { gateRecovery } from './recovery-gate.js';
 
 /**
@@ -41,7 +43,7 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
   readonly dispatcher: EventDispatcher;
 
   constructor(
-    app: INestApplicationContext,
+    private readonly app: INestApplicationContext,
     private readonly config: AppConfig,
     private readonly redis?: RedisClient,
   ) {
@@ -68,6 +70,8 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
           : undefined,
     } as ServerOptions) as Server;
     releaseFlushedBuffers(server.engine);
+    const metrics = this.app.get(MetricsService);
+    boundSlowConsumers(server.engine, this.config.socketMaxBufferedBytes, () => metrics.slowDisconnects.inc());
     return server;
   }
 
