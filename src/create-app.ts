@@ -9,6 +9,8 @@ import { AppModule } from './app.module.js';
 import { HttpErrorFilter } from './common/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
+import { EngineHealth } from './engine/engine-health.js';
+import { describeRedisTarget } from './engine/redis/redis-client.js';
 import { RedisConnections } from './engine/redis/redis-connections.js';
 import { EmitRoutes } from './internal-api/emit.routes.js';
 import { InternalPortServer } from './internal-api/internal-port.server.js';
@@ -79,6 +81,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   // form-data only for Uptime Kuma's webhook (its `data` field); read on demand, no file kept.
   await app.register(multipart, { limits: { fields: 16, fieldSize: MAX_BODY_BYTES, files: 4, fileSize: MAX_BODY_BYTES, parts: 20 } });
   app.useGlobalFilters(errors);
+  const engine = app.get(EngineHealth);
+  errors.treatFailuresAsOutageWhen(() => !engine.available());
   app.useGlobalPipes(new AppValidationPipe());
   app.get(EmitRoutes).register(fastify, errors);
   const internalListener = app.get(InternalPortServer);
@@ -89,7 +93,13 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     const connections = app.get(RedisConnections);
     redis = connections;
     if (!(await connections.connect(REDIS_CONNECT_WAIT_MS))) {
-      new Logger('Bootstrap').warn('Redis is not reachable yet; starting anyway, readiness stays 503 until it answers');
+      // SPEC §8: a node started during an outage stays up and says, once, what it waits for.
+      const logger = new Logger('Bootstrap');
+      logger.warn(
+        `Waiting for Redis at ${describeRedisTarget(config.redis)}: not reachable yet; the gateway runs meanwhile ` +
+          '(live 200, ready 503, handshakes UNAVAILABLE, internal routes 503) and serves once Redis answers',
+      );
+      connections.command.once('ready', () => logger.log('Redis answered; serving'));
     }
   }
   app.useWebSocketAdapter(new GatewayIoAdapter(app, config, redis?.adapter));

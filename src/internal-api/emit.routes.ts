@@ -38,6 +38,7 @@ export class EmitRoutes {
     const route = (action: string, handle: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
       try {
         this.secret.authorize(req.headers.authorization);
+        this.secret.requireStore();
         this.metrics.internalRequests.inc({ action, transport: 'http' });
         return await handle(req.body);
       } catch (err) {

@@ -66,19 +66,30 @@ export class RedisConnections implements OnApplicationShutdown {
     // The Socket.IO adapter duplicates this client for its blocking XREAD loop, which only checks for
     // close between reads: without isClosing it would reconnect forever if Redis went away meanwhile.
     this.adapter = createRedisClient(config.redis, { name: 'adapter', failFast: false, isClosing });
-    // Never log the error object's command arguments: they may carry payloads.
-    const onError = (name: string) => (err: Error) => {
-      metrics.redisErrors.inc({ connection: name });
-      this.logger.warn({ connection: name, reason: err.message }, 'Redis connection error');
+    // Never log the error object's command arguments: they may carry payloads. One line per
+    // connection and outage: while Redis is away each reconnection attempt fails, and is counted.
+    const watch = (name: string, client: RedisClient) => {
+      let reported = false;
+      client.on('ready', () => (reported = false));
+      client.on('error', (err: Error) => {
+        metrics.redisErrors.inc({ connection: name });
+        if (reported) return;
+        reported = true;
+        this.logger.warn({ connection: name, reason: err.message }, 'Redis connection error (repeats are counted in gateway_redis_errors_total until it is ready again)');
+      });
     };
-    for (const [name, client] of this.clients()) client.on('error', onError(name));
+    for (const [name, client] of this.clients()) watch(name, client);
     // The adapter duplicates its client for the blocking XREAD loop and pub/sub. Keep hold of the
     // copies: they need our error listener, and closing them ends a pending XREAD at shutdown
     // instead of up to one block interval later.
     const duplicate = this.adapter.duplicate.bind(this.adapter) as () => RedisClient;
     (this.adapter as { duplicate: () => RedisClient }).duplicate = () => {
       const copy = duplicate();
-      copy.on('error', onError('adapter'));
+      watch('adapter', copy);
+      // The adapter awaits connect() without a catch: started during an outage, the rejection
+      // would kill the process. The copy keeps reconnecting by itself either way.
+      const connect = copy.connect.bind(copy);
+      copy.connect = () => connect().catch(() => undefined);
       this.adapterCopies.push(copy);
       return copy;
     };
