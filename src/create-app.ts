@@ -27,6 +27,12 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  */
 const MAX_PARAM_LENGTH = 12 * 128 + 1;
 const REDIS_CONNECT_WAIT_MS = 5000;
+/**
+ * Connections the kernel may hold for us before we accept them: a reconnect storm (a neighbour
+ * died or drained) lands thousands at once, and a full queue drops SYNs, which clients retry only
+ * after a second or more (Linux caps it at net.core.somaxconn).
+ */
+const LISTEN_BACKLOG = 4096;
 
 export interface RunningApp {
   app: INestApplication;
@@ -115,7 +121,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     throw err;
   }
   if (adminUi && config.adminUi) await adminUi.installAdminUi(io, app, config, config.adminUi);
-  await app.listen(config.port, config.host);
+  await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
   const port = (app.getHttpServer().address() as AddressInfo).port;
   if (config.internalPort === undefined) return { app, port };
   const internalPort = await internalListener.listen(fastify.routing, io);

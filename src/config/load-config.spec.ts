@@ -44,7 +44,8 @@ describe('loadConfig', () => {
         socketMaxBufferedBytes: 1048576,
         gcHelperThreads: 'auto',
         gcPretenuring: false,
-        intake: { maxInFlight: 10000, maxEventLoopDelayMs: 0 },
+        intake: { maxInFlight: 10000, maxEventLoopDelayMs: 50 },
+        handshakeAdmission: { maxPending: 256, maxEventLoopDelayMs: 50 },
         log: { level: 'info', format: 'json' },
         metricsEnabled: true,
       });

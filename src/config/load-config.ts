@@ -127,7 +127,11 @@ export function loadConfig(rawEnv: Env): AppConfig {
     ttlSec: dto.NOTIFICATIONS_TTL ?? 2592000,
   };
   cfg.shutdown = parseShutdown(dto);
-  cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 0 };
+  cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 50 };
+  cfg.handshakeAdmission = {
+    maxPending: dto.HANDSHAKE_MAX_PENDING ?? 256,
+    maxEventLoopDelayMs: dto.HANDSHAKE_MAX_EVENT_LOOP_DELAY_MS ?? 50,
+  };
   cfg.gcHelperThreads = (dto.GC_HELPER_THREADS as GcHelperThreads | undefined) ?? 'auto';
   cfg.gcPretenuring = dto.GC_PRETENURING ?? false;
   cfg.log = { level: dto.LOG_LEVEL ?? 'info', format: (dto.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? 'json' };

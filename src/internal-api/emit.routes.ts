@@ -35,10 +35,20 @@ export class EmitRoutes {
 
   /** Adds both routes to `fastify`; errors leave through `errors` like those of every Nest route. */
   register(fastify: FastifyInstance, errors: HttpErrorFilter): void {
-    const route = (action: string, handle: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
+    // Before the body is read: a request without the secret, or one the node cannot take now, is
+    // answered at once whatever body it announces (a refusal costs next to nothing).
+    const admit = async (req: FastifyRequest, reply: FastifyReply) => {
       try {
         this.secret.authorize(req.headers.authorization);
         this.secret.requireStore();
+        this.limiter.admitNow();
+      } catch (err) {
+        errors.send(reply, err);
+        return reply;
+      }
+    };
+    const route = (action: string, handle: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
+      try {
         this.metrics.internalRequests.inc({ action, transport: 'http' });
         return await handle(req.body);
       } catch (err) {
@@ -46,8 +56,8 @@ export class EmitRoutes {
         return reply;
       }
     };
-    fastify.post('/internal/emit', route('emit', (body) => this.emit(body)));
-    fastify.post('/internal/emit/batch', route('emit_batch', (body) => this.batch(body)));
+    fastify.post('/internal/emit', { onRequest: admit }, route('emit', (body) => this.emit(body)));
+    fastify.post('/internal/emit/batch', { onRequest: admit }, route('emit_batch', (body) => this.batch(body)));
   }
 
   async emit(body: unknown): Promise<Ack<EmitResponse>> {

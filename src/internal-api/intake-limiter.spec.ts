@@ -1,10 +1,11 @@
 import type { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import type { LoopLag } from '../admission/loop-lag.js';
 import { IntakeLimiter, OverloadedError } from './intake-limiter.js';
 
-function limiter(maxInFlight: number): IntakeLimiter {
-  const config = { intake: { maxInFlight, maxEventLoopDelayMs: 0 } } as AppConfig;
-  return new IntakeLimiter(config, new MetricsService());
+function limiter(maxInFlight: number, maxEventLoopDelayMs = 0, lag = { ms: 0 }): IntakeLimiter {
+  const config = { intake: { maxInFlight, maxEventLoopDelayMs } } as AppConfig;
+  return new IntakeLimiter(config, lag as LoopLag, new MetricsService());
 }
 
 describe('IntakeLimiter', () => {
@@ -37,6 +38,20 @@ describe('IntakeLimiter', () => {
       expect(() => sut.acquire(1)).toThrow(OverloadedError);
       sut.release(1);
       expect(() => sut.acquire(1)).not.toThrow();
+    });
+  });
+
+  describe('admitNow', () => {
+    it('refuses while the event loop is later than INTAKE_MAX_EVENT_LOOP_DELAY_MS, with Retry-After', () => {
+      const lag = { ms: 51 };
+      const sut = limiter(10, 50, lag);
+      expect(() => sut.admitNow()).toThrow(OverloadedError);
+      lag.ms = 50;
+      expect(() => sut.admitNow()).not.toThrow();
+    });
+
+    it('never refuses with the check off (0)', () => {
+      expect(() => limiter(10, 0, { ms: 10_000 }).admitNow()).not.toThrow();
     });
   });
 });

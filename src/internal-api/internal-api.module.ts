@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AdmissionModule } from '../admission/admission.module.js';
 import { ChatModule } from '../chat/chat.module.js';
 import { StatusModule } from '../status/status.module.js';
 import { NotificationModule } from '../notification/notification.module.js';
@@ -17,7 +18,7 @@ import { InternalSecretGuard } from './internal-secret.guard.js';
 import { ServicesController } from './services.controller.js';
 
 @Module({
-  imports: [SessionModule, PresenceModule, ServiceRegistryModule, SocketModule, DeliveryModule, NotificationModule, StatusModule, ChatModule],
+  imports: [AdmissionModule, SessionModule, PresenceModule, ServiceRegistryModule, SocketModule, DeliveryModule, NotificationModule, StatusModule, ChatModule],
   controllers: [InternalController, ServicesController, FeedsController, ChatsController],
   providers: [InternalSecretGuard, InternalPortServer, IntakeLimiter, EmitRoutes],
   exports: [InternalPortServer, EmitRoutes],

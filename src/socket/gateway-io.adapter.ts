@@ -11,6 +11,8 @@ import { installDispatcherBinding, type DispatchingAdapter } from './dispatcher-
 import { EventDispatcher } from './event-dispatcher.js';
 import { releaseFlushedBuffers } from './flushed-buffers.js';
 import { boundSlowConsumers } from './slow-consumers.js';
+import { admitHandshakes } from '../admission/handshake-admission.js';
+import { LoopLag } from '../admission/loop-lag.js';
 import { gateRecovery } from './recovery-gate.js';
 
 /**
@@ -72,6 +74,7 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
     releaseFlushedBuffers(server.engine);
     const metrics = this.app.get(MetricsService);
     boundSlowConsumers(server.engine, this.config.socketMaxBufferedBytes, () => metrics.slowDisconnects.inc());
+    admitHandshakes(server, this.config.handshakeAdmission, this.app.get(LoopLag), (reason) => metrics.handshakeRefusals.inc({ reason }));
     return server;
   }
 
