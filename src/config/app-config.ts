@@ -86,6 +86,8 @@ export class AppConfig {
   /** Number of proxies in front of the gateway whose X-Forwarded-For hops are trusted (0: none). */
   trustProxy!: number;
   presenceNodeTtlMs!: number;
+  /** PRESENCE_TTL: how long a user's stored status and last-seen time outlive their latest change. */
+  presenceTtlMs!: number;
   typingTimeoutMs!: number;
   callRingTimeoutMs!: number;
   notifications!: { maxPending: number; ttlSec: number };

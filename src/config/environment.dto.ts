@@ -104,6 +104,7 @@ export class EnvironmentVariables {
   TRUST_PROXY?: number;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) PRESENCE_NODE_TTL_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(60) PRESENCE_TTL?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) TYPING_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) CALL_RING_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000) NOTIFICATIONS_MAX_PENDING?: number;

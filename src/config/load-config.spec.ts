@@ -37,6 +37,7 @@ describe('loadConfig', () => {
         rateLimit: { connectionWindowMs: 60000, maxConnections: 30, overrides: {} },
         trustProxy: 0,
         presenceNodeTtlMs: 30000,
+        presenceTtlMs: 2592000 * 1000,
         typingTimeoutMs: 3000,
         callRingTimeoutMs: 45000,
         notifications: { maxPending: 100, ttlSec: 2592000 },

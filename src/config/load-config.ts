@@ -120,6 +120,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
   };
   cfg.trustProxy = dto.TRUST_PROXY ?? 0;
   cfg.presenceNodeTtlMs = dto.PRESENCE_NODE_TTL_MS ?? 30000;
+  cfg.presenceTtlMs = (dto.PRESENCE_TTL ?? 2592000) * 1000;
   cfg.typingTimeoutMs = dto.TYPING_TIMEOUT_MS ?? 3000;
   cfg.callRingTimeoutMs = dto.CALL_RING_TIMEOUT_MS ?? 45000;
   cfg.notifications = {

@@ -237,3 +237,16 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0
   end
 end
 return out`;
+
+/**
+ * KEYS: presence hash. ARGV: now, ttlMs, then field/value pairs. An entry whose `until` has passed
+ * is dropped before the fields are written; the entry then lives until now + ttlMs.
+ */
+export const PRESENCE_SET = `
+local hash, now, ttl = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+local untilv = tonumber(redis.call('HGET', hash, 'until'))
+if untilv and untilv <= now then redis.call('DEL', hash) end
+for i = 3, #ARGV, 2 do redis.call('HSET', hash, ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', hash, 'until', now + ttl)
+redis.call('PEXPIRE', hash, ttl + ${KEY_SLACK_MS})
+return 1`;

@@ -14,6 +14,7 @@ import {
   IDEMPOTENCY_COMPLETE,
   NOTIFICATION_ADD,
   NOTIFICATION_REMOVE,
+  PRESENCE_SET,
   RATE_HIT,
   RATE_PEEK,
   SERVICE_REGISTER,
@@ -41,7 +42,8 @@ type ScriptName =
   | 'gwCallEnd'
   | 'gwCallExpireDue'
   | 'gwIdemClaim'
-  | 'gwIdemComplete';
+  | 'gwIdemComplete'
+  | 'gwPresenceSet';
 
 /**
  * The gateway's Redis connections, created before the app listens and closed on shutdown:
@@ -110,6 +112,7 @@ export class RedisConnections implements OnApplicationShutdown {
     this.command.defineCommand('gwConnRemove', { numberOfKeys: 1, lua: CONNECTION_REMOVE });
     this.command.defineCommand('gwIdemClaim', { numberOfKeys: 1, lua: IDEMPOTENCY_CLAIM });
     this.command.defineCommand('gwIdemComplete', { numberOfKeys: 1, lua: IDEMPOTENCY_COMPLETE });
+    this.command.defineCommand('gwPresenceSet', { numberOfKeys: 1, lua: PRESENCE_SET });
   }
 
   private clients(): Array<[string, RedisClient]> {
