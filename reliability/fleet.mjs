@@ -95,6 +95,7 @@ class WorkerHandle {
       if (msg.error) p.reject(new Error(`fleet worker ${index}: ${msg.error}`));
       else p.resolve(msg.result);
     });
+    this.child.on('error', () => undefined);
     this.child.on('exit', (code, signal) => {
       for (const p of this.pending.values()) p.reject(new Error(`fleet worker ${index} exited (${code ?? signal})`));
       this.pending.clear();
@@ -103,6 +104,7 @@ class WorkerHandle {
 
   call(cmd, args, timeoutMs = 30_000) {
     const id = ++this.seq;
+    if (!this.child.connected) return Promise.reject(new Error(`fleet worker ${this.index} is gone`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -300,10 +302,12 @@ async function workerMain() {
             socket.once('connected', resolve);
             socket.once('connect_error', (err) => reject(new Error(classify(err))));
           });
+          let timer;
           const got = new Promise((resolve, reject) => {
             socket.once('message', resolve);
-            setTimeout(() => reject(new Error('no message')), 10_000).unref();
-          });
+            timer = setTimeout(() => reject(new Error('no message')), 10_000);
+          }).finally(() => clearTimeout(timer));
+          got.catch(() => undefined); // awaited below, unless the emit fails first
           const res = await fetch(`${url}/internal/emit`, {
             method: 'POST',
             headers: { Authorization: `Bearer ${internalSecret}`, 'Content-Type': 'application/json' },

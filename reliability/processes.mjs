@@ -33,6 +33,8 @@ watchdog.unref();
 
 const children = new Set();
 const workDir = mkdtempSync(join(tmpdir(), 'gateway-reliability-'));
+/** The run's temporary directory (removed by cleanup()). */
+export const WORK_DIR = workDir;
 
 /** Starts `cmd args` and tracks it: `{ child, name, pid, exit, exited, output() }`. */
 export function startProcess(name, cmd, args, { env = {}, cwd = workDir, keepOutput = 200_000 } = {}) {
@@ -230,7 +232,8 @@ export async function startHaproxy(nodes) {
     cfg,
     [
       'global',
-      '  maxconn 50000',
+      // Two descriptors a connection (client and server side), within this shell's limit.
+      `  maxconn ${maxConnections()}`,
       'defaults',
       '  mode http',
       '  timeout connect 2s',
@@ -248,7 +251,7 @@ export async function startHaproxy(nodes) {
       '  option httpchk',
       '  http-check send meth GET uri /health/ready',
       '  http-check expect status 200',
-      '  default-server check inter 1s fall 2 rise 2 maxconn 20000',
+      '  default-server check inter 1s fall 2 rise 2',
       ...nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.port}`),
       'listen stats',
       `  bind 127.0.0.1:${statsPort}`,
@@ -261,6 +264,11 @@ export async function startHaproxy(nodes) {
   const lb = { port, url: `http://127.0.0.1:${port}`, statsUrl: `http://127.0.0.1:${statsPort}/stats;csv`, entry };
   await waitHttp(lb.statsUrl, entry, 10_000);
   return lb;
+}
+
+function maxConnections() {
+  const limit = Number(spawnSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).stdout.trim()) || 4096;
+  return Math.max(1000, Math.min(50_000, Math.floor(limit / 2) - 100));
 }
 
 /** HAProxy's view of each server: name → 'UP' | 'DOWN' | … (its CSV stats). */

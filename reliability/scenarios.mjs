@@ -2,11 +2,15 @@
 // applies one fault with bounded load, and returns `{ figures, checks, notes }`; the checks are
 // the bounds of the reliability issue's "Done when".
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { Fleet, tokenFor } from './fleet.mjs';
 import {
   HAS_HAPROXY,
   RedisServer,
+  WORK_DIR,
   allocateNode,
   freePort,
   httpStatus,
@@ -18,7 +22,7 @@ import {
   stopProcess,
   untilServer,
 } from './processes.mjs';
-import { Publisher, check, histQuantiles, liveFigures, mb, percentile, round, scrape, startLiveProbe, sumOf } from './tools.mjs';
+import { HttpPoster, Publisher, check, histQuantiles, liveFigures, mb, percentile, round, scrape, startLiveProbe, sumOf } from './tools.mjs';
 
 const JWT_SECRET = randomBytes(24).toString('hex');
 const INTERNAL_SECRET = randomBytes(24).toString('hex');
@@ -40,6 +44,13 @@ function nodeEnv(redis, prefix, extra = {}) {
 
 const prefixOf = (name) => `rel:${RUN}:${name}`;
 
+/** NODE_OPTIONS for a node whose memory is measured: SIGUSR2 runs a full garbage collection. */
+function gcOnSignal() {
+  const preload = join(WORK_DIR, 'gc-on-signal.mjs');
+  writeFileSync(preload, "process.on('SIGUSR2', () => globalThis.gc?.());\n");
+  return { NODE_OPTIONS: `--expose-gc --import=${pathToFileURL(preload).href}` };
+}
+
 /** Polls the fleet until `done(stats)` or `limitMs`; returns the last stats. */
 async function until(fleet, done, limitMs, everyMs = 500) {
   const deadline = Date.now() + limitMs;
@@ -59,8 +70,9 @@ const countWhere = (errors, test) => Object.entries(errors ?? {}).filter(([k]) =
 async function nodeLoss(ctx, signal) {
   if (!HAS_HAPROXY) return { figures: {}, checks: [], skipped: 'needs HAProxy (apt-get install haproxy): clients must find the other node by themselves' };
   const quick = ctx.quick;
-  const drain = quick ? { SHUTDOWN_DRAIN_DELAY_MS: '500', SHUTDOWN_SPREAD_MS: '1000', SHUTDOWN_TIMEOUT_MS: '10000' } : {};
-  const delayMs = quick ? 500 : 5000;
+  // Quick: still longer than HAProxy needs to see readiness fail (inter 1 s, fall 2).
+  const drain = quick ? { SHUTDOWN_DRAIN_DELAY_MS: '3000', SHUTDOWN_SPREAD_MS: '1000', SHUTDOWN_TIMEOUT_MS: '10000' } : {};
+  const delayMs = quick ? 3000 : 5000;
   const spreadMs = quick ? 1000 : 10000;
   const redis = await ctx.own(RedisServer.start());
   const env = nodeEnv(redis, prefixOf(signal), { RECOVERY_WINDOW_MS: '120000', ...drain });
@@ -190,8 +202,8 @@ async function slowConsumer(ctx) {
   await fleet.connect({ url: node.url, prefix: 'healthy-', count: 10, secret: JWT_SECRET, room: ROOM, kind: 'plain' });
   const publisher = new Publisher({ url: node.url, secret: INTERNAL_SECRET, room: ROOM, rate: 500, bytes: 1024, runId: `${RUN}-slow` }).start();
 
-  // Baseline: the same traffic without a slow client.
-  await sleep(3000);
+  // Baseline: the same traffic without a slow client, once the heap has grown to the load.
+  await sleep(ctx.quick ? 3000 : 10_000);
   await fleet.stats({ resetLatency: true });
   const rss = [];
   const sampleRss = setInterval(() => rss.push({ at: Date.now(), bytes: rssBytes(node.pid) }), 200);
@@ -209,7 +221,7 @@ async function slowConsumer(ctx) {
       else await sleep(100);
     }
   })();
-  await sleep(phaseMs);
+  await sleep(phaseMs * 1.5);
   await watch;
   clearInterval(sampleRss);
   const during = histQuantiles((await fleet.stats()).latency);
@@ -219,7 +231,7 @@ async function slowConsumer(ctx) {
   const growth = rssDuring - rssBaseline;
   const healthyBound = Math.max(2 * (baseline.p99 ?? 0), 10);
   const figures = {
-    pushes: { perSecond: 500, bytes: 1024, published: published.published, statuses: published.statuses },
+    pushes: { asked: 500, perSecond: published.perSecond, bytes: 1024, published: published.published, statuses: published.statuses },
     rssBaselineMb: mb(rssBaseline),
     rssWithSlowClientMb: mb(rssDuring),
     rssGrowthMb: mb(growth),
@@ -349,15 +361,19 @@ async function lateRedis(ctx) {
 
 // ---- churn: connect / push / disconnect cycles -----------------------------------------------
 
-/** Heap and RSS once settled: the lowest of a few samples over `ms` (a collection may be due). */
-async function settledMemory(node, ms = 5000) {
+/**
+ * Heap and RSS after a full collection (the churn node runs with gcOnSignal): what the node
+ * still holds, not what the collector has not got round to yet. The lowest of a few rounds.
+ */
+async function settledMemory(node, rounds = 3) {
   let heap = Infinity;
   let rss = Infinity;
-  for (const end = Date.now() + ms; Date.now() < end; ) {
+  for (let i = 0; i < rounds; i++) {
+    process.kill(node.pid, 'SIGUSR2');
+    await sleep(1500);
     const m = await scrape(node.url);
     heap = Math.min(heap, m.gateway_nodejs_heap_size_used_bytes);
     rss = Math.min(rss, rssBytes(node.pid));
-    await sleep(250);
   }
   return { heap, rss };
 }
@@ -369,7 +385,7 @@ async function churnOn(ctx, engine) {
   const redis = engine === 'redis' ? await ctx.own(RedisServer.start()) : undefined;
   const prefix = prefixOf(`churn-${engine}`);
   // Lifetimes that lapse within the run, so that what is held is seen to be let go.
-  const node = await startNode(`churn-${engine}`, nodeEnv(redis, prefix, { SESSION_REVOKE_TTL: String(ttlSec), PRESENCE_TTL: String(ttlSec) }));
+  const node = await startNode(`churn-${engine}`, nodeEnv(redis, prefix, { SESSION_REVOKE_TTL: String(ttlSec), PRESENCE_TTL: String(ttlSec), ...gcOnSignal() }));
   const fleet = ctx.own(new Fleet(ctx.workers));
   const users = `churn-${engine}-`;
   const options = { url: node.url, secret: JWT_SECRET, internalSecret: INTERNAL_SECRET, prefix: users, concurrency: 40 };
@@ -381,7 +397,7 @@ async function churnOn(ctx, engine) {
   const afterCycles = await settledMemory(node);
   // Once every session and presence entry of the cycles has lapsed (their TTL plus the sweep).
   await sleep((ttlSec + 5) * 1000);
-  const settled = await settledMemory(node, 8000);
+  const settled = await settledMemory(node);
   const metrics = await scrape(node.url);
   const sample = Array.from({ length: 50 }, (_, k) => `${users}${Math.floor((k * cycles) / 50)}`);
   const presence = await (await fetch(`${node.url}/internal/presence?userIds=${sample.join(',')}`, { headers: { Authorization: `Bearer ${INTERNAL_SECRET}` } })).json();
@@ -434,6 +450,7 @@ async function overload(ctx) {
   const statuses = {};
   let missingRetryAfter = 0;
   let items = 0;
+  const poster = ctx.own(new HttpPoster(node.url, INTERNAL_SECRET, 64));
   const probe = ctx.own(startLiveProbe(node.url));
   const startedAt = Date.now();
   const until = startedAt + loadMs;
@@ -446,20 +463,8 @@ async function overload(ctx) {
           traced.push(++seq);
           return JSON.stringify({ room: `chat:${ROOM}`, event: 'message', payload: { seq, t: Date.now() }, idempotencyKey: `${RUN}-ov-${seq}` });
         });
-        let status;
-        try {
-          const res = await fetch(`${node.url}/internal/emit/batch`, {
-            method: 'POST',
-            headers: { Authorization: `Bearer ${INTERNAL_SECRET}`, 'Content-Type': 'application/json' },
-            body: `{"items":[${batch.join(',')}]}`,
-            signal: AbortSignal.timeout(30_000),
-          });
-          await res.arrayBuffer();
-          status = res.status;
-          if (status === 503 && res.headers.get('retry-after') === null) missingRetryAfter += 1;
-        } catch (err) {
-          status = err?.name === 'TimeoutError' ? 'timeout' : 'network';
-        }
+        const { status, retryAfter } = await poster.post('/internal/emit/batch', `{"items":[${batch.join(',')}]}`);
+        if (status === 503 && retryAfter === null) missingRetryAfter += 1;
         statuses[status] = (statuses[status] ?? 0) + 1;
         if (status === 200) {
           accepted.push(...traced);

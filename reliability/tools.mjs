@@ -2,7 +2,52 @@
 // internal API, retried until accepted), the /health/live probe (a separate process), metrics
 // scraping, percentiles and the checks that make a verdict.
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { sleep } from './processes.mjs';
+
+/**
+ * POSTs JSON over keep-alive connections, at most `maxSockets` at once (the rest wait in the
+ * agent: a slow gateway makes the backlog wait here, not run the harness out of descriptors).
+ */
+export class HttpPoster {
+  constructor(base, secret, maxSockets = 64) {
+    const url = new URL(base);
+    Object.assign(this, { host: url.hostname, port: Number(url.port), auth: `Bearer ${secret}` });
+    this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  }
+
+  /** Resolves `{ status, retryAfter }`; a network error or timeout resolves `{ status: 'network' | 'timeout' }`. */
+  post(path, text, timeoutMs = 30_000) {
+    return new Promise((resolve) => {
+      const req = request(
+        {
+          agent: this.agent,
+          host: this.host,
+          port: this.port,
+          path,
+          method: 'POST',
+          headers: { authorization: this.auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+          timeout: timeoutMs,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'] ?? null }));
+          res.on('error', () => resolve({ status: 'network', retryAfter: null }));
+        },
+      );
+      req.on('timeout', () => {
+        req.destroy();
+        resolve({ status: 'timeout', retryAfter: null });
+      });
+      req.on('error', () => resolve({ status: 'network', retryAfter: null }));
+      req.end(text);
+    });
+  }
+
+  close() {
+    this.agent.destroy();
+  }
+}
 
 export function percentile(values, q) {
   if (values.length === 0) return null;
@@ -112,7 +157,8 @@ export function liveFigures(samples, from = 0, to = Infinity) {
  */
 export class Publisher {
   constructor({ url, secret, room, rate, runId, bytes = 0, giveUpMs = 120_000 }) {
-    Object.assign(this, { url, secret, room, rate, runId, giveUpMs });
+    Object.assign(this, { room, rate, runId, giveUpMs });
+    this.http = new HttpPoster(url, secret, 64);
     this.pad = bytes > 0 ? 'x'.repeat(bytes) : undefined;
     this.seq = 0;
     this.accepted = new Set();
@@ -126,13 +172,16 @@ export class Publisher {
 
   start() {
     this.running = true;
+    this.startedAt = Date.now();
     const every = 1000 / this.rate;
     const started = performance.now();
     let sent = 0;
     this.loop = (async () => {
       while (this.running) {
         const due = Math.floor((performance.now() - started) / every) + 1;
-        while (sent < due && this.running) {
+        // At most 64 messages in flight: a publisher that falls behind sends late rather than
+        // queueing, so a message's `t` is when it really left.
+        while (sent < due && this.running && this.inFlight.size < 64) {
           sent += 1;
           const p = this.publish(++this.seq);
           this.inFlight.add(p);
@@ -149,34 +198,29 @@ export class Publisher {
     this.running = false;
     await this.loop;
     await Promise.all([...this.inFlight]);
-    return { published: this.seq, accepted: this.accepted.size, abandoned: this.abandoned.length, statuses: this.statuses, retryAfterMissing: this.retryAfterMissing, slowestMs: round(this.slowest) };
+    this.http.close();
+    return {
+      published: this.seq,
+      perSecond: round((this.seq * 1000) / (Date.now() - this.startedAt)),
+      accepted: this.accepted.size,
+      abandoned: this.abandoned.length,
+      statuses: this.statuses,
+      retryAfterMissing: this.retryAfterMissing,
+      slowestMs: round(this.slowest),
+    };
   }
 
   async publish(seq) {
-    const body = JSON.stringify({
-      room: `chat:${this.room}`,
-      event: 'message',
-      payload: { seq, t: Date.now(), ...(this.pad ? { pad: this.pad } : {}) },
-      idempotencyKey: `${this.runId}-${seq}`,
-    });
     const deadline = Date.now() + this.giveUpMs;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
+      const body = JSON.stringify({
+        room: `chat:${this.room}`,
+        event: 'message',
+        payload: { seq, t: Date.now(), ...(this.pad ? { pad: this.pad } : {}) },
+        idempotencyKey: `${this.runId}-${seq}`,
+      });
       const started = performance.now();
-      let status;
-      let retryAfter = null;
-      try {
-        const res = await fetch(`${this.url}/internal/emit`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${this.secret}`, 'Content-Type': 'application/json' },
-          body,
-          signal: AbortSignal.timeout(30_000),
-        });
-        await res.arrayBuffer();
-        status = res.status;
-        retryAfter = res.headers.get('retry-after');
-      } catch (err) {
-        status = err?.name === 'TimeoutError' ? 'timeout' : 'network';
-      }
+      const { status, retryAfter } = await this.http.post('/internal/emit', body);
       const ms = performance.now() - started;
       this.slowest = Math.max(this.slowest, ms);
       this.statuses[status] = (this.statuses[status] ?? 0) + 1;

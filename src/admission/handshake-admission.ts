@@ -14,6 +14,9 @@ export interface HandshakeLimits {
 
 export type RefusalReason = 'pending' | 'event_loop_delay';
 
+/** New sessions admitted in each event-loop turn however late the loop is (LoopLag.admits). */
+const HANDSHAKE_FLOOR_PER_TURN = 2;
+
 /** Seconds a refused client is asked to wait (plain Socket.IO clients back off by themselves anyway). */
 export const HANDSHAKE_RETRY_AFTER_SEC = 1;
 const BODY = JSON.stringify({ code: 'UNAVAILABLE', message: 'Server busy; retry later' });
@@ -27,7 +30,8 @@ interface EngineEntry {
  * Admission of new connections under a reconnect storm (SPEC §7, docs/reliability.md): a new
  * Engine.IO session (a request or upgrade without `sid`) is answered `503` with `Retry-After`
  * before any work is spent on it — no WebSocket handshake, no token check, no store round trip —
- * while `maxPending` handshakes are already in progress or the event loop is late. The node then
+ * while `maxPending` handshakes are already in progress or the event loop is late (beyond the
+ * first few of each turn, so a node short of CPU still lets clients in). The node then
  * verifies handshakes at the rate it can, keeps /health/live and its sockets prompt, and the
  * refused clients (which Socket.IO retries with jittered backoff) never wait for a timeout.
  * Requests of existing sessions (polling, upgrades) always pass.
@@ -43,7 +47,7 @@ export function admitHandshakes(io: Server, limits: HandshakeLimits, lag: LoopLa
   const refusal = (req: IncomingMessage): RefusalReason | undefined => {
     if (hasSession(req.url)) return undefined;
     if (pending.size >= limits.maxPending) return 'pending';
-    if (limits.maxEventLoopDelayMs > 0 && lag.ms > limits.maxEventLoopDelayMs) return 'event_loop_delay';
+    if (!lag.admits(limits.maxEventLoopDelayMs, HANDSHAKE_FLOOR_PER_TURN)) return 'event_loop_delay';
     return undefined;
   };
 

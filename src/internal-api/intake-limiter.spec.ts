@@ -3,9 +3,15 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import type { LoopLag } from '../admission/loop-lag.js';
 import { IntakeLimiter, OverloadedError } from './intake-limiter.js';
 
-function limiter(maxInFlight: number, maxEventLoopDelayMs = 0, lag = { ms: 0 }): IntakeLimiter {
+/** A lag whose `ms` the spec sets, with LoopLag's admission rule (the floor per turn included). */
+function fakeLag(ms = 0) {
+  const lag = { ms, turn: 0, admits: (max: number, floor: number) => !(max > 0 && lag.ms > max && lag.turn >= floor) && ++lag.turn > 0, nextTurn: () => (lag.turn = 0) };
+  return lag;
+}
+
+function limiter(maxInFlight: number, maxEventLoopDelayMs = 0, lag = fakeLag()): IntakeLimiter {
   const config = { intake: { maxInFlight, maxEventLoopDelayMs } } as AppConfig;
-  return new IntakeLimiter(config, lag as LoopLag, new MetricsService());
+  return new IntakeLimiter(config, lag as unknown as LoopLag, new MetricsService());
 }
 
 describe('IntakeLimiter', () => {
@@ -42,16 +48,21 @@ describe('IntakeLimiter', () => {
   });
 
   describe('admitNow', () => {
-    it('refuses while the event loop is later than INTAKE_MAX_EVENT_LOOP_DELAY_MS, with Retry-After', () => {
-      const lag = { ms: 51 };
+    it('while the event loop is later than INTAKE_MAX_EVENT_LOOP_DELAY_MS, admits the first request of a turn and refuses the others, with Retry-After', () => {
+      const lag = fakeLag(51);
       const sut = limiter(10, 50, lag);
+      expect(() => sut.admitNow()).not.toThrow();
       expect(() => sut.admitNow()).toThrow(OverloadedError);
+      lag.nextTurn();
+      expect(() => sut.admitNow()).not.toThrow();
       lag.ms = 50;
+      expect(() => sut.admitNow()).not.toThrow();
       expect(() => sut.admitNow()).not.toThrow();
     });
 
     it('never refuses with the check off (0)', () => {
-      expect(() => limiter(10, 0, { ms: 10_000 }).admitNow()).not.toThrow();
+      const sut = limiter(10, 0, fakeLag(10_000));
+      for (let i = 0; i < 5; i++) expect(() => sut.admitNow()).not.toThrow();
     });
   });
 });

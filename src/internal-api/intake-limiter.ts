@@ -5,6 +5,9 @@ import { AppError, ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
+/** Requests admitted in each event-loop turn however late the loop is (LoopLag.admits). */
+const INTAKE_FLOOR_PER_TURN = 1;
+
 /** What Retry-After suggests: the loop catches up within a second, or the in-flight emits end. */
 export const RETRY_AFTER_SEC = 1;
 
@@ -19,11 +22,12 @@ export class OverloadedError extends AppError {
 
 /**
  * Admission control of the backend intake (docs/reliability.md, Overload), on two signals:
- * - the event loop's lag (LoopLag: how long the current turn has run), checked when a request
- *   arrives, before its body is read. It sees the whole backlog — requests, sockets, GC — and a
- *   refusal costs next to nothing, so a turn swamped by dozens of batches admits those that fit
- *   in INTAKE_MAX_EVENT_LOOP_DELAY_MS and answers the rest at once: /health/live and the sockets
- *   wait at most about that long;
+ * - the event loop's lag (LoopLag: how long the current turn has run, or a recent one), checked
+ *   when a request arrives, before its body is read. It sees the whole backlog — requests,
+ *   sockets, GC — and a refusal costs next to nothing, so a turn swamped by dozens of batches
+ *   admits those that fit in INTAKE_MAX_EVENT_LOOP_DELAY_MS and answers the rest at once:
+ *   /health/live and the sockets wait at most about that long. The first request of each turn
+ *   is always admitted, so a node short of CPU slows down instead of refusing everything;
  * - emits in progress (a batch item counts one), which bounds the work waiting on Redis.
  * A refused request emits nothing; an admitted one always runs to the end, so nothing accepted is
  * dropped.
@@ -50,10 +54,9 @@ export class IntakeLimiter {
     this.rejections = new Counter({ name: 'gateway_intake_rejections_total', help: 'Intake requests answered 503 by reason', labelNames: ['reason'], registers: [metrics.registry] });
   }
 
-  /** Refuses a request that arrives while the event loop is late (call before reading its body). */
+  /** Refuses a request that arrives while the event loop is late, beyond the first of its turn (call before reading its body). */
   admitNow(): void {
-    const max = this.config.intake.maxEventLoopDelayMs;
-    if (max > 0 && this.lag.ms > max) this.refuse('event_loop_delay');
+    if (!this.lag.admits(this.config.intake.maxEventLoopDelayMs, INTAKE_FLOOR_PER_TURN)) this.refuse('event_loop_delay');
   }
 
   /**
