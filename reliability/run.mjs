@@ -10,12 +10,13 @@
 // Options: --clients N [500] (clients of the fleet scenarios), --rate R [5] (numbered messages a
 // second to everybody), --cycles C [100000] (churn), --workers W [2] (client processes),
 // --client plain|typed|mixed [mixed] (socket.io-client, the typed client, or half each),
-// --quick (short delays and phases: the smoke test), --out FILE (the figures as JSON).
+// --quick (short delays and phases: the smoke test), --out FILE (the figures as JSON),
+// --env NAME=VALUE (repeatable: a setting for every gateway node, e.g. --env INTAKE_MAX_IN_FLIGHT=2000).
 // Exit 0 when every check of every scenario passed, 1 otherwise, 2 when a scenario could not run.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MAIN, cleanup, stopAll } from './processes.mjs';
-import { SCENARIOS } from './scenarios.mjs';
+import { SCENARIOS, overrideNodeEnv } from './scenarios.mjs';
 import { existsSync } from 'node:fs';
 
 const { values: opts, positionals } = parseArgs({
@@ -28,6 +29,7 @@ const { values: opts, positionals } = parseArgs({
     client: { type: 'string', default: 'mixed' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string' },
+    env: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
 });
@@ -39,7 +41,7 @@ const fail = (message) => {
 };
 
 if (opts.help) {
-  say('npm run reliability -- [scenario ...] [--clients N] [--rate R] [--cycles C] [--workers W] [--client plain|typed|mixed] [--quick] [--out FILE]');
+  say('npm run reliability -- [scenario ...] [--clients N] [--rate R] [--cycles C] [--workers W] [--client plain|typed|mixed] [--quick] [--out FILE] [--env NAME=VALUE ...]');
   for (const [name, s] of Object.entries(SCENARIOS)) say(`  ${name.padEnd(14)} ${s.what}`);
   process.exit(0);
 }
@@ -54,7 +56,16 @@ for (const name of names) if (!SCENARIOS[name]) fail(`unknown scenario "${name}"
 if (!['plain', 'typed', 'mixed'].includes(opts.client)) fail('--client must be plain, typed or mixed');
 if (!existsSync(MAIN)) fail(`${MAIN} is missing: run npm run build`);
 
+const nodeEnv = {};
+for (const pair of opts.env) {
+  const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(pair);
+  if (!match) fail(`--env takes NAME=VALUE, got "${pair}"`);
+  nodeEnv[match[1]] = match[2];
+}
+
+overrideNodeEnv(nodeEnv);
 const settings = {
+  nodeEnv,
   clients: int('clients', 2, 50_000),
   rate: int('rate', 1, 1000),
   cycles: int('cycles', 100, 10_000_000),
@@ -103,7 +114,8 @@ function print(name, result) {
 
 const verdict = (r) => (r.skipped ? 'SKIPPED' : r.error ? 'ERROR' : r.checks.every((c) => c.ok) ? 'PASS' : 'FAIL');
 
-say(`reliability: ${names.join(', ')} · ${settings.clients} clients · ${settings.rate} msg/s · ${settings.workers} client workers${settings.quick ? ' · quick' : ''}\n`);
+const extra = Object.entries(nodeEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+say(`reliability: ${names.join(', ')} · ${settings.clients} clients · ${settings.rate} msg/s · ${settings.workers} client workers${settings.quick ? ' · quick' : ''}${extra ? ` · ${extra}` : ''}\n`);
 const results = {};
 for (const name of names) {
   if (stopping) break;

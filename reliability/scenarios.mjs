@@ -30,6 +30,12 @@ const ROOM = 'rel';
 const RUN = randomBytes(3).toString('hex');
 const MiB = 1024 * 1024;
 
+/** Settings given with --env, for every node (set by run.mjs before the scenarios start). */
+const overrides = {};
+export function overrideNodeEnv(env) {
+  Object.assign(overrides, env);
+}
+
 /** The environment every node of a run shares (one prefix per scenario keeps their Redis keys apart). */
 function nodeEnv(redis, prefix, extra = {}) {
   return {
@@ -39,6 +45,7 @@ function nodeEnv(redis, prefix, extra = {}) {
     // Every client of the run comes from 127.0.0.1: the per-IP handshake limit is not under test.
     RATE_LIMIT_MAX_CONNECTIONS: '10000000',
     ...extra,
+    ...overrides,
   };
 }
 
@@ -438,20 +445,22 @@ async function churnOn(ctx, engine) {
 
 // ---- overload: batches as fast as 64 connections can send ------------------------------------
 
-async function overload(ctx) {
-  const redis = await ctx.own(RedisServer.start());
-  const node = await startNode('overload', nodeEnv(redis, prefixOf('overload')));
-  const fleet = ctx.own(new Fleet(1));
-  await fleet.connect({ url: node.url, prefix: 'traced-', count: 10, secret: JWT_SECRET, room: ROOM, kind: 'plain' });
+/**
+ * 64 connections send batches of 500 items (1 in 100 to the traced clients' room, the others to
+ * users who are offline) back to back for `loadMs`. `polite`: after a 503 a connection waits what
+ * Retry-After asks, as a backend should; otherwise it sends again at once.
+ */
+async function flood(ctx, node, fleet, polite) {
   const loadMs = ctx.quick ? 5000 : 30_000;
   const offline = Array.from({ length: 500 }, (_, i) => JSON.stringify({ userId: `offline-${i}`, event: 'message', payload: { i } }));
-  let seq = 0;
   const accepted = [];
   const statuses = {};
   let missingRetryAfter = 0;
   let items = 0;
+  const before = await scrape(node.url);
   const poster = ctx.own(new HttpPoster(node.url, INTERNAL_SECRET, 64));
   const probe = ctx.own(startLiveProbe(node.url));
+  await sleep(500);
   const startedAt = Date.now();
   const until = startedAt + loadMs;
   await Promise.all(
@@ -460,8 +469,8 @@ async function overload(ctx) {
         const traced = [];
         const batch = offline.map((item, i) => {
           if (i % 100 !== 0) return item;
-          traced.push(++seq);
-          return JSON.stringify({ room: `chat:${ROOM}`, event: 'message', payload: { seq, t: Date.now() }, idempotencyKey: `${RUN}-ov-${seq}` });
+          traced.push(++ctx.overloadSeq);
+          return JSON.stringify({ room: `chat:${ROOM}`, event: 'message', payload: { seq: ctx.overloadSeq, t: Date.now() }, idempotencyKey: `${RUN}-ov-${ctx.overloadSeq}` });
         });
         const { status, retryAfter } = await poster.post('/internal/emit/batch', `{"items":[${batch.join(',')}]}`);
         if (status === 503 && retryAfter === null) missingRetryAfter += 1;
@@ -470,32 +479,55 @@ async function overload(ctx) {
           accepted.push(...traced);
           items += 500;
         }
+        if (polite && status === 503) await sleep(1000 * Number(retryAfter ?? 1) * (0.5 + Math.random()));
       }
     }),
   );
   const samples = await probe.stop();
-  await sleep(3000);
-  const skip = [];
-  const acceptedSet = new Set(accepted);
-  for (let s = 1; s <= seq; s++) if (!acceptedSet.has(s)) skip.push(s);
-  const stats = await fleet.stats({ from: 1, to: seq, skip });
+  poster.close();
   const live = liveFigures(samples, startedAt, until);
-  const metrics = await scrape(node.url);
+  const after = await scrape(node.url);
+  const refused = (reason) => (after[`gateway_intake_rejections_total{reason="${reason}"}`] ?? 0) - (before[`gateway_intake_rejections_total{reason="${reason}"}`] ?? 0);
+  const mode = polite ? 'honouring Retry-After' : 'ignoring Retry-After';
   const figures = {
     loadMs,
     batches: statuses,
     acceptedItemsPerSecond: round((items * 1000) / loadMs),
-    refusedByReason: { event_loop_delay: metrics['gateway_intake_rejections_total{reason="event_loop_delay"}'] ?? 0, in_flight: metrics['gateway_intake_rejections_total{reason="in_flight"}'] ?? 0 },
+    refusedByReason: { event_loop_delay: refused('event_loop_delay'), in_flight: refused('in_flight') },
     liveMs: live,
-    tracedMessages: { accepted: accepted.length, lost: stats.lost, duplicated: stats.dup },
   };
+  const checks = [
+    check(`${mode}: 503s with Retry-After appear`, (statuses[503] ?? 0) > 0 && missingRetryAfter === 0, `${statuses[503] ?? 0} × 503, ${missingRetryAfter} without Retry-After`),
+    check(`${mode}: nothing else fails`, Object.keys(statuses).every((st) => st === '200' || st === '503'), JSON.stringify(statuses)),
+    check(`${mode}: /health/live p99 ≤ 100 ms`, live.p99 !== null && live.p99 <= 100, `p99 ${live.p99} ms, max ${live.max} ms over ${live.samples} probes`),
+  ];
+  return { figures, checks, accepted };
+}
+
+async function overload(ctx) {
+  const redis = await ctx.own(RedisServer.start());
+  const node = await startNode('overload', nodeEnv(redis, prefixOf('overload')));
+  const fleet = ctx.own(new Fleet(1));
+  await fleet.connect({ url: node.url, prefix: 'traced-', count: 10, secret: JWT_SECRET, room: ROOM, kind: 'plain' });
+  ctx.overloadSeq = 0;
+  const hammer = await flood(ctx, node, fleet, false);
+  await sleep(3000);
+  const polite = await flood(ctx, node, fleet, true);
+  await sleep(3000);
+  const accepted = new Set([...hammer.accepted, ...polite.accepted]);
+  const skip = [];
+  for (let seq = 1; seq <= ctx.overloadSeq; seq++) if (!accepted.has(seq)) skip.push(seq);
+  const stats = await fleet.stats({ from: 1, to: ctx.overloadSeq, skip });
   return {
-    figures,
+    figures: {
+      ignoringRetryAfter: hammer.figures,
+      honouringRetryAfter: polite.figures,
+      tracedMessages: { accepted: accepted.size, lost: stats.lost, duplicated: stats.dup },
+    },
     checks: [
-      check('503s with Retry-After appear', (statuses[503] ?? 0) > 0 && missingRetryAfter === 0, `${statuses[503] ?? 0} × 503, ${missingRetryAfter} without Retry-After`),
-      check('nothing else fails', Object.keys(statuses).every((s) => s === '200' || s === '503'), JSON.stringify(statuses)),
-      check('/health/live p99 ≤ 100 ms', live.p99 !== null && live.p99 <= 100, `p99 ${live.p99} ms, max ${live.max} ms over ${live.samples} probes`),
-      check('nothing accepted is lost', stats.lost === 0 && stats.dup === 0, `lost ${stats.lost}, duplicated ${stats.dup} of ${accepted.length} traced`),
+      ...hammer.checks,
+      ...polite.checks,
+      check('nothing accepted is lost', stats.lost === 0 && stats.dup === 0, `lost ${stats.lost}, duplicated ${stats.dup} of ${accepted.size} traced`),
     ],
   };
 }

@@ -114,6 +114,8 @@ export function startLiveProbe(url, everyMs = 20) {
     process.stdout.on('error', () => process.exit(0));
     process.stdin.on('end', () => (on = false)).resume();
     (async () => {
+      // Untimed: a fresh process's first fetch loads the HTTP client and opens the connection.
+      try { await (await fetch(${JSON.stringify(`${url}/health/live`)})).arrayBuffer(); } catch {}
       while (on) {
         const at = Date.now();
         const t = performance.now();

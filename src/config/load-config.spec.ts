@@ -46,7 +46,7 @@ describe('loadConfig', () => {
         gcHelperThreads: 'auto',
         gcPretenuring: false,
         intake: { maxInFlight: 10000, maxEventLoopDelayMs: 50 },
-        handshakeAdmission: { maxPending: 256, maxEventLoopDelayMs: 50 },
+        handshakeAdmission: { maxPending: 64, maxEventLoopDelayMs: 50 },
         log: { level: 'info', format: 'json' },
         metricsEnabled: true,
       });

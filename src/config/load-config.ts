@@ -130,7 +130,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.shutdown = parseShutdown(dto);
   cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 50 };
   cfg.handshakeAdmission = {
-    maxPending: dto.HANDSHAKE_MAX_PENDING ?? 256,
+    maxPending: dto.HANDSHAKE_MAX_PENDING ?? 64,
     maxEventLoopDelayMs: dto.HANDSHAKE_MAX_EVENT_LOOP_DELAY_MS ?? 50,
   };
   cfg.gcHelperThreads = (dto.GC_HELPER_THREADS as GcHelperThreads | undefined) ?? 'auto';

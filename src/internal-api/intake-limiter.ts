@@ -36,6 +36,14 @@ export class OverloadedError extends AppError {
 export class IntakeLimiter {
   private inFlight = 0;
   private readonly rejections: Counter<'reason'>;
+  /**
+   * One error per reason, thrown again and again: a refusal must cost next to nothing, and
+   * building an Error (its stack trace) is most of what a refusal would otherwise cost.
+   */
+  private readonly refusals = {
+    in_flight: new OverloadedError('too many emits in progress'),
+    event_loop_delay: new OverloadedError('event loop delayed'),
+  };
 
   constructor(
     private readonly config: AppConfig,
@@ -74,6 +82,6 @@ export class IntakeLimiter {
 
   private refuse(reason: 'in_flight' | 'event_loop_delay'): never {
     this.rejections.inc({ reason });
-    throw new OverloadedError(reason === 'in_flight' ? 'too many emits in progress' : 'event loop delayed');
+    throw this.refusals[reason];
   }
 }

@@ -1,6 +1,6 @@
 import { TEST_JWT_SECRET, signToken } from '../support/app.js';
 import { closeAllClients, createClient } from '../support/client.js';
-import { percentile, startLiveProbe } from '../support/live-probe.js';
+import { idleLive, percentile, promptBound, startLiveProbe } from '../support/live-probe.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 import { assertBuilt, killAllGateways, startGateway } from '../support/node-process.js';
 import { freePort } from '../support/redis-server.js';
@@ -21,6 +21,7 @@ afterAll(async () => {
 describe(`a storm of ${CLIENTS} handshakes at once`, () => {
   it('lets every client in without a timeout, refusing the excess 503 + Retry-After, and /health/live stays prompt', async () => {
     const gw = await startGateway({ PORT: String(await freePort()), HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_MAX_CONNECTIONS: '100000', LOG_LEVEL: 'warn' });
+    const idle = await idleLive(gw.url);
     const probe = startLiveProbe(gw.url);
     const errors = new Map<string, number>();
     const refusedStatuses = new Set<string>();
@@ -55,6 +56,6 @@ describe(`a storm of ${CLIENTS} handshakes at once`, () => {
     expect(sumOf(metrics, 'gateway_connections_active')).toBe(CLIENTS);
     // The node stayed responsive while it let them in.
     expect(live.length).toBeGreaterThan(10);
-    expect(percentile(live, 0.99)).toBeLessThanOrEqual(150);
+    expect(percentile(live, 0.99)).toBeLessThanOrEqual(promptBound(idle.p99, 200));
   });
 });
