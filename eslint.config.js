@@ -20,8 +20,8 @@ const restrict = (message, regexes) => regexes.map((regex) => ({ regex, message 
 
 /**
  * Features and transports reach state through the engine's ports (src/engine/*.ts), never a
- * memory or Redis implementation: no exception (the Redis-only side channels are the EngineBus,
- * InboundLog, AdapterSessionSync and EngineHealth ports).
+ * memory or Redis implementation: no exception (the side channels are the EngineBus, InboundLog,
+ * Broker, NodeBus and EngineHealth ports).
  */
 const ENGINE_INTERNALS = restrict('Depend on the engine port (src/engine/*.ts), not on a memory or Redis implementation.', [
   '^(\\.\\./)+engine/(memory|redis)/',
@@ -66,8 +66,21 @@ const socketRule = [
     '^(\\.\\./)+rate-limit/(?!user-rate-limit\\.interceptor\\.js$)',
     '^(\\.\\./)+lifecycle/(?!shutdown\\.state\\.js$)',
   ]),
-  // The streams adapter is wired here: the Redis client type and key names, nothing else of the engine.
-  ...restrict('socket/ uses only the Redis client type and key names of the engine (for the adapter).', ['^(\\.\\./)+engine/(?!redis/redis-(client|keys)\\.js$)']),
+  // The adapter is wired here: of the engine, the broker and node bus ports it hands over.
+  ...restrict('socket/ uses only the broker and node bus ports of the engine (for the adapter).', ['^(\\.\\./)+engine/(?!(broker|node-bus)\\.js$)']),
+];
+/** cluster/: the Socket.IO adapter over the engine's broker; it knows sockets and rooms, no feature. */
+const clusterRule = [
+  ...restrict('cluster/ is the path between nodes under every gateway: it imports no transport, feature or recovery code.', [
+    ...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS, 'recovery'].map(into),
+  ]),
+  ...restrict('cluster/ uses the broker and node bus ports of the engine only.', ['^(\\.\\./)+engine/(?!(broker|node-bus)\\.js$)']),
+  ...restrict('cluster/ takes the room names from socket/rooms only.', ['^(\\.\\./)+socket/(?!rooms\\.js$)']),
+];
+/** recovery/: connection-state recovery; it reads memberships through the chat and presence features. */
+const recoveryRule = [
+  ...restrict('recovery/ imports no transport: the user gateway calls it.', [...TRANSPORT_FOLDERS.map(into), OTHER_GATEWAY_FILE]),
+  ...ENGINE_INTERNALS,
 ];
 /** asyncapi/: the event catalogue is built from the wire types and the DTOs, never from services. */
 const asyncapiRule = restrict('asyncapi/ documents the wire: import DTOs (*/dto/*), socket/events or common/, never a service, gateway or module.', [
@@ -167,6 +180,14 @@ export default tseslint.config(
   {
     files: ['src/socket/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: socketRule }] },
+  },
+  {
+    files: ['src/cluster/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: clusterRule }] },
+  },
+  {
+    files: ['src/recovery/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: recoveryRule }] },
   },
   {
     files: ['src/asyncapi/**/*.ts'],

@@ -14,6 +14,9 @@ import { describeRedisTarget } from './engine/redis/redis-client.js';
 import { RedisConnections } from './engine/redis/redis-connections.js';
 import { EmitRoutes } from './internal-api/emit.routes.js';
 import { InternalPortServer } from './internal-api/internal-port.server.js';
+import { InternalSecretHook } from './internal-api/internal-secret.hook.js';
+import { StoreAvailableHook } from './internal-api/store-available.hook.js';
+import { httpServerOptions } from './internal-api/http-server-options.js';
 import { AppLogger, createPino } from './logging/app-logger.js';
 import { RequestLog } from './logging/request-log.js';
 import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
@@ -51,6 +54,9 @@ function fastifyAdapter(config: AppConfig, errors: HttpErrorFilter): FastifyAdap
   return new FastifyAdapter({
     frameworkErrors: (error: Error, _req: FastifyRequest, reply: FastifyReply) => errors.send(reply, error),
     bodyLimit: MAX_BODY_BYTES,
+    // HTTP_REQUEST_TIMEOUT_MS: a request (a slow body included) not fully received by then is answered 408.
+    requestTimeout: config.httpRequestTimeoutMs,
+    http: httpServerOptions(config.httpRequestTimeoutMs),
     // TRUST_PROXY as a hop count, like clientIp() for handshakes: the socket's peer and the next
     // N-1 addresses from the right of X-Forwarded-For are our proxies. (Fastify ignores a bare number.)
     trustProxy: config.trustProxy > 0 ? (_address: string, hop: number) => hop < config.trustProxy : false,
@@ -91,15 +97,17 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   errors.treatFailuresAsOutageWhen(() => !engine.available());
   app.useGlobalPipes(new AppValidationPipe());
   app.get(EmitRoutes).register(fastify, errors);
+  // text/plain is no body any route takes: without Fastify's default parser it is a 415.
+  fastify.removeContentTypeParser('text/plain');
   const internalListener = app.get(InternalPortServer);
   if (config.internalPort !== undefined) fastify.addHook('onRequest', internalListener.routeFilter);
+  app.get(InternalSecretHook).register(fastify, errors);
+  app.get(StoreAvailableHook).register(fastify, errors);
 
-  let redis: RedisConnections | undefined;
   if (config.engine === 'redis') {
     const connections = app.get(RedisConnections);
-    redis = connections;
     if (!(await connections.connect(REDIS_CONNECT_WAIT_MS))) {
-      // SPEC §8: a node started during an outage stays up and says, once, what it waits for.
+      // docs/protocol.md §8: a node started during an outage stays up and says, once, what it waits for.
       const logger = new Logger('Bootstrap');
       logger.warn(
         `Waiting for Redis at ${describeRedisTarget(config.redis)}: not reachable yet; the gateway runs meanwhile ` +
@@ -108,14 +116,14 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       connections.command.once('ready', () => logger.log('Redis answered; serving'));
     }
   }
-  app.useWebSocketAdapter(new GatewayIoAdapter(app, config, redis?.adapter));
+  app.useWebSocketAdapter(new GatewayIoAdapter(app, config));
   // Loaded only when ADMIN_UI=true: off, neither this module nor the package is imported.
   const adminUi = config.adminUi ? await import('./admin-ui/admin-ui.js') : undefined;
   if (adminUi) await adminUi.registerAdminUiPage(fastify);
   await app.init();
   const io = app.get(SocketServerRef).io as unknown as Server;
   try {
-    checkSocketIoInternals(liveInternals(io, config.engine === 'redis'));
+    checkSocketIoInternals(liveInternals(io));
   } catch (err) {
     await app.close();
     throw err;

@@ -8,6 +8,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { PortPolicy } from '../socket/port-policy.js';
 import { handshakeError } from '../common/handshake-error.js';
 import { AdminSessions, type AdminSessionStore } from './admin-sessions.js';
+import { redact } from './redact.js';
 
 export { registerAdminUiPage } from './admin-ui-page.js';
 
@@ -83,8 +84,24 @@ function releaseHeldEmits(socket: Socket): void {
   const queue = held.get(socket);
   if (!queue) return;
   held.delete(socket);
-  delete (socket as { emit?: unknown }).emit;
+  redactEmits(socket);
   for (const [event, ...args] of queue) socket.emit(event as string, ...args);
+}
+
+type Emit = (event: string, ...args: unknown[]) => boolean;
+
+/**
+ * Whatever the package sends the UI (the socket list, socket updates, every event in development
+ * mode) leaves through the admin namespace's broadcast or an admin socket's own emit: both carry
+ * copies without credentials (redact.ts), whatever ADMIN_UI_MODE says.
+ */
+function redactEmits(target: Namespace | Socket): void {
+  const emit = (Object.getPrototypeOf(target) as { emit: Emit }).emit;
+  Object.defineProperty(target, 'emit', {
+    configurable: true,
+    writable: true,
+    value: (event: string, ...args: unknown[]) => emit.call(target, event, ...args.map((a) => redact(a))),
+  });
 }
 
 /**
@@ -109,6 +126,7 @@ export async function installAdminUi(io: Server, app: INestApplicationContext, c
   const { instrument } = await import('@socket.io/admin-ui');
   const sessions = new AdminSessions(SESSION_TTL_MS, MAX_SESSIONS);
   const namespace = io.of(ADMIN_NAMESPACE);
+  redactEmits(namespace);
   // Registered first, so they run before the package's own middleware and connection handler.
   namespace.on('connection', releaseHeldEmits);
   namespace.use(

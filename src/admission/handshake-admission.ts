@@ -27,7 +27,7 @@ interface EngineEntry {
 }
 
 /**
- * Admission of new connections under a reconnect storm (SPEC §7, docs/reliability.md): a new
+ * Admission of new connections under a reconnect storm (docs/protocol.md §7, docs/reliability.md): a new
  * Engine.IO session (a request or upgrade without `sid`) is answered `503` with `Retry-After`
  * before any work is spent on it — no WebSocket handshake, no token check, no store round trip —
  * while `maxPending` handshakes are already in progress or the event loop is late (beyond the

@@ -37,7 +37,7 @@ const DESCRIPTION = [
   'Socket.IO 4 events of the realtime gateway, generated from src/socket/events.ts (npm run asyncapi).',
   'Each message is one Socket.IO event: its `name` is the event name, its payload the first argument.',
   "A `receive` operation is an event the gateway receives; its `reply` is the acknowledgement the client's ack callback",
-  'gets, always the envelope `{ ok: true, data? } | { ok: false, error: { code, message, details? } }` (SPEC §2.3).',
+  'gets, always the envelope `{ ok: true, data? } | { ok: false, error: { code, message, details? } }` (docs/protocol.md §2.3).',
   'A `send` operation is an event the gateway emits. Backends may push further event names listed in EMIT_ALLOWED_EVENTS;',
   'their payloads are their own.',
 ].join(' ');

@@ -52,12 +52,12 @@ export type ServerEventTable = { [K in ServerEventName]: OutboundDoc<ServerPaylo
 export type ServiceEventTable = { [K in ServiceEventName]: InboundDoc<ServicePayload<K>, ServiceAckData<K>> };
 export type InternalServerEventTable = { [K in InternalServerEventName]: OutboundDoc<InternalServerPayload<K>> };
 
-const noPayload: TypedSchema<NoPayload> = { type: 'object', maxProperties: 0, description: 'No fields; the payload may be left out (SPEC §9).' };
+const noPayload: TypedSchema<NoPayload> = { type: 'object', maxProperties: 0, description: 'No fields; the payload may be left out (docs/protocol.md §9).' };
 const chatIdAck = shape<{ chatId: string }>()({ chatId: str });
 const callIdAck = shape<{ callId: string }>()({ callId: str });
-const byId = oneOf(dtoSchema(NotificationIdDto), { ...str, description: 'A bare id stands for { id } (SPEC §9).' } as TypedSchema<string>);
+const byId = oneOf(dtoSchema(NotificationIdDto), { ...str, description: 'A bare id stands for { id } (docs/protocol.md §9).' } as TypedSchema<string>);
 
-const lettera = (canonical: string) => `Lettera's spelling of \`${canonical}\` (SPEC §9); acts exactly like it.`;
+const lettera = (canonical: string) => `Lettera's spelling of \`${canonical}\` (docs/protocol.md §9); acts exactly like it.`;
 
 export const CLIENT_EVENTS: ClientEventTable = {
   'auth:refresh': {

@@ -1,4 +1,4 @@
-/** The parts of a Socket.IO handshake a token may come from (SPEC §2.1). */
+/** The parts of a Socket.IO handshake a token may come from (docs/protocol.md §2.1). */
 export interface HandshakeLike {
   auth?: Record<string, unknown>;
   headers: Record<string, string | string[] | undefined>;

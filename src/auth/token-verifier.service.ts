@@ -33,7 +33,7 @@ function firstPresent(payload: JwtPayload, names: string[]): unknown {
 }
 
 /**
- * Verifies user JWTs (SPEC §2.1): algorithm allowlist checked against the header before the
+ * Verifies user JWTs (docs/protocol.md §2.1): algorithm allowlist checked against the header before the
  * signature, HS* with the secret and RS/ES/PS with the public key, issuer/audience, exp,
  * and nbf/iat with 30 s leeway.
  */

@@ -6,7 +6,7 @@ import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { CallService } from './call.service.js';
 import { AnswerCallDto, CallReasonDto, IceCandidateDto, InitiateCallDto } from './dto/call.dto.js';
 
-/** Call signalling events of `/` (SPEC §4.5). */
+/** Call signalling events of `/` (docs/protocol.md §4.5). */
 @UserEventsGateway()
 export class CallGateway {
   constructor(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
+import { ChatService } from '../chat/chat.service.js';
 import { DeliveryService } from '../delivery/delivery.service.js';
 import { type CallRecord, CallStore } from '../engine/call.store.js';
 import { ConnectionStore } from '../engine/connection.store.js';
@@ -16,7 +17,7 @@ const CALL_TTL_MS = 6 * 60 * 60 * 1000;
 const SWEEP_EVERY_MS = 1000;
 
 /**
- * WebRTC signalling (SPEC §4.5). Call state is in the store, so the parties may sit on any
+ * WebRTC signalling (docs/protocol.md §4.5). Call state is in the store, so the parties may sit on any
  * nodes; every transition is atomic there. The ring timeout is claimed in the store too:
  * a local timer fires it on time, and every node sweeps for calls whose node died.
  */
@@ -35,6 +36,7 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly delivery: DeliveryService,
     private readonly notifications: NotificationService,
     private readonly visibility: PresenceVisibility,
+    private readonly chats: ChatService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -49,7 +51,11 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
   async initiate(actor: Actor, dto: InitiateCallDto): Promise<{ callId: string }> {
     const callerId = actor.userId;
     if (dto.calleeId === callerId) throw new AppError(ErrorCode.VALIDATION_FAILED, 'Cannot call yourself', [{ field: 'calleeId', errors: ['calleeId must be another user'] }]);
-    // Before anything is looked up, stored or emitted: a stranger's presence is not revealed (SPEC §4.5).
+    // The chat a call names is shown to the callee and kept in the missed-call notification: only a member may name it.
+    if (dto.chatId !== undefined && !(await this.chats.canAccess(actor, dto.chatId))) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'You are not a member of that chat');
+    }
+    // Before anything is looked up, stored or emitted: a stranger's presence is not revealed (docs/protocol.md §4.5).
     if (!(await this.visibility.visibleAmong(callerId, [dto.calleeId])).has(dto.calleeId)) {
       throw new AppError(ErrorCode.FORBIDDEN, 'You may only call friends and members of your chats');
     }

@@ -10,7 +10,7 @@ import type { NewMessageDto, ReactionDto, ReceiptDto } from './dto/chat.dto.js';
 import { InboundStream } from './inbound-stream.js';
 import { TypingTracker } from './typing-tracker.js';
 
-/** Chat traffic (SPEC §4.4): members only; fan-out through the adapter; inbound stream for backends. */
+/** Chat traffic (docs/protocol.md §4.4): members only; fan-out through the adapter; inbound stream for backends. */
 @Injectable()
 export class ChatMessageService {
   constructor(

@@ -9,7 +9,7 @@ import { ChatMessageService } from './chat-message.service.js';
 import { ChatService } from './chat.service.js';
 import { ChatIdDto, ChatIdsDto, NewMessageDto, ReactionDto, ReceiptDto } from './dto/chat.dto.js';
 
-/** Chat rooms and chat traffic on `/` (SPEC §4.3, §4.4). */
+/** Chat rooms and chat traffic on `/` (docs/protocol.md §4.3, §4.4). */
 @UserEventsGateway()
 export class ChatGateway {
   constructor(

@@ -5,7 +5,7 @@ import type { Actor } from '../session/actor.js';
 import { Rooms } from '../socket/rooms.js';
 
 /**
- * Chat membership and friends (SPEC §4.3). The backend owns the data; the gateway stores it,
+ * Chat membership and friends (docs/protocol.md §4.3). The backend owns the data; the gateway stores it,
  * and moves connected members' sockets in and out of `chat:{id}` on every node at once.
  */
 @Injectable()

@@ -3,7 +3,7 @@ import { InboundLog } from '../engine/inbound-log.js';
 
 /**
  * Accepted chat events go to the engine's inbound log for backends to persist with a consumer
- * group (SPEC §4.4; with Redis the capped stream `{prefix}:inbound`). A failed append is logged,
+ * group (docs/protocol.md §4.4; with Redis the capped stream `{prefix}:inbound`). A failed append is logged,
  * not fatal to the event.
  */
 @Injectable()

@@ -121,7 +121,7 @@ export class GatewayClient<Extra extends object = {}> extends TypedChannel<Serve
   };
 
   /**
-   * The node drains (SPEC §7) and closes the transport next. Socket.IO would reconnect at once;
+   * The node drains (docs/protocol.md §7) and closes the transport next. Socket.IO would reconnect at once;
    * waiting `reconnectAfterMs` instead spreads the node's clients over the drain's spread.
    */
   private readonly onShutdown = (p: { reconnectAfterMs?: unknown }): void => {

@@ -1,5 +1,5 @@
 /**
- * Codes a request can fail with: the gateway's ack codes (SPEC §2.3, §6.2) plus the client's own
+ * Codes a request can fail with: the gateway's ack codes (docs/protocol.md §2.3, §6.2) plus the client's own
  * `TIMEOUT` (no ack within the timeout) and `DISCONNECTED` (the client was closed or ended).
  */
 export type GatewayErrorCode =
@@ -17,6 +17,8 @@ export type GatewayErrorCode =
   | 'UNAUTHORIZED'
   | 'EVENT_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'TOO_MANY_SOCKETS'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'TIMEOUT'
   | 'DISCONNECTED'
   | (string & {});

@@ -21,7 +21,7 @@ export interface ServiceClientOptions extends Partial<ManagerOptions & SocketOpt
 const LOCAL_EVENTS = new Set(['session:ended', 'state']);
 
 /**
- * A backend service's connection to the `/internal` namespace (SPEC §6.2), typed by the internal
+ * A backend service's connection to the `/internal` namespace (docs/protocol.md §6.2), typed by the internal
  * event map. Authenticates in the handshake; when the gateway ends the service session
  * (`session:expired`: expiry or idle timeout) it connects again with a new session.
  */

@@ -20,7 +20,7 @@ export interface RequestOptions {
 
 /**
  * `request(event, payload, options?)`; the payload may be left out when every field of it is
- * optional (SPEC §9: such events accept no payload at all).
+ * optional (docs/protocol.md §9: such events accept no payload at all).
  */
 export type RequestArgs<P> = undefined extends P
   ? [payload?: P, options?: RequestOptions]
@@ -144,7 +144,7 @@ function unwrapAck(event: string, res: unknown): unknown {
   throw new GatewayError('INTERNAL', `Malformed ack to "${event}"`, res);
 }
 
-/** The code of a `connect_error` (SPEC §2.1: `data.code`, else the message). */
+/** The code of a `connect_error` (docs/protocol.md §2.1: `data.code`, else the message). */
 export function connectErrorCode(err: Error & { data?: { code?: unknown } }): string {
   return typeof err.data?.code === 'string' ? err.data.code : err.message;
 }

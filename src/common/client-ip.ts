@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 const MAX_IP_LENGTH = 64;
 
 /**
- * The client's IP (SPEC §1 TRUST_PROXY). With `trustedHops` = N proxies in front of the gateway,
+ * The client's IP (docs/protocol.md §1 TRUST_PROXY). With `trustedHops` = N proxies in front of the gateway,
  * the last N `X-Forwarded-For` entries were appended by them, so the client is the Nth address
  * from the right end; anything further left was written by the client and is never used. With
  * fewer entries than proxies the leftmost one stands (it was still appended by a proxy).

@@ -1,4 +1,4 @@
-/** Stable error codes of SPEC §2 and §6; clients branch on these strings. */
+/** Stable error codes of docs/protocol.md §2 and §6; clients branch on these strings. */
 export const ErrorCode = {
   VALIDATION_FAILED: 'VALIDATION_FAILED',
   FORBIDDEN: 'FORBIDDEN',
@@ -14,6 +14,8 @@ export const ErrorCode = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   EVENT_NOT_ALLOWED: 'EVENT_NOT_ALLOWED',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  TOO_MANY_SOCKETS: 'TOO_MANY_SOCKETS',
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -38,6 +40,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   UNAUTHORIZED: 'Unauthorized',
   EVENT_NOT_ALLOWED: 'Event not allowed',
   PAYLOAD_TOO_LARGE: 'Payload too large',
+  TOO_MANY_SOCKETS: 'Too many sockets for this user',
+  IDEMPOTENCY_KEY_REUSED: 'Idempotency key already used with another body',
 };
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -55,6 +59,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   EVENT_NOT_ALLOWED: 403,
   PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_SOCKETS: 429,
+  IDEMPOTENCY_KEY_REUSED: 409,
 };
 
 /** An expected failure carried as a value: every transport maps it the same way. */

@@ -14,7 +14,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   /**
    * An unexpected error while `check()` says the engine's store is unreachable is that outage
-   * (a command failed or timed out mid-request): answered 503 + Retry-After, not 500 (SPEC §8).
+   * (a command failed or timed out mid-request): answered 503 + Retry-After, not 500 (docs/protocol.md §8).
    */
   treatFailuresAsOutageWhen(check: () => boolean): void {
     this.storeDown = check;

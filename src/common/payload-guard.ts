@@ -7,7 +7,7 @@ export interface PayloadLimits {
 
 export const DEFAULT_PAYLOAD_LIMITS: PayloadLimits = { maxDepth: 16, maxNodes: 20000 };
 
-/** SPEC §2.3: refused before the DTO, the details name the whole payload (field ""). */
+/** docs/protocol.md §2.3: refused before the DTO, the details name the whole payload (field ""). */
 function refused(message: string, error: string): AppError {
   return new AppError(ErrorCode.VALIDATION_FAILED, message, [{ field: '', errors: [error] }]);
 }

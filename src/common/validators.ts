@@ -3,7 +3,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, Length, ValidateIf } fro
 
 export const MAX_ID_LENGTH = 128;
 
-/** SPEC §4: ids are non-empty strings of at most 128 characters. */
+/** docs/protocol.md §4: ids are non-empty strings of at most 128 characters. */
 export function IsId(): PropertyDecorator {
   return applyDecorators(IsString(), Length(1, MAX_ID_LENGTH));
 }

@@ -57,7 +57,12 @@ export class AppConfig {
   prefix!: string;
   /** Bearer secret of the internal HTTP API; undefined disables those routes. */
   internalSecret?: string;
-  /** `allowLegacy`: accept field-encrypted (and plain) messages besides sealed ones (SPEC §5). */
+  /**
+   * True when `internalSecret` was generated (development mode, none configured): only then may
+   * the banner and the demo page show it (docs/security.md).
+   */
+  generatedInternalSecret!: boolean;
+  /** `allowLegacy`: accept field-encrypted (and plain) messages besides sealed ones (docs/protocol.md §5). */
   controlBus!: { secretKey?: string; secretIv?: string; allowPlaintext: boolean; allowLegacy: boolean };
   emitAllowedEvents!: string[];
   session!: { policy: SessionPolicy; maxPerUser: number; revokeTtlSec: number };
@@ -72,12 +77,20 @@ export class AppConfig {
     sessionIdleTimeoutSec: number;
   };
   socketio!: { pingInterval: number; pingTimeout: number; maxBufferSize: number };
-  /** SOCKET_MAX_BUFFERED_BYTES: unsent outbound bytes one socket may hold before it is closed as slow (SPEC §4.8). */
+  /** SOCKET_MAX_BUFFERED_BYTES: unsent outbound bytes one socket may hold before it is closed as slow (docs/protocol.md §4.8). */
   socketMaxBufferedBytes!: number;
   recoveryWindowMs!: number;
   /** Memory engine: bound of the recovery packet buffer (encoded bytes plus per-packet overhead). */
   recoveryBufferBytes!: number;
   maxIdleTimeMs!: number;
+  /** A transport that has not joined a namespace by then is closed (CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs!: number;
+  /** Packets one socket may send per second, averaged over 5 s (SOCKET_MAX_PACKETS, docs/protocol.md §4.8). */
+  socketMaxPackets!: number;
+  /** Concurrent sockets of one user across all nodes (MAX_SOCKETS_PER_USER, docs/protocol.md §2.1). */
+  maxSocketsPerUser!: number;
+  /** An HTTP request whose body has not fully arrived by then is answered 408 (HTTP_REQUEST_TIMEOUT_MS). */
+  httpRequestTimeoutMs!: number;
   rateLimit!: {
     connectionWindowMs: number;
     maxConnections: number;
@@ -91,9 +104,9 @@ export class AppConfig {
   typingTimeoutMs!: number;
   callRingTimeoutMs!: number;
   notifications!: { maxPending: number; ttlSec: number };
-  /** The graceful drain (SPEC §7, src/lifecycle/): delay + spread < timeout, checked at load. */
+  /** The graceful drain (docs/operations.md, src/lifecycle/): delay + spread < timeout, checked at load. */
   shutdown!: { drainDelayMs: number; spreadMs: number; timeoutMs: number };
-  /** Overload bounds of the backend intake (SPEC §6.3); past either, emits answer 503 + Retry-After. */
+  /** Overload bounds of the backend intake (docs/protocol.md §6.3); past either, emits answer 503 + Retry-After. */
   intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
   /** Admission of new connections under a reconnect storm (src/admission/handshake-admission.ts). */
   handshakeAdmission!: { maxPending: number; maxEventLoopDelayMs: number };

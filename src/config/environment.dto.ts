@@ -35,7 +35,7 @@ const HOST_PORT = /^[^\s:,]+:\d{1,5}(\s*,\s*[^\s:,]+:\d{1,5})*$/;
 export const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
 
 /**
- * Raw environment, one property per variable of SPEC §1. Only format checks live here;
+ * Raw environment, one property per variable of docs/protocol.md §1. Only format checks live here;
  * load-config.ts adds the rules that span several variables and builds AppConfig.
  */
 export class EnvironmentVariables {
@@ -92,6 +92,10 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) RECOVERY_WINDOW_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) RECOVERY_BUFFER_BYTES?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) MAX_IDLE_TIME?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(600_000) CONNECT_TIMEOUT_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000) SOCKET_MAX_PACKETS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100_000) MAX_SOCKETS_PER_USER?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(3_600_000) HTTP_REQUEST_TIMEOUT_MS?: number;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) RATE_LIMIT_CONNECTION_WINDOW?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) RATE_LIMIT_MAX_CONNECTIONS?: number;

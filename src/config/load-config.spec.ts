@@ -18,7 +18,7 @@ function errorOf(env: Record<string, string | undefined>): ConfigError {
 
 describe('loadConfig', () => {
   describe('defaults', () => {
-    it('applies every SPEC default with the memory engine', () => {
+    it('applies every documented default with the memory engine', () => {
       const sut = loadConfig({ JWT_SECRET: SECRET });
       expect(sut).toMatchObject({
         port: 3000,
@@ -34,6 +34,10 @@ describe('loadConfig', () => {
         socketio: { pingInterval: 25000, pingTimeout: 20000, maxBufferSize: 1048576 },
         recoveryWindowMs: 120000,
         maxIdleTimeMs: 1800000,
+        connectTimeoutMs: 10000,
+        socketMaxPackets: 100,
+        maxSocketsPerUser: 32,
+        httpRequestTimeoutMs: 30000,
         rateLimit: { connectionWindowMs: 60000, maxConnections: 30, overrides: {} },
         trustProxy: 0,
         presenceNodeTtlMs: 30000,
@@ -68,8 +72,18 @@ describe('loadConfig', () => {
       expect(sut.internalSecret).toEqual(expect.any(String));
     });
 
-    it('keeps a configured internal secret', () => {
-      expect(loadConfig({ INTERNAL_SECRET: 'configured-secret' }).internalSecret).toBe('configured-secret');
+    it('keeps a configured internal secret, and says it was not generated', () => {
+      const sut = loadConfig({ INTERNAL_SECRET: 'configured-secret' });
+      expect(sut.internalSecret).toBe('configured-secret');
+      expect(sut.generatedInternalSecret).toBe(false);
+      expect(loadConfig({}).generatedInternalSecret).toBe(true);
+      expect(loadConfig({ SECRET_KEY: 'a-control-bus-key' }).generatedInternalSecret).toBe(false);
+    });
+
+    it('binds 127.0.0.1 unless HOST is set; outside development mode 0.0.0.0', () => {
+      expect(loadConfig({}).host).toBe('127.0.0.1');
+      expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+      expect(loadConfig({ JWT_SECRET: SECRET }).host).toBe('0.0.0.0');
     });
 
     it('is fatal in production', () => {
@@ -162,6 +176,14 @@ describe('loadConfig', () => {
       ['TRUST_PROXY', '1.5'],
       ['CONTROL_ALLOW_LEGACY', 'maybe'],
       ['DEMO_PAGE', 'sometimes'],
+      ['CONNECT_TIMEOUT_MS', '10'],
+      ['CONNECT_TIMEOUT_MS', 'soon'],
+      ['SOCKET_MAX_PACKETS', '0'],
+      ['MAX_SOCKETS_PER_USER', '0'],
+      ['MAX_SOCKETS_PER_USER', '2.5'],
+      ['HTTP_REQUEST_TIMEOUT_MS', '0'],
+      ['EMIT_ALLOWED_EVENTS', 'message,connect'],
+      ['EMIT_ALLOWED_EVENTS', 'disconnecting'],
     ])('%s=%s fails with a one-line message naming it', (variable, value) => {
       const err = errorOf({ JWT_SECRET: SECRET, [variable]: value });
       expect(err.variable).toBe(variable);
@@ -259,8 +281,9 @@ describe('readDotEnv', () => {
       expect(loadConfig({ ...ON, ADMIN_UI: 'false' }).adminUi).toBeUndefined();
     });
 
-    it('on: read-only, development mode unless NODE_ENV=production', () => {
-      expect(loadConfig(ON).adminUi).toEqual({ username: 'operator', passwordHash: HASH, mode: 'development', readonly: true });
+    it('on: read-only, production mode (no payloads) unless ADMIN_UI_MODE=development, whatever NODE_ENV says', () => {
+      expect(loadConfig(ON).adminUi).toEqual({ username: 'operator', passwordHash: HASH, mode: 'production', readonly: true });
+      expect(loadConfig({ ...ON, ADMIN_UI_MODE: 'development' }).adminUi).toMatchObject({ mode: 'development' });
       expect(loadConfig({ ...ON, NODE_ENV: 'production' }).adminUi).toMatchObject({ mode: 'production' });
       expect(loadConfig({ ...ON, NODE_ENV: 'production', ADMIN_UI_MODE: 'development', ADMIN_UI_READONLY: 'false' }).adminUi).toMatchObject({
         mode: 'development',

@@ -7,6 +7,7 @@ import { validateSync } from 'class-validator';
 import { type AdminUiSettings, AppConfig, type GcHelperThreads, type RateLimitRule, type ServiceDefinition } from './app-config.js';
 import { EnvironmentVariables } from './environment.dto.js';
 import { isPlainObject } from '../common/json-object.js';
+import { RESERVED_EVENTS } from '../common/reserved-events.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -51,12 +52,13 @@ export function loadConfig(rawEnv: Env): AppConfig {
   const production = env.NODE_ENV === 'production';
   const cfg = new AppConfig();
   cfg.port = dto.PORT ?? 3000;
-  cfg.host = dto.HOST ?? '0.0.0.0';
   cfg.production = production;
   cfg.nodeId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   cfg.jwt = parseJwt(dto, production);
   cfg.generatedSecrets = !dto.JWT_SECRET && !dto.JWT_PUBLIC_KEY;
   if (cfg.generatedSecrets) cfg.jwt.secret = randomBytes(32).toString('base64url');
+  // Development mode (docs/security.md) hands out tokens: reachable from this machine only unless HOST says otherwise.
+  cfg.host = dto.HOST ?? (cfg.generatedSecrets ? '127.0.0.1' : '0.0.0.0');
 
   cfg.corsOrigin = parseCors(dto.CORS_ORIGIN);
   cfg.redis = {
@@ -70,7 +72,8 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.prefix = dto.SOCKET_CONTROL_PREFIX ?? 'socket:control';
 
   cfg.internalSecret = dto.INTERNAL_SECRET ?? dto.AUTH_TOKEN ?? dto.SECRET_KEY;
-  if (!cfg.internalSecret && cfg.generatedSecrets) cfg.internalSecret = randomBytes(24).toString('base64url');
+  cfg.generatedInternalSecret = !cfg.internalSecret && cfg.generatedSecrets;
+  if (cfg.generatedInternalSecret) cfg.internalSecret = randomBytes(24).toString('base64url');
   cfg.controlBus = {
     secretKey: dto.SECRET_KEY,
     secretIv: dto.SECRET_IV,
@@ -113,6 +116,10 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.recoveryWindowMs = dto.RECOVERY_WINDOW_MS ?? 120000;
   cfg.recoveryBufferBytes = dto.RECOVERY_BUFFER_BYTES ?? 32 * 1024 * 1024;
   cfg.maxIdleTimeMs = dto.MAX_IDLE_TIME ?? 1800000;
+  cfg.connectTimeoutMs = dto.CONNECT_TIMEOUT_MS ?? 10000;
+  cfg.socketMaxPackets = dto.SOCKET_MAX_PACKETS ?? 100;
+  cfg.maxSocketsPerUser = dto.MAX_SOCKETS_PER_USER ?? 32;
+  cfg.httpRequestTimeoutMs = dto.HTTP_REQUEST_TIMEOUT_MS ?? 30000;
   cfg.rateLimit = {
     connectionWindowMs: dto.RATE_LIMIT_CONNECTION_WINDOW ?? 60000,
     maxConnections: dto.RATE_LIMIT_MAX_CONNECTIONS ?? 30,
@@ -138,7 +145,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.log = { level: dto.LOG_LEVEL ?? 'info', format: (dto.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? 'json' };
   cfg.metricsEnabled = dto.METRICS_ENABLED ?? true;
   cfg.demoPage = dto.DEMO_PAGE ?? !production;
-  cfg.adminUi = parseAdminUi(dto, production);
+  cfg.adminUi = parseAdminUi(dto);
   return cfg;
 }
 
@@ -226,6 +233,7 @@ function parseEventList(value: string): string[] {
     if (e.length > 128 || /\s/.test(e) || (e.includes('*') && !/^[^*]*\*$/.test(e))) {
       throw new ConfigError('EMIT_ALLOWED_EVENTS', `has an invalid entry "${e.slice(0, 64)}" (a "*" may only end an entry)`);
     }
+    if (RESERVED_EVENTS.has(e)) throw new ConfigError('EMIT_ALLOWED_EVENTS', `lists "${e}", an event name Socket.IO reserves`);
   }
   return events;
 }
@@ -277,7 +285,7 @@ function parseServices(variable: string, value: string): Record<string, ServiceD
   return out;
 }
 
-/** The drain's phases must end before the deadline that forces the exit (SPEC §7). */
+/** The drain's phases must end before the deadline that forces the exit (docs/protocol.md §7). */
 function parseShutdown(dto: EnvironmentVariables): AppConfig['shutdown'] {
   const shutdown = {
     drainDelayMs: dto.SHUTDOWN_DRAIN_DELAY_MS ?? 5000,
@@ -294,7 +302,7 @@ function parseShutdown(dto: EnvironmentVariables): AppConfig['shutdown'] {
 }
 
 /** ADMIN_UI=true needs its own credentials: there is no default user or password. */
-function parseAdminUi(dto: EnvironmentVariables, production: boolean): AdminUiSettings | undefined {
+function parseAdminUi(dto: EnvironmentVariables): AdminUiSettings | undefined {
   if (!dto.ADMIN_UI) return undefined;
   if (!dto.ADMIN_UI_USERNAME) throw new ConfigError('ADMIN_UI_USERNAME', 'is required when ADMIN_UI=true');
   if (!dto.ADMIN_UI_PASSWORD_HASH) {
@@ -303,7 +311,8 @@ function parseAdminUi(dto: EnvironmentVariables, production: boolean): AdminUiSe
   return {
     username: dto.ADMIN_UI_USERNAME,
     passwordHash: dto.ADMIN_UI_PASSWORD_HASH,
-    mode: (dto.ADMIN_UI_MODE as AdminUiSettings['mode'] | undefined) ?? (production ? 'production' : 'development'),
+    // Payloads and the socket list only when asked for by name (docs/security.md), never by a missing NODE_ENV.
+    mode: (dto.ADMIN_UI_MODE as AdminUiSettings['mode'] | undefined) ?? 'production',
     readonly: dto.ADMIN_UI_READONLY ?? true,
   };
 }

@@ -15,7 +15,7 @@ const CLAIM_TTL_MS = 60_000;
 const SEALED_ID_TTL_MS = 2 * SEALED_WINDOW_MS + 5_000;
 
 /**
- * Subscribes to `{prefix}:emit|force-logout|kick` (SPEC §5). Every node receives every
+ * Subscribes to `{prefix}:emit|force-logout|kick` (docs/protocol.md §5). Every node receives every
  * message, so nodes race for a claim on the engine bus and only the winner acts; its actions reach
  * all nodes through the adapter, so each target socket is affected exactly once. Identical
  * messages published twice are told apart by how many copies this node has already seen.
@@ -39,6 +39,7 @@ export class ControlBusService implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    this.warnUnsealed();
     const onMessage = (channel: string, message: string) => {
       const name = this.channels.get(channel);
       if (name) void this.handle(name, message);
@@ -47,6 +48,23 @@ export class ControlBusService implements OnApplicationBootstrap {
       // ioredis re-subscribes by itself once Redis answers.
       this.logger.warn({ reason: err.message }, 'Control bus subscribe failed; will retry on reconnect');
     });
+  }
+
+  /**
+   * With SECRET_KEY set, producers can seal their messages; while plaintext or legacy (per-field)
+   * messages are still accepted, anyone who can publish on Redis can still act without the key,
+   * and a captured legacy message can be replayed or spliced. The defaults keep old producers
+   * working, so say so at start-up (docs/security.md says how to turn both off).
+   */
+  private warnUnsealed(): void {
+    const { secretKey, allowPlaintext, allowLegacy } = this.config.controlBus;
+    if (!secretKey || (!allowPlaintext && !allowLegacy)) return;
+    const open = [allowPlaintext ? 'CONTROL_ALLOW_PLAINTEXT' : undefined, allowLegacy ? 'CONTROL_ALLOW_LEGACY' : undefined].filter(Boolean).join(' and ');
+    this.logger.warn(
+      `SECRET_KEY is set but ${open} still accept${open.includes(' and ') ? '' : 's'} unsealed control messages: ` +
+        'anyone who can publish on Redis can act without the key, and legacy messages can be replayed. ' +
+        'Once every producer seals its messages, set CONTROL_ALLOW_PLAINTEXT=false and CONTROL_ALLOW_LEGACY=false.',
+    );
   }
 
   /** Handles one raw message; never throws. Exposed for tests and the internal namespace. */

@@ -112,7 +112,7 @@ export class ControlCodec {
   }
 
   /**
-   * Seals a whole message (SPEC §5 SEALED): AES-256-GCM, a random 12-byte IV, `aad` (the
+   * Seals a whole message (docs/protocol.md §5 SEALED): AES-256-GCM, a random 12-byte IV, `aad` (the
    * channel) authenticated with it, written as base64(iv):base64(ciphertext):base64(tag).
    */
   seal(plain: string, aad: string): string {

@@ -23,7 +23,7 @@ export type DropReason =
 /** A command, with the id of the sealed message it came in (each id is applied once). */
 export type ParsedControl = ControlCommand & { sealedId?: string };
 
-/** How sealed messages are checked (SPEC §5 SEALED). */
+/** How sealed messages are checked (docs/protocol.md §5 SEALED). */
 export interface SealingRules {
   /** The Redis channel the message arrived on: the additional authenticated data. */
   channelName: string;
@@ -51,7 +51,7 @@ const MAX_ID = 128;
 type Raw = Record<string, unknown>;
 
 /**
- * Turns one pub/sub message into a command (SPEC §5). Sealed: the whole message opened with the
+ * Turns one pub/sub message into a command (docs/protocol.md §5). Sealed: the whole message opened with the
  * channel as additional data, `ts` within 60 s, `id` returned for the once-only claim. Legacy:
  * `encrypted` defaulting to true, encrypted string fields decrypted in either format. Fields
  * checked either way. Throws ControlMessageError.

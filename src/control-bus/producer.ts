@@ -34,7 +34,7 @@ export interface SealOptions {
 }
 
 /**
- * A sealed control message (SPEC §5 SEALED), as the JSON text to publish. `channel` is the full
+ * A sealed control message (docs/protocol.md §5 SEALED), as the JSON text to publish. `channel` is the full
  * Redis channel it will be published on (e.g. `socket:control:kick`): it is authenticated with
  * the message, so the message is refused on any other channel.
  */

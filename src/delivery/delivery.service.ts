@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { BroadcastOperator } from 'socket.io';
-import { ConnectionStore } from '../engine/connection.store.js';
+import type { GatewayAdapter } from '../cluster/gateway.adapter.js';
 import type { AllowedEventName, BackendPayload, RecipientReport, ServerEventName, ServerToClientEvents, UserSocketData } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
@@ -14,8 +14,9 @@ const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disc
 
 /**
  * The one implementation of "emit to users" and "emit to a room", used by HTTP, the control
- * bus, the internal namespace and user features. One adapter broadcast per call, so a socket
- * in several target rooms still receives the event once.
+ * bus, the internal namespace and user features. One publication per call, so a socket in
+ * several target rooms still receives the event once. To users, the engine's answer to the
+ * publication also says which of them had a live socket (one Redis call with the Redis engine).
  *
  * The gateway's own events are typed by ServerToClientEvents. Backend-pushed events (`push*`)
  * carry a name only known at run time; it must be an AllowedEventName, which only the
@@ -24,16 +25,11 @@ const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disc
  */
 @Injectable()
 export class DeliveryService {
-  constructor(
-    private readonly sockets: SocketServerRef,
-    private readonly connections: ConnectionStore,
-  ) {}
+  constructor(private readonly sockets: SocketServerRef) {}
 
   async toUsers<E extends ServerEventName>(userIds: string[], event: E, ...args: Parameters<ServerToClientEvents[E]>): Promise<RecipientReport> {
     const unique = [...new Set(userIds)];
-    const online = await this.connections.onlineUsers(unique, Date.now());
-    this.to(unique.map(Rooms.user)).emit(event, ...args);
-    return report(unique, online);
+    return report(unique, await this.publishToUsers(unique, [event, ...args]));
   }
 
   toRoom<E extends ServerEventName>(room: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
@@ -77,15 +73,23 @@ export class DeliveryService {
 
   /** A backend-pushed event to users' sockets. */
   async pushToUsers(userIds: string[], event: AllowedEventName, payload: BackendPayload): Promise<RecipientReport> {
+    if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
     const unique = [...new Set(userIds)];
-    const online = await this.connections.onlineUsers(unique, Date.now());
-    this.push(unique.map(Rooms.user), event, payload);
-    return report(unique, online);
+    return report(unique, await this.publishToUsers(unique, [event, payload]));
   }
 
   /** A backend-pushed event to a room. */
   pushToRoom(room: string, event: AllowedEventName, payload: BackendPayload): void {
     this.push([room], event, payload);
+  }
+
+  /** Publishes an EVENT to the users' rooms; resolves with those who had a live socket. */
+  private async publishToUsers(userIds: string[], data: unknown[]): Promise<Set<string>> {
+    const adapter = this.sockets.io.sockets.adapter as unknown as GatewayAdapter;
+    const publication = adapter.publication({ type: EVENT_PACKET, data }, userIds.map(Rooms.user), []);
+    if (!publication) throw new Error('Events to users travel as text: binary payloads are not supported');
+    const [published] = await adapter.publishAll([publication]);
+    return new Set(userIds.filter((_, i) => published.live?.[i] === true));
   }
 
   private to(rooms: string | string[]): BroadcastOperator<ServerToClientEvents, UserSocketData> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
@@ -54,11 +55,13 @@ export class EmitService {
 
     // Namespaced: the control bus claims sealed message ids in the same store.
     const key = `emit:${cmd.idempotencyKey}`;
+    const body = fingerprint(cmd);
     const claim = await this.idempotency.claim(key, IDEMPOTENCY_TTL_MS, Date.now());
-    if (!claim.first) return (claim.result as EmitResult | undefined) ?? {};
+    if (!claim.first) return repeated(claim.result, body);
     try {
       const result = await this.deliver(cmd, event);
-      await this.idempotency.complete(key, result, IDEMPOTENCY_TTL_MS, Date.now());
+      const stored: StoredEmit = { body, result };
+      await this.idempotency.complete(key, stored, IDEMPOTENCY_TTL_MS, Date.now());
       return result;
     } catch (err) {
       await this.idempotency.release(key).catch(() => undefined);
@@ -82,4 +85,37 @@ export class EmitService {
     const userIds = cmd.userIds ?? [cmd.userId as string];
     return { recipients: await this.delivery.pushToUsers(userIds, event, cmd.payload ?? null) };
   }
+}
+
+/** What an idempotency key remembers: the first call's body fingerprint and its data. */
+interface StoredEmit {
+  body: string;
+  result: EmitResult;
+}
+
+/**
+ * A repeat of a key: the first call's data when the body is the same; 409 when it differs (a
+ * reused key would otherwise silently drop the new message). A call still in flight has no
+ * stored body yet: the repeat gets empty data, as before.
+ */
+function repeated(stored: unknown, body: string): EmitResult {
+  if (stored === undefined || stored === null) return {};
+  const s = stored as Partial<StoredEmit>;
+  // Stored by a node that kept no fingerprint (a rolling upgrade): the data alone.
+  if (typeof s.body !== 'string') return stored as EmitResult;
+  if (s.body !== body) throw new AppError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was used with another body within 5 minutes');
+  return s.result ?? {};
+}
+
+/** The emit's target, event and payload, hashed; object keys sorted, so key order does not matter. */
+function fingerprint(cmd: EmitCommand): string {
+  const canonical = JSON.stringify([cmd.userId ?? null, cmd.userIds ?? null, cmd.room ?? null, cmd.event, cmd.payload ?? null], sortKeys);
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+function sortKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const sorted: Record<string, unknown> = {};
+  for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k];
+  return sorted;
 }

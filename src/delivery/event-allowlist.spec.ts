@@ -19,5 +19,12 @@ describe('EventAllowlist', () => {
     it('allows everything with a bare "*"', () => {
       expect(new EventAllowlist(['*']).allows('anything:at:all')).toBe(true);
     });
+
+    it.each(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener'])(
+      'never allows the reserved "%s", not even under "*"',
+      (event) => {
+        expect(new EventAllowlist(['*', event]).allows(event)).toBe(false);
+      },
+    );
   });
 });

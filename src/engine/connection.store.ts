@@ -15,7 +15,12 @@ export abstract class ConnectionStore {
     return new Set((await this.socketCounts(userIds, now)).keys());
   }
 
-  abstract heartbeat(nodeId: string, now: number, ttlMs: number): Promise<void>;
+  /** Marks `nodeId` live until `now + ttlMs`; `wasLive` is false when it was not listed live before (first beat, or swept). */
+  abstract heartbeat(nodeId: string, now: number, ttlMs: number): Promise<{ wasLive: boolean }>;
+  /** Nodes whose heartbeat has not lapsed at `now`. */
+  abstract liveNodes(now: number): Promise<string[]>;
+  /** Lapses `nodeId`'s heartbeat at once (it is known gone before its heartbeat would lapse). */
+  abstract expire(nodeId: string, now: number): Promise<void>;
   /** Nodes whose heartbeat lapsed before `now`. */
   abstract deadNodes(now: number): Promise<string[]>;
   /**

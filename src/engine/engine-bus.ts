@@ -1,4 +1,4 @@
-/** The bus channels a backend publishes to or listens on, each under the deployment's prefix (SPEC §5, §4.7). */
+/** The bus channels a backend publishes to or listens on, each under the deployment's prefix (docs/protocol.md §5, §4.7). */
 export type BusChannel = 'emit' | 'force-logout' | 'kick' | 'status-refresh';
 
 /**

@@ -36,17 +36,24 @@ import { RedisRateLimitStore } from './redis/redis-rate-limit.store.js';
 import { RedisSessionStore } from './redis/redis-session.store.js';
 import { EngineBus } from './engine-bus.js';
 import { InboundLog } from './inbound-log.js';
-import { AdapterSessionSync } from './adapter-session-sync.js';
 import { MemoryEngineBus } from './memory/memory-engine-bus.js';
 import { MemoryInboundLog } from './memory/memory-inbound-log.js';
-import { MemoryAdapterSessionSync } from './memory/memory-adapter-session-sync.js';
 import { RedisEngineBus } from './redis/redis-engine-bus.js';
 import { RedisInboundLog } from './redis/redis-inbound-log.js';
-import { RedisAdapterSessionSync } from './redis/redis-adapter-session-sync.js';
+import { Broker } from './broker.js';
+import { NodeBus } from './node-bus.js';
+import { RecoveryStore } from './recovery.store.js';
+import { MemoryBroker } from './memory/memory-broker.js';
+import { MemoryNodeBus } from './memory/memory-node-bus.js';
+import { MemoryRecoveryStore } from './memory/memory-recovery.store.js';
+import { RedisBroker } from './redis/redis-broker.js';
+import { RedisNodeBus } from './redis/redis-node-bus.js';
+import { RedisNodeChannels } from './redis/redis-node-channels.js';
+import { RedisRecoveryStore } from './redis/redis-recovery.store.js';
 
 const PORTS = [
   ...[SessionStore, ConnectionStore, RateLimitStore, IdempotencyStore, ServiceStore, NotificationStore, StatusStore, MembershipStore, PresenceStore, CallStore],
-  ...[EngineHealth, EngineBus, InboundLog, AdapterSessionSync],
+  ...[EngineHealth, EngineBus, InboundLog, Broker, NodeBus, RecoveryStore],
 ];
 
 /**
@@ -62,6 +69,7 @@ export class EngineModule {
       config.engine === 'redis'
         ? [
             RedisConnections,
+            RedisNodeChannels,
             { provide: SessionStore, useClass: RedisSessionStore },
             { provide: ConnectionStore, useClass: RedisConnectionStore },
             { provide: RateLimitStore, useClass: RedisRateLimitStore },
@@ -75,11 +83,15 @@ export class EngineModule {
             { provide: EngineHealth, useClass: RedisEngineHealth },
             { provide: EngineBus, useClass: RedisEngineBus },
             { provide: InboundLog, useClass: RedisInboundLog },
-            { provide: AdapterSessionSync, useClass: RedisAdapterSessionSync },
+            { provide: Broker, useClass: RedisBroker },
+            { provide: NodeBus, useClass: RedisNodeBus },
+            { provide: RecoveryStore, useClass: RedisRecoveryStore },
           ]
         : [
             { provide: SessionStore, useClass: MemorySessionStore },
-            { provide: ConnectionStore, useClass: MemoryConnectionStore },
+            // The memory broker reads the same instance synchronously (who is live, in the same call).
+            MemoryConnectionStore,
+            { provide: ConnectionStore, useExisting: MemoryConnectionStore },
             { provide: RateLimitStore, useClass: MemoryRateLimitStore },
             { provide: IdempotencyStore, useClass: MemoryIdempotencyStore },
             { provide: ServiceStore, useClass: MemoryServiceStore },
@@ -91,7 +103,9 @@ export class EngineModule {
             { provide: EngineHealth, useClass: MemoryEngineHealth },
             { provide: EngineBus, useClass: MemoryEngineBus },
             { provide: InboundLog, useClass: MemoryInboundLog },
-            { provide: AdapterSessionSync, useClass: MemoryAdapterSessionSync },
+            { provide: Broker, useClass: MemoryBroker },
+            { provide: NodeBus, useClass: MemoryNodeBus },
+            { provide: RecoveryStore, useClass: MemoryRecoveryStore },
           ];
     const exportsList = config.engine === 'redis' ? [...PORTS, RedisConnections] : PORTS;
     return { module: EngineModule, providers, exports: exportsList };

@@ -2,7 +2,7 @@
 export const INBOUND_MAX_LEN = 100_000;
 
 /**
- * Accepted chat events for backends to persist (SPEC §4.4): with Redis the capped stream
+ * Accepted chat events for backends to persist (docs/protocol.md §4.4): with Redis the capped stream
  * `{prefix}:inbound` (fields `event`, `userId`, `data` as JSON); the memory engine keeps none.
  */
 export abstract class InboundLog {

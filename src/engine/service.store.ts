@@ -11,6 +11,15 @@ export interface StoredService {
   createdAt: string;
   /** A pending registration is dropped at this time (ms since the epoch) unless approved first. */
   expiresAt?: number;
+  /** Who registered it over `/internal`: shown to the operator who approves it. */
+  registrant?: Registrant;
+}
+
+export interface Registrant {
+  /** The client IP of the registering socket. */
+  address: string;
+  /** `sha256:` and the first 16 hex digits of the key's SHA-256: the service's owner can compare it. */
+  keyFingerprint: string;
 }
 
 /** Names are unique without regard to case: stores key services by this. */

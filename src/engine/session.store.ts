@@ -7,7 +7,7 @@ export interface SessionRules {
   now: number;
 }
 
-/** Outcome of one atomic connect decision (SPEC §3). */
+/** Outcome of one atomic connect decision (docs/protocol.md §3). */
 export type ClaimResult = { accepted: true; revoked: string[] } | { accepted: false };
 
 /**

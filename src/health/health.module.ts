@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { PresenceModule } from '../presence/presence.module.js';
 import { SocketModule } from '../socket/socket.module.js';
 import { TerminusModule } from '@nestjs/terminus';
 import { EngineHealthIndicator } from './engine.health.js';
 import { HealthController } from './health.controller.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), SocketModule],
+  imports: [TerminusModule.forRoot({ logger: false }), SocketModule, PresenceModule],
   controllers: [HealthController],
   providers: [EngineHealthIndicator],
 })

@@ -1,14 +1,12 @@
-import { Body, Controller, Delete, HttpCode, Param, Post, Put, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Post, Put, UseInterceptors } from '@nestjs/common';
 import { ok } from '../common/ack.js';
 import { IdParamPipe } from '../common/id-param.pipe.js';
 import { ChatService } from '../chat/chat.service.js';
 import { FriendIdsDto, UserIdsDto } from '../chat/dto/chat.dto.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
-import { InternalSecretGuard } from './internal-secret.guard.js';
 
-/** Chat members and friend lists, owned by the backend (SPEC §4.3, §6.1). */
+/** Chat members and friend lists, owned by the backend (docs/protocol.md §4.3, §6.1). */
 @Controller('internal')
-@UseGuards(InternalSecretGuard)
 @UseInterceptors(InternalRequestMetrics)
 export class ChatsController {
   constructor(

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { type Ack, fail, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import type { HttpErrorFilter } from '../common/http-exception.filter.js';
@@ -8,19 +8,19 @@ import { type EmitResponse, toEmitResponse } from '../delivery/emit-response.js'
 import { MetricsService } from '../metrics/metrics.service.js';
 import { batchItems, toEmitCommand } from './emit-body.validator.js';
 import { IntakeLimiter } from './intake-limiter.js';
-import { InternalSecretGuard } from './internal-secret.guard.js';
 
 type Handler = (body: unknown) => Promise<unknown>;
 
 /**
- * The backend intake, the hottest HTTP path (SPEC §6.1, §6.3), as two plain Fastify routes
+ * The backend intake, the hottest HTTP path (docs/protocol.md §6.1, §6.3), as two plain Fastify routes
  * rather than a Nest controller: Nest's router context, its RxJS interceptor chain and its
  * response controller cost about a third of the server CPU of a `POST /internal/emit`
- * (README, Performance). The routes keep what the controller gave: the same secret check
- * (InternalSecretGuard.authorize), a compiled validator (emit-body.validator.ts), the same
- * error bodies (HttpErrorFilter.send), the same `gateway_internal_requests_total` count after
- * the secret check, and the intake limiter. Every other Fastify hook (INTERNAL_PORT filter,
- * request log) applies as to any route.
+ * (docs/performance.md). The routes keep what the controller gave: a compiled validator
+ * (emit-body.validator.ts), the same error bodies (HttpErrorFilter.send), the same
+ * `gateway_internal_requests_total` count, and the intake limiter (its load check before the body
+ * is read). The secret is checked before them, as for every /internal route, by InternalSecretHook,
+ * then the store by StoreAvailableHook; every other Fastify hook
+ * (INTERNAL_PORT filter, request log) applies as to any route.
  */
 @Injectable()
 export class EmitRoutes {
@@ -29,22 +29,21 @@ export class EmitRoutes {
   constructor(
     private readonly emitter: EmitService,
     private readonly limiter: IntakeLimiter,
-    private readonly secret: InternalSecretGuard,
     private readonly metrics: MetricsService,
   ) {}
 
   /** Adds both routes to `fastify`; errors leave through `errors` like those of every Nest route. */
   register(fastify: FastifyInstance, errors: HttpErrorFilter): void {
-    // Before the body is read: a request without the secret, or one the node cannot take now, is
-    // answered at once whatever body it announces (a refusal costs next to nothing).
-    const admit = async (req: FastifyRequest, reply: FastifyReply) => {
+    // Before the body is read (after the secret and store hooks): a request the node cannot take
+    // now is answered 503 at once, whatever body it announces, and its connection closed rather
+    // than drained; a refusal costs next to nothing.
+    const admit = (_req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
       try {
-        this.secret.authorize(req.headers.authorization);
-        this.secret.requireStore();
         this.limiter.admitNow();
+        done();
       } catch (err) {
+        void reply.header('connection', 'close');
         errors.send(reply, err);
-        return reply;
       }
     };
     const route = (action: string, handle: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
@@ -9,11 +9,9 @@ import { StatusService } from '../status/status.service.js';
 import { fromUptimeKuma, kumaMessageKind } from '../status/uptime-kuma.js';
 import { readKumaWebhook } from '../status/uptime-kuma-body.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
-import { InternalSecretGuard } from './internal-secret.guard.js';
 
-/** Backends feeding user features: notifications and the status page (SPEC §6.1). */
+/** Backends feeding user features: notifications and the status page (docs/protocol.md §6.1). */
 @Controller('internal')
-@UseGuards(InternalSecretGuard)
 @UseInterceptors(InternalRequestMetrics)
 export class FeedsController {
   constructor(

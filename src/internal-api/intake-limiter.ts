@@ -11,7 +11,7 @@ const INTAKE_FLOOR_PER_TURN = 1;
 /** What Retry-After suggests: the loop catches up within a second, or the in-flight emits end. */
 export const RETRY_AFTER_SEC = 1;
 
-/** Thrown when the intake is past a bound; answered 503 with Retry-After (SPEC §6.3). */
+/** Thrown when the intake is past a bound; answered 503 with Retry-After (docs/protocol.md §6.3). */
 export class OverloadedError extends AppError {
   override readonly retryAfterSec = RETRY_AFTER_SEC;
 

@@ -6,6 +6,7 @@ import { NotificationModule } from '../notification/notification.module.js';
 import { DeliveryModule } from '../delivery/delivery.module.js';
 import { SocketModule } from '../socket/socket.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { ServiceRegistryModule } from '../service-registry/service-registry.module.js';
 import { SessionModule } from '../session/session.module.js';
 import { ChatsController } from './chats.controller.js';
@@ -14,13 +15,14 @@ import { FeedsController } from './feeds.controller.js';
 import { InternalController } from './internal.controller.js';
 import { IntakeLimiter } from './intake-limiter.js';
 import { InternalPortServer } from './internal-port.server.js';
-import { InternalSecretGuard } from './internal-secret.guard.js';
+import { InternalSecretHook } from './internal-secret.hook.js';
 import { ServicesController } from './services.controller.js';
+import { StoreAvailableHook } from './store-available.hook.js';
 
 @Module({
-  imports: [AdmissionModule, SessionModule, PresenceModule, ServiceRegistryModule, SocketModule, DeliveryModule, NotificationModule, StatusModule, ChatModule],
+  imports: [AdmissionModule, SessionModule, PresenceModule, ServiceRegistryModule, SocketModule, DeliveryModule, NotificationModule, StatusModule, ChatModule, RateLimitModule],
   controllers: [InternalController, ServicesController, FeedsController, ChatsController],
-  providers: [InternalSecretGuard, InternalPortServer, IntakeLimiter, EmitRoutes],
-  exports: [InternalPortServer, EmitRoutes],
+  providers: [InternalSecretHook, StoreAvailableHook, InternalPortServer, IntakeLimiter, EmitRoutes],
+  exports: [InternalPortServer, EmitRoutes, InternalSecretHook, StoreAvailableHook],
 })
 export class InternalApiModule {}

@@ -7,24 +7,26 @@ import { fail } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
 import { PortPolicy } from '../socket/port-policy.js';
+import { routePath } from './route-path.js';
+import { httpServerOptions } from './http-server-options.js';
 
-/** Served on INTERNAL_PORT only: the internal API and the Admin UI's page (ADMIN_UI=true). */
+/**
+ * Served on INTERNAL_PORT only: the internal API, the Admin UI's page (ADMIN_UI=true), the metrics
+ * and the detailed health (node id, connection counts). `/health/live` and `/health/ready` stay on
+ * the public port, where load balancers probe.
+ */
 const isInternalPath = (path: string) => {
   const p = path.toLowerCase();
-  return p === '/internal' || p.startsWith('/internal/') || p === '/admin-ui' || p.startsWith('/admin-ui/');
+  return (
+    p === '/internal' ||
+    p.startsWith('/internal/') ||
+    p === '/admin-ui' ||
+    p.startsWith('/admin-ui/') ||
+    p === '/metrics' ||
+    p === '/health'
+  );
 };
 
-/** The path the router matched (its registered spelling), else the raw path of an unmatched request. */
-function routePath(req: FastifyRequest): string {
-  const matched = req.routeOptions.url;
-  if (matched !== undefined) return matched;
-  const raw = req.url.split('?')[0].replace(/\/{2,}/g, '/');
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
 
 /**
  * INTERNAL_PORT: a second listener on the same Fastify instance and the same Socket.IO engine.
@@ -51,7 +53,7 @@ export class InternalPortServer implements OnApplicationShutdown {
 
   /** Listens on INTERNAL_PORT with Fastify's request router and feeds Socket.IO connections there into the same engine. */
   async listen(handler: RequestListener, io: IoServer): Promise<number> {
-    const server = createServer(handler);
+    const server = createServer(httpServerOptions(this.config.httpRequestTimeoutMs), handler);
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

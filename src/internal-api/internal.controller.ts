@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, UseInterceptors } from '@nestjs/common';
 import { type Ack, ok } from '../common/ack.js';
 import { PresenceQueryService, type PresenceView } from '../presence/presence-query.service.js';
 import { SessionService } from '../session/session.service.js';
@@ -6,11 +6,9 @@ import { ForceLogoutDto } from '../session/dto/force-logout.dto.js';
 import { KickDto } from '../session/dto/kick.dto.js';
 import { PresenceQueryDto } from './dto/presence-query.dto.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
-import { InternalSecretGuard } from './internal-secret.guard.js';
 
-/** Internal HTTP API for backends (SPEC §6.1; the emit routes are Fastify routes in emit.routes.ts). Thin: validate, call the shared service, shape. */
+/** Internal HTTP API for backends (docs/protocol.md §6.1; the emit routes are Fastify routes in emit.routes.ts). Thin: validate, call the shared service, shape. */
 @Controller('internal')
-@UseGuards(InternalSecretGuard)
 @UseInterceptors(InternalRequestMetrics)
 export class InternalController {
   constructor(

@@ -1,13 +1,11 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
 import { type Ack, ok } from '../common/ack.js';
 import { ServiceRegistry, type ServiceView } from '../service-registry/service-registry.service.js';
 import { InternalSocketRef } from '../service-registry/internal-socket.ref.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
-import { InternalSecretGuard } from './internal-secret.guard.js';
 
-/** Registered services (SPEC §6.1): list, approve, delete (which disconnects them everywhere). */
+/** Registered services (docs/protocol.md §6.1): list, approve, delete (which disconnects them everywhere). */
 @Controller('internal/services')
-@UseGuards(InternalSecretGuard)
 @UseInterceptors(InternalRequestMetrics)
 export class ServicesController {
   constructor(

@@ -11,6 +11,7 @@ import {
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { WsAckExceptionFilter } from '../socket/ws-ack-exception.filter.js';
+import { EventDispatcher } from '../socket/event-dispatcher.js';
 import { WsMetricsInterceptor } from '../socket/ws-metrics.interceptor.js';
 import { EmitService } from '../delivery/emit.service.js';
 import { EmitDto } from '../delivery/dto/emit.dto.js';
@@ -37,7 +38,7 @@ import { type ServiceNamespace, ServiceSessions, type ServiceSocket } from './se
 import type { ServiceAckData } from '../socket/events.js';
 
 /**
- * `/internal`: backend services on a persistent connection (SPEC §6.2). Every action calls the
+ * `/internal`: backend services on a persistent connection (docs/protocol.md §6.2). Every action calls the
  * same service method as its HTTP route; until authenticated a socket may only
  * `authenticate_service` or `register_service`.
  */
@@ -59,15 +60,22 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
     private readonly notifications: NotificationService,
     private readonly status: StatusService,
     private readonly attempts: ServiceAttempts,
+    private readonly dispatcher: EventDispatcher,
   ) {}
 
   afterInit(nsp: ServiceNamespace): void {
     this.handshake.attach(nsp);
     this.socketRef.set(nsp);
+    // Events with a handler keep a service session alive; unknown ones do not (as on `/`).
+    this.dispatcher.observe<ServiceSocket>('/internal', (socket, _event, known) => {
+      if (known) this.sessions.touch(socket);
+    });
+    // An authenticated service is a backend holding a key: its volume is the intake's concern
+    // (docs/protocol.md §6.3), not the per-socket packet budget, which guards the anonymous surface.
+    this.dispatcher.exemptFromBudget<ServiceSocket>('/internal', (socket) => socket.data.service !== undefined);
   }
 
   async handleConnection(socket: ServiceSocket): Promise<void> {
-    socket.onAny(() => this.sessions.touch(socket));
     const identity = this.handshake.identityOf(socket);
     if (!identity) return this.sessions.awaitAuthentication(socket);
     const info = await this.sessions.start(socket, identity);
@@ -87,7 +95,7 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   @SubscribeMessage('register_service')
   async register(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: RegisterServiceDto): Promise<Ack<ServiceAckData<'register_service'>>> {
-    return ok(await this.attempts.attempt(socket, () => this.registry.register(dto)));
+    return ok(await this.attempts.attempt(socket, () => this.registry.register(dto, this.attempts.ipOf(socket))));
   }
 
   @SubscribeMessage('send_message')

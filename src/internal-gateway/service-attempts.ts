@@ -7,7 +7,7 @@ import { AttemptLimits } from '../rate-limit/attempt-limits.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
 /**
- * Abuse limits of `/internal` (SPEC §6.2), per client IP with the user handshake's budget
+ * Abuse limits of `/internal` (docs/protocol.md §6.2), per client IP with the user handshake's budget
  * (RATE_LIMIT_MAX_CONNECTIONS per RATE_LIMIT_CONNECTION_WINDOW): handshakes, and failed
  * credential attempts (`authenticate_service`, `register_service`, handshake credentials).
  * An IP that used its failures is refused before any key is hashed, and a socket runs one
@@ -48,7 +48,8 @@ export class ServiceAttempts {
     }
   }
 
-  private ipOf(socket: Socket): string {
+  /** The socket's client IP (TRUST_PROXY applied), as the limits count it. */
+  ipOf(socket: Socket): string {
     return clientIp(socket.handshake.headers, socket.handshake.address, this.config.trustProxy);
   }
 

@@ -6,7 +6,7 @@ import type { ServiceSocket } from './service-sessions.js';
 const OPEN_EVENTS = new Set(['authenticate_service', 'register_service']);
 
 /**
- * SPEC §6.2: until authenticated a socket can do nothing else. A guard runs before the
+ * docs/protocol.md §6.2: until authenticated a socket can do nothing else. A guard runs before the
  * validation pipe, so an unauthenticated socket gets AUTH_REQUIRED, never validation details.
  */
 @Injectable()

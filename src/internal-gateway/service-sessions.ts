@@ -57,7 +57,7 @@ export class ServiceSessions {
     return { serviceName: identity.name, serviceType: identity.type, sessionId: socket.data.service.sessionId, expiresAt: new Date(expiresAt).toISOString() };
   }
 
-  /** Any event keeps an authenticated session alive for another idle period. */
+  /** Any known event keeps an authenticated session alive for another idle period. */
   touch(socket: ServiceSocket): void {
     if (!socket.data.service) return;
     const t = this.slot(socket);

@@ -9,7 +9,7 @@ import { InFlight } from './in-flight.js';
 import { ShutdownState } from './shutdown.state.js';
 
 /**
- * The graceful drain (SPEC §7, docs/operations.md), in three steps:
+ * The graceful drain (docs/protocol.md §7, docs/operations.md), in three steps:
  * 1. readiness answers 503 at once, and for SHUTDOWN_DRAIN_DELAY_MS everything is still served
  *    (handshakes too), so load balancers stop routing here before anything is refused;
  * 2. new handshakes are refused and the sockets are moved off in waves over SHUTDOWN_SPREAD_MS:

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * The phases of the drain (SPEC §7), flipped once each: at SIGTERM/SIGINT readiness answers 503
+ * The phases of the drain (docs/protocol.md §7), flipped once each: at SIGTERM/SIGINT readiness answers 503
  * (`shuttingDown`) while everything is still served; after SHUTDOWN_DRAIN_DELAY_MS new
  * handshakes are refused too (`refusesHandshakes`).
  */

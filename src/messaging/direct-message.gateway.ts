@@ -5,7 +5,7 @@ import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { DirectMessageService } from './direct-message.service.js';
 import { SendMessageDto } from './dto/send-message.dto.js';
 
-/** `send_message` between users on `/` (SPEC §4.1). */
+/** `send_message` between users on `/` (docs/protocol.md §4.1). */
 @UserEventsGateway()
 export class DirectMessageGateway {
   constructor(

@@ -16,7 +16,7 @@ export interface DirectMessage {
 export type { UserSendReport } from '../socket/events.js';
 
 /**
- * Direct messages to users' sockets (SPEC §4.1 and §6.2 send_message). How a message is
+ * Direct messages to users' sockets (docs/protocol.md §4.1 and §6.2 send_message). How a message is
  * labelled depends only on who is authenticated, never on what the sender wrote: a user's
  * `metadata.source` is dropped, a service's metadata is wrapped under its own identity.
  */
@@ -28,7 +28,7 @@ export class DirectMessageService {
     private readonly visibility: PresenceVisibility,
   ) {}
 
-  /** Strangers receive the message too, but the sender learns nothing about their presence (SPEC §4.1). */
+  /** Strangers receive the message too, but the sender learns nothing about their presence (docs/protocol.md §4.1). */
   async fromUser(userId: string, msg: DirectMessage): Promise<UserSendReport> {
     const timestamp = new Date().toISOString();
     const { source: _dropped, ...metadata } = msg.metadata ?? {};

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * Prometheus metrics of SPEC §7. Each app instance owns its registry, so several
+ * Prometheus metrics of docs/protocol.md §7. Each app instance owns its registry, so several
  * instances in one process (tests) do not collide.
  */
 @Injectable()
@@ -43,7 +43,19 @@ export class MetricsService {
     help: 'Sockets whose transport was closed for holding more than SOCKET_MAX_BUFFERED_BYTES unsent',
     registers: [this.registry],
   });
+  readonly recoveries = new Counter({
+    name: 'gateway_recoveries_total',
+    help: 'Connection-state recoveries by outcome (recovered; gap, overflow, taken, abandoned: the socket got a fresh connection)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  readonly publishFailures = new Counter({ name: 'gateway_publish_failures_total', help: 'Publications the engine refused (Redis unreachable)', registers: [this.registry] });
   readonly redisErrors = new Counter({ name: 'gateway_redis_errors_total', help: 'Redis connection errors', labelNames: ['connection'], registers: [this.registry] });
+  readonly internalAuthFailures = new Counter({
+    name: 'gateway_internal_auth_failures_total',
+    help: 'Internal API requests refused for a missing or wrong bearer secret',
+    registers: [this.registry],
+  });
   readonly internalRequests = new Counter({
     name: 'gateway_internal_requests_total',
     help: 'Internal API calls by action and transport',

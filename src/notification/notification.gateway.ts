@@ -7,7 +7,7 @@ import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { NotificationIdDto } from './dto/notification.dto.js';
 import { NotificationService } from './notification.service.js';
 
-/** Notification events of `/` (SPEC §4.6). */
+/** Notification events of `/` (docs/protocol.md §4.6). */
 @UserEventsGateway()
 export class NotificationGateway {
   constructor(

@@ -13,7 +13,7 @@ export interface PushResult {
 }
 
 /**
- * Notifications (SPEC §4.6): stored as pending per user (newest NOTIFICATIONS_MAX_PENDING,
+ * Notifications (docs/protocol.md §4.6): stored as pending per user (newest NOTIFICATIONS_MAX_PENDING,
  * NOTIFICATIONS_TTL) and emitted as `notification:new`. Reading or clearing one takes it off
  * the pending list.
  */

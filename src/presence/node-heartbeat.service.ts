@@ -2,18 +2,26 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { AppConfig } from '../config/app-config.js';
 import { ConnectionStore } from '../engine/connection.store.js';
 import { EngineHealth } from '../engine/engine-health.js';
+import { NodeBus } from '../engine/node-bus.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { PresenceService } from './presence.service.js';
 
+/** A node beats at most this often, whatever PRESENCE_NODE_TTL_MS is. */
+const MAX_BEAT_INTERVAL_MS = 1000;
+
 /**
- * Keeps this node marked alive and sweeps nodes that stopped beating: within
- * PRESENCE_NODE_TTL_MS a crashed node's sockets stop counting, and users it held with no other
- * socket go offline (with `presence:update`).
+ * Keeps this node marked alive and sweeps nodes that are gone: within PRESENCE_NODE_TTL_MS a
+ * crashed node's sockets stop counting, and users it held with no other socket go offline (with
+ * `presence:update`). A node whose connection to the engine is gone (a crash closes it at once)
+ * and that has stopped beating is swept within a couple of beats, without waiting for the TTL:
+ * from then on pushes to its users answer `failed` and its users show offline.
  */
 @Injectable()
 export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(NodeHeartbeat.name);
   private timer?: NodeJS.Timeout;
+  private beats = 0;
+  private resyncs = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -21,14 +29,18 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
     private readonly presence: PresenceService,
     private readonly sockets: SocketServerRef,
     private readonly engine: EngineHealth,
+    private readonly bus: NodeBus,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // After a reconnect Redis may have come back empty (no persistence): put this node's live
     // sockets back so its users count as online again.
-    this.engine.onReconnect(() => void this.resync());
+    this.engine.onReconnect(() => {
+      this.resyncs++;
+      void this.resync().finally(() => this.resyncs--);
+    });
     await this.beat();
-    const every = Math.max(250, Math.floor(this.config.presenceNodeTtlMs / 3));
+    const every = Math.max(250, Math.min(MAX_BEAT_INTERVAL_MS, Math.floor(this.config.presenceNodeTtlMs / 3)));
     this.timer = setInterval(() => void this.beat().then(() => this.sweep()), every);
     this.timer.unref();
   }
@@ -40,16 +52,27 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
 
   private async beat(): Promise<void> {
     try {
-      await this.connections.heartbeat(this.config.nodeId, Date.now(), this.config.presenceNodeTtlMs);
+      const { wasLive } = await this.connections.heartbeat(this.config.nodeId, Date.now(), this.config.presenceNodeTtlMs);
+      // Listed as gone although it runs (swept during a stall, or Redis came back empty): its
+      // sockets are registered again.
+      if (!wasLive && this.beats++ > 0) await this.resync();
     } catch (err) {
       this.logger.warn({ reason: (err as Error).message }, 'Node heartbeat failed');
     }
   }
 
+  /**
+   * False while this node re-registers its sockets after the store came back: until then a push
+   * to one of its users would find no route (readiness reports it).
+   */
+  get registered(): boolean {
+    return this.resyncs === 0;
+  }
+
   /** Re-registers every socket of this node in the store; idempotent. */
   async resync(): Promise<number> {
     if (!this.sockets.ready) return 0;
-    await this.beat();
+    await this.connections.heartbeat(this.config.nodeId, Date.now(), this.config.presenceNodeTtlMs);
     let count = 0;
     for (const socket of this.sockets.io.sockets.sockets.values()) {
       if (!socket.connected || !socket.data.userId) continue;
@@ -67,7 +90,11 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
 
   private async sweep(): Promise<void> {
     try {
-      const dead = await this.connections.deadNodes(Date.now());
+      const now = Date.now();
+      const live = (await this.connections.liveNodes(now)).filter((node) => node !== this.config.nodeId);
+      const alive = await Promise.all(live.map((node) => this.bus.isAlive(node, now)));
+      for (const [i, node] of live.entries()) if (!alive[i]) await this.connections.expire(node, now);
+      const dead = await this.connections.deadNodes(now);
       for (const node of dead) if (node !== this.config.nodeId) await this.sweepOne(node);
     } catch (err) {
       this.logger.warn({ reason: (err as Error).message }, 'Dead node sweep failed');

@@ -22,6 +22,11 @@ export class PresenceQueryService {
     private readonly store: PresenceStore,
   ) {}
 
+  /** The user's live sockets on every live node. */
+  async socketCount(userId: string): Promise<number> {
+    return (await this.connections.socketCounts([userId], Date.now())).get(userId) ?? 0;
+  }
+
   async describe(userIds: string[]): Promise<{ users: PresenceView[] }> {
     const unique = [...new Set(userIds)];
     const [counts, states] = await Promise.all([this.connections.socketCounts(unique, Date.now()), this.store.get(unique, Date.now())]);

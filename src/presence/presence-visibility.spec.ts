@@ -1,7 +1,7 @@
 import { MemoryMembershipStore } from '../engine/memory/memory-membership.store.js';
 import { PresenceVisibility } from './presence-visibility.js';
 
-// SPEC §4.2/§4.3: a user's presence is seen by their friends and by the members of chats they share.
+// docs/protocol.md §4.2/§4.3: a user's presence is seen by their friends and by the members of chats they share.
 
 describe('PresenceVisibility', () => {
   let membership: MemoryMembershipStore;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MembershipStore } from '../engine/membership.store.js';
 
 /**
- * Who may see whose presence (SPEC §4.2): friends, and members of a chat both belong to.
+ * Who may see whose presence (docs/protocol.md §4.2): friends, and members of a chat both belong to.
  * Friend lists are symmetric by contract (the backend sends both sides).
  */
 @Injectable()

@@ -8,7 +8,7 @@ import { PresenceService, presenceRoom } from './presence.service.js';
 
 const withoutDevices = ({ devices: _d, ...rest }: PresenceView): PresenceUpdate => rest;
 
-/** Presence events of `/` (SPEC §4.2): strangers learn nothing on any of these paths. */
+/** Presence events of `/` (docs/protocol.md §4.2): strangers learn nothing on any of these paths. */
 @UserEventsGateway()
 export class PresenceGateway {
   constructor(

@@ -10,6 +10,6 @@ import { PresenceService } from './presence.service.js';
 @Module({
   imports: [DeliveryModule, SocketModule],
   providers: [NodeHeartbeat, PresenceQueryService, PresenceVisibility, PresenceService, PresenceGateway],
-  exports: [PresenceQueryService, PresenceService, PresenceVisibility],
+  exports: [PresenceQueryService, PresenceService, PresenceVisibility, NodeHeartbeat],
 })
 export class PresenceModule {}

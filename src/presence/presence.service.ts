@@ -12,7 +12,7 @@ import { PresenceVisibility } from './presence-visibility.js';
 export const presenceRoom = (userId: string) => `presence:${userId}`;
 
 /**
- * Presence of users (SPEC §4.2), per socket: a user is connected while any socket of theirs on
+ * Presence of users (docs/protocol.md §4.2), per socket: a user is connected while any socket of theirs on
  * any live node is. Changes (first socket, last socket, status) go to those who see the user.
  */
 @Injectable()
@@ -59,7 +59,7 @@ export class PresenceService {
     return (await this.query.describe([...allowed])).users;
   }
 
-  /** The viewer's online friends (SPEC §4.2 get_online_users; appear-offline excluded). */
+  /** The viewer's online friends (docs/protocol.md §4.2 get_online_users; appear-offline excluded). */
   async onlineFriends(viewerId: string): Promise<PresenceView[]> {
     const friends = await this.visibility.friendsOf(viewerId);
     return (await this.query.describe(friends)).users.filter((u) => u.status !== 'offline');

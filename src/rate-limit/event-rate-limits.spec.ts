@@ -14,7 +14,7 @@ describe('EventRateLimits', () => {
       ['send_message', [30, 60_000]],
       ['auth:refresh', [120, 60_000]],
       ['toString', [120, 60_000]],
-    ])('uses the SPEC table for %s', (event, rule) => {
+    ])('uses the table of docs/protocol.md §4.9 for %s', (event, rule) => {
       expect(new EventRateLimits().ruleFor(event)).toEqual(rule);
     });
 

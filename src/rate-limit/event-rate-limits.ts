@@ -1,6 +1,6 @@
 import type { RateLimitRule } from '../config/app-config.js';
 
-/** SPEC §4.9 defaults: [limit, windowMs] per user, per event, across all sockets and nodes. */
+/** docs/protocol.md §4.9 defaults: [limit, windowMs] per user, per event, across all sockets and nodes. */
 export const DEFAULT_EVENT_LIMITS: Readonly<Record<string, RateLimitRule>> = {
   'message:new': [30, 60_000],
   'message:typing': [10, 10_000],

@@ -8,7 +8,7 @@ import type { UserSocket } from '../socket/events.js';
 import { EventRateLimits } from './event-rate-limits.js';
 
 /**
- * Per-user, per-event sliding-window limits (SPEC §4.9), one atomic store call per event, so
+ * Per-user, per-event sliding-window limits (docs/protocol.md §4.9), one atomic store call per event, so
  * all sockets of a user on all nodes share the budget. Over the limit the event is dropped and
  * acks RATE_LIMITED with `retryAfterMs`. Bound on every gateway of `/`.
  */

@@ -21,7 +21,7 @@ export const MAIN_THREAD_GC_FLAGS = [
  * instead of it (the scheduler shares the core), so `auto` drops them there and marking runs in
  * incremental steps on the loop. Measured on the perf harness's batch ladder this did not shorten
  * the stall of a major collection (the sweep then runs on the loop): each setting passed and
- * failed once in four runs (README, Performance). `on` restores V8's default.
+ * failed once in four runs (docs/performance.md). `on` restores V8's default.
  */
 export function keepsGcHelpers(mode: GcHelperThreads, cpus: number): boolean {
   return mode === 'on' || (mode === 'auto' && cpus > 1);
@@ -32,9 +32,9 @@ export function keepsGcHelpers(mode: GcHelperThreads, cpus: number): boolean {
  * survive a scavenge. Under load the packets and frames of a delivery did (engine.io's dead write
  * buffers kept them alive, see socket/flushed-buffers.ts), so V8 allocated them old, the old
  * generation filled at MB/s and needed a major collection every few seconds. Measured with
- * `../shared/perf`'s batch step at 6,000 deliveries/s: 46–50 % server CPU instead of 53–76 %; at
+ * the performance harness's batch step at 6,000 deliveries/s: 46–50 % server CPU instead of 53–76 %; at
  * 7,000 with the buffers emptied, pretenuring on still gave 7 scavenges in 10 s of 13 ms each
- * instead of 66 of 4 ms (README, Performance). GC_PRETENURING=true keeps the V8 default.
+ * instead of 66 of 4 ms (docs/performance.md). GC_PRETENURING=true keeps the V8 default.
  */
 export function applyGcPretenuring(on: boolean): void {
   if (!on) setFlagsFromString('--no-allocation-site-pretenuring');

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCb) as (key: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number }) => Promise<Buffer>;
@@ -31,3 +31,12 @@ export async function verifyServiceKey(key: string, stored: string): Promise<boo
 }
 
 const INVALID_PARAMS = new Set(['ERR_OUT_OF_RANGE', 'ERR_CRYPTO_INVALID_SCRYPT_PARAMS', 'ERR_INVALID_ARG_TYPE']);
+
+/**
+ * What an operator compares before approving a registration: a short SHA-256 prefix of the key.
+ * The service's owner computes the same from the key they hold
+ * (`printf %s "$KEY" | sha256sum | cut -c1-16`); 64 bits tell keys apart and give a random key away no more than its scrypt hash does.
+ */
+export function serviceKeyFingerprint(key: string): string {
+  return `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+}

@@ -83,7 +83,7 @@ describe('ServiceRegistry', () => {
 
     it('refuses a pending registered service with AUTH_INVALID, and accepts it once approved', async () => {
       const r = reg();
-      await built.sut.register(r);
+      await built.sut.register(r, '127.0.0.1');
       expect((await appError(built.sut.authenticate(r.serviceName, r.serviceKey))).code).toBe(ErrorCode.AUTH_INVALID);
       await built.sut.approve(r.serviceName);
       await expect(built.sut.authenticate(r.serviceName, r.serviceKey)).resolves.toEqual({ name: r.serviceName, type: 'billing' });
@@ -91,14 +91,14 @@ describe('ServiceRegistry', () => {
 
     it('refuses a registered service with a wrong key', async () => {
       const r = reg();
-      await built.sut.register(r);
+      await built.sut.register(r, '127.0.0.1');
       await built.sut.approve(r.serviceName);
       expect((await appError(built.sut.authenticate(r.serviceName, `${r.serviceKey}x`))).code).toBe(ErrorCode.AUTH_INVALID);
     });
 
     it('refuses a registered service that was disabled in the store', async () => {
       const r = reg();
-      await built.sut.register(r);
+      await built.sut.register(r, '127.0.0.1');
       await built.store.setStatus(r.serviceName, 'disabled', Date.now());
       expect((await appError(built.sut.authenticate(r.serviceName, r.serviceKey))).code).toBe(ErrorCode.AUTH_INVALID);
     });
@@ -107,46 +107,46 @@ describe('ServiceRegistry', () => {
   describe('register', () => {
     it('refuses a taken name (any case) or a full registry before the store is asked to register (no key hash)', async () => {
       const { sut, store } = await build({ MAX_SERVICES: '3' });
-      await sut.register(reg({ serviceName: 'acme' }));
+      await sut.register(reg({ serviceName: 'acme' }), '127.0.0.1');
       let registerCalls = 0;
       const register = store.register.bind(store);
       store.register = (...args) => {
         registerCalls += 1;
         return register(...args);
       };
-      expect((await appError(sut.register(reg({ serviceName: 'ACME' })))).code).toBe(ErrorCode.VALIDATION_FAILED);
-      expect((await appError(sut.register(reg({ serviceName: 'BILLING' })))).code).toBe(ErrorCode.VALIDATION_FAILED);
-      expect((await appError(sut.register(reg())))).toMatchObject({ code: ErrorCode.FORBIDDEN, message: expect.stringMatching(/MAX_SERVICES/) });
+      expect((await appError(sut.register(reg({ serviceName: 'ACME' }), '127.0.0.1'))).code).toBe(ErrorCode.VALIDATION_FAILED);
+      expect((await appError(sut.register(reg({ serviceName: 'BILLING' }), '127.0.0.1'))).code).toBe(ErrorCode.VALIDATION_FAILED);
+      expect((await appError(sut.register(reg(), '127.0.0.1')))).toMatchObject({ code: ErrorCode.FORBIDDEN, message: expect.stringMatching(/MAX_SERVICES/) });
       expect(registerCalls).toBe(0);
     });
 
     it('gives a pending registration a 24 h expiry, and none when approval is off', async () => {
       const { sut, store } = await build();
       const before = Date.now();
-      await sut.register(reg({ serviceName: 'waits' }));
+      await sut.register(reg({ serviceName: 'waits' }), '127.0.0.1');
       expect((await store.get('waits', Date.now()))?.expiresAt).toBeGreaterThanOrEqual(before + 24 * 3600 * 1000);
       const open = await build({ REQUIRE_SERVICE_APPROVAL: 'false' });
-      await open.sut.register(reg({ serviceName: 'open' }));
+      await open.sut.register(reg({ serviceName: 'open' }), '127.0.0.1');
       expect((await open.store.get('open', Date.now()))?.expiresAt).toBeUndefined();
     });
 
     it('is FORBIDDEN when SERVICE_REGISTRATION is off', async () => {
       const { sut, store } = await build({ SERVICE_REGISTRATION: 'false' });
-      expect((await appError(sut.register(reg()))).code).toBe(ErrorCode.FORBIDDEN);
+      expect((await appError(sut.register(reg(), '127.0.0.1'))).code).toBe(ErrorCode.FORBIDDEN);
       expect(await store.list(Date.now())).toEqual([]);
     });
 
     it('is FORBIDDEN for a type outside ALLOWED_SERVICE_TYPES', async () => {
       const { sut, store } = await build({ ALLOWED_SERVICE_TYPES: 'billing, analytics' });
-      expect((await appError(sut.register(reg({ serviceType: 'mailer' })))).code).toBe(ErrorCode.FORBIDDEN);
+      expect((await appError(sut.register(reg({ serviceType: 'mailer' }), '127.0.0.1'))).code).toBe(ErrorCode.FORBIDDEN);
       expect(await store.list(Date.now())).toEqual([]);
-      await expect(sut.register(reg({ serviceType: 'analytics' }))).resolves.toMatchObject({ status: 'pending' });
+      await expect(sut.register(reg({ serviceType: 'analytics' }), '127.0.0.1')).resolves.toMatchObject({ status: 'pending' });
     });
 
     it('is VALIDATION_FAILED for the name of a configured service', async () => {
       const { sut, store } = await build();
-      expect((await appError(sut.register(reg({ serviceName: 'billing' })))).code).toBe(ErrorCode.VALIDATION_FAILED);
-      expect((await appError(sut.register(reg({ serviceName: 'off' })))).code).toBe(ErrorCode.VALIDATION_FAILED);
+      expect((await appError(sut.register(reg({ serviceName: 'billing' }), '127.0.0.1'))).code).toBe(ErrorCode.VALIDATION_FAILED);
+      expect((await appError(sut.register(reg({ serviceName: 'off' }), '127.0.0.1'))).code).toBe(ErrorCode.VALIDATION_FAILED);
       expect(await store.list(Date.now())).toEqual([]);
       // and the configured service keeps its own key
       await expect(sut.authenticate('billing', BILLING_KEY)).resolves.toEqual({ name: 'billing', type: 'billing' });
@@ -155,8 +155,8 @@ describe('ServiceRegistry', () => {
     it('is VALIDATION_FAILED for a name already registered, keeping the first key', async () => {
       const { sut } = await build({ REQUIRE_SERVICE_APPROVAL: 'false' });
       const first = reg();
-      await sut.register(first);
-      const err = await appError(sut.register({ ...first, serviceKey: 'a-different-key-0123456789' }));
+      await sut.register(first, '127.0.0.1');
+      const err = await appError(sut.register({ ...first, serviceKey: 'a-different-key-0123456789' }, '127.0.0.1'));
       expect(err.code).toBe(ErrorCode.VALIDATION_FAILED);
       await expect(sut.authenticate(first.serviceName, first.serviceKey)).resolves.toMatchObject({ name: first.serviceName });
       expect((await appError(sut.authenticate(first.serviceName, 'a-different-key-0123456789'))).code).toBe(ErrorCode.AUTH_INVALID);
@@ -165,21 +165,21 @@ describe('ServiceRegistry', () => {
     it('counts configured services against MAX_SERVICES (FORBIDDEN beyond it)', async () => {
       // 2 configured + 1 registered = 3
       const { sut, store } = await build({ MAX_SERVICES: '3' });
-      await expect(sut.register(reg())).resolves.toMatchObject({ status: 'pending' });
-      expect((await appError(sut.register(reg()))).code).toBe(ErrorCode.FORBIDDEN);
+      await expect(sut.register(reg(), '127.0.0.1')).resolves.toMatchObject({ status: 'pending' });
+      expect((await appError(sut.register(reg(), '127.0.0.1'))).code).toBe(ErrorCode.FORBIDDEN);
       expect(await store.list(Date.now())).toHaveLength(1);
     });
 
     it('is FORBIDDEN at once when the configured services alone reach MAX_SERVICES', async () => {
       const { sut, store } = await build({ MAX_SERVICES: '1' });
-      expect((await appError(sut.register(reg()))).code).toBe(ErrorCode.FORBIDDEN);
+      expect((await appError(sut.register(reg(), '127.0.0.1'))).code).toBe(ErrorCode.FORBIDDEN);
       expect(await store.list(Date.now())).toEqual([]);
     });
 
     it('leaves a service pending until approved when approval is required (the default)', async () => {
       const { sut } = await build();
       const r = reg();
-      await expect(sut.register(r)).resolves.toEqual({ serviceName: r.serviceName, status: 'pending' });
+      await expect(sut.register(r, '127.0.0.1')).resolves.toEqual({ serviceName: r.serviceName, status: 'pending' });
       expect(await sut.isActive(r.serviceName)).toBe(false);
       await expect(sut.approve(r.serviceName)).resolves.toMatchObject({ name: r.serviceName, status: 'active' });
       expect(await sut.isActive(r.serviceName)).toBe(true);
@@ -188,14 +188,14 @@ describe('ServiceRegistry', () => {
     it('activates at once with REQUIRE_SERVICE_APPROVAL=false', async () => {
       const { sut } = await build({ REQUIRE_SERVICE_APPROVAL: 'false' });
       const r = reg();
-      await expect(sut.register(r)).resolves.toEqual({ serviceName: r.serviceName, status: 'active' });
+      await expect(sut.register(r, '127.0.0.1')).resolves.toEqual({ serviceName: r.serviceName, status: 'active' });
       await expect(sut.authenticate(r.serviceName, r.serviceKey)).resolves.toEqual({ name: r.serviceName, type: 'billing' });
     });
 
     it('stores only a hash of the key', async () => {
       const { sut, store } = await build();
       const r = reg();
-      await sut.register(r);
+      await sut.register(r, '127.0.0.1');
       const stored = await store.get(r.serviceName, Date.now());
       expect(stored?.keyHash).toMatch(/^scrypt\$/);
       expect(JSON.stringify(stored)).not.toContain(r.serviceKey);
@@ -206,7 +206,7 @@ describe('ServiceRegistry', () => {
     it('lists configured and registered services without any key or hash', async () => {
       const { sut } = await build();
       const r = reg({ description: 'Reports', metadata: { v: 1 } });
-      await sut.register(r);
+      await sut.register(r, '127.0.0.1');
       const list = await sut.list();
       expect(list.map((s) => [s.name, s.status, s.source])).toEqual([
         ['billing', 'active', 'config'],
@@ -238,7 +238,7 @@ describe('ServiceRegistry', () => {
     it('returns the approved service view without its hash', async () => {
       const { sut } = await build();
       const r = reg();
-      await sut.register(r);
+      await sut.register(r, '127.0.0.1');
       const view = await sut.approve(r.serviceName);
       expect(view).toMatchObject({ name: r.serviceName, type: 'billing', status: 'active', source: 'registered' });
       expect(view).not.toHaveProperty('keyHash');
@@ -260,7 +260,7 @@ describe('ServiceRegistry', () => {
     it('removes a registered service: it can no longer authenticate and a second remove is NOT_FOUND', async () => {
       const { sut } = await build({ REQUIRE_SERVICE_APPROVAL: 'false' });
       const r = reg();
-      await sut.register(r);
+      await sut.register(r, '127.0.0.1');
       await sut.remove(r.serviceName);
       expect(await sut.isActive(r.serviceName)).toBe(false);
       expect((await appError(sut.authenticate(r.serviceName, r.serviceKey))).code).toBe(ErrorCode.AUTH_INVALID);
@@ -270,9 +270,9 @@ describe('ServiceRegistry', () => {
     it('frees a slot under MAX_SERVICES and the name for a new registration', async () => {
       const { sut } = await build({ MAX_SERVICES: '3' });
       const r = reg();
-      await sut.register(r);
+      await sut.register(r, '127.0.0.1');
       await sut.remove(r.serviceName);
-      await expect(sut.register({ ...r, serviceKey: 'the-new-key-0123456789' })).resolves.toMatchObject({ serviceName: r.serviceName });
+      await expect(sut.register({ ...r, serviceKey: 'the-new-key-0123456789' }, '127.0.0.1')).resolves.toMatchObject({ serviceName: r.serviceName });
     });
   });
 
@@ -293,7 +293,7 @@ describe('ServiceRegistry', () => {
 
     it('follows the status of a registered service', async () => {
       const r = reg();
-      await built.sut.register(r);
+      await built.sut.register(r, '127.0.0.1');
       expect(await built.sut.isActive(r.serviceName)).toBe(false);
       await built.sut.approve(r.serviceName);
       expect(await built.sut.isActive(r.serviceName)).toBe(true);

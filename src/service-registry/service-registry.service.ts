@@ -1,8 +1,8 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
-import { type ServiceStatus, ServiceStore, type StoredService, serviceKey } from '../engine/service.store.js';
-import { hashServiceKey, verifyServiceKey } from './service-key.js';
+import { type Registrant, type ServiceStatus, ServiceStore, type StoredService, serviceKey } from '../engine/service.store.js';
+import { hashServiceKey, serviceKeyFingerprint, verifyServiceKey } from './service-key.js';
 
 export interface ServiceIdentity {
   name: string;
@@ -19,6 +19,8 @@ export interface ServiceView {
   createdAt?: string;
   /** Pending registrations: when they are dropped unless approved. */
   expiresAt?: string;
+  /** Registered services: who registered them (address, key fingerprint). */
+  registrant?: Registrant;
 }
 
 export interface Registration {
@@ -33,11 +35,13 @@ interface ConfiguredService extends ServiceView {
   keyHash: string;
 }
 
-/** A pending registration not approved within this is dropped (SPEC §6.2). */
+/** A pending registration not approved within this is dropped (docs/protocol.md §6.2). */
 export const PENDING_REGISTRATION_TTL_MS = 24 * 60 * 60 * 1000;
+/** Pending registrations one client address may hold at once: one address cannot fill MAX_SERVICES. */
+export const MAX_PENDING_PER_ADDRESS = 3;
 
 /**
- * Backend services (SPEC §6.2): configured ones from INTERNAL_SERVICES and registered ones in
+ * Backend services (docs/protocol.md §6.2): configured ones from INTERNAL_SERVICES and registered ones in
  * the store. Keys exist only as scrypt hashes once start-up has hashed the configured ones.
  */
 @Injectable()
@@ -56,9 +60,14 @@ export class ServiceRegistry implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     const rules = this.config.serviceRegistration;
-    if (rules.enabled && !rules.requireApproval && this.config.internalPort === undefined) {
+    if (rules.enabled && this.config.internalPort === undefined) {
       this.logger.warn(
-        'SERVICE_REGISTRATION=true with REQUIRE_SERVICE_APPROVAL=false on the public port: anyone who reaches /internal can register a service and use it at once. Set INTERNAL_PORT to a private port, or require approval.',
+        rules.requireApproval
+          ? 'SERVICE_REGISTRATION=true on the public port: anyone who reaches /internal can queue registrations under any free name ' +
+              '(payments, notifier…) for an operator to approve. Set INTERNAL_PORT to a private port; check the registrant shown by ' +
+              'GET /internal/services before approving.'
+          : 'SERVICE_REGISTRATION=true with REQUIRE_SERVICE_APPROVAL=false on the public port: anyone who reaches /internal can ' +
+              'register a service and use it at once. Set INTERNAL_PORT to a private port, or require approval.',
       );
     }
     this.decoyHash ??= hashServiceKey('decoy-key-never-valid');
@@ -89,7 +98,8 @@ export class ServiceRegistry implements OnModuleInit {
     return { name: service.name, type: service.type };
   }
 
-  async register(reg: Registration): Promise<{ serviceName: string; status: ServiceStatus }> {
+  /** `address`: the client IP of the registering socket (recorded, and capped while pending). */
+  async register(reg: Registration, address: string): Promise<{ serviceName: string; status: ServiceStatus }> {
     const rules = this.config.serviceRegistration;
     if (!rules.enabled) throw new AppError(ErrorCode.FORBIDDEN, 'Service registration is disabled');
     if (rules.allowedTypes !== 'any' && !rules.allowedTypes.includes(reg.serviceType)) {
@@ -100,8 +110,16 @@ export class ServiceRegistry implements OnModuleInit {
     const now = Date.now();
     if (await this.store.get(reg.serviceName, now)) throw this.nameTaken();
     const maxRegistered = Math.max(0, rules.maxServices - this.configured.size);
-    if ((await this.store.list(now)).length >= maxRegistered) throw this.limitReached();
+    const stored = await this.store.list(now);
+    if (stored.length >= maxRegistered) throw this.limitReached();
     const status: ServiceStatus = rules.requireApproval ? 'pending' : 'active';
+    const waiting = stored.filter((s) => s.status === 'pending' && s.registrant?.address === address);
+    if (status === 'pending' && waiting.length >= MAX_PENDING_PER_ADDRESS) {
+      const freed = Math.min(...waiting.map((s) => s.expiresAt ?? now + PENDING_REGISTRATION_TTL_MS));
+      throw new AppError(ErrorCode.RATE_LIMITED, `At most ${MAX_PENDING_PER_ADDRESS} registrations from one address may wait for approval`, {
+        retryAfterMs: Math.max(0, freed - now),
+      });
+    }
     const service: StoredService = {
       name: reg.serviceName,
       type: reg.serviceType,
@@ -111,6 +129,7 @@ export class ServiceRegistry implements OnModuleInit {
       status,
       createdAt: new Date(now).toISOString(),
       ...(status === 'pending' ? { expiresAt: now + PENDING_REGISTRATION_TTL_MS } : {}),
+      registrant: { address, keyFingerprint: serviceKeyFingerprint(reg.serviceKey) },
     };
     // The store re-checks both atomically: another node may have registered meanwhile.
     const outcome = await this.store.register(service, maxRegistered, Date.now());
@@ -160,6 +179,7 @@ export class ServiceRegistry implements OnModuleInit {
       source: 'source' in s ? s.source : 'registered',
       createdAt: s.createdAt,
       ...('expiresAt' in s && s.expiresAt !== undefined ? { expiresAt: new Date(s.expiresAt).toISOString() } : {}),
+      ...('registrant' in s && s.registrant !== undefined ? { registrant: s.registrant } : {}),
     };
   }
 }

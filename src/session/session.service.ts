@@ -9,7 +9,7 @@ import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { DEFAULT_KICK_REASON } from './dto/kick.dto.js';
 
 /**
- * Session rules of SPEC §3 and the one implementation of force-logout and kick. State changes
+ * Session rules of docs/protocol.md §3 and the one implementation of force-logout and kick. State changes
  * are single store calls (Lua with Redis). A logout is one order every node applies to its own
  * sockets (emit `auth:logout` then disconnect, in one step): two separate adapter broadcasts
  * (emit, then disconnectSockets) let a socket that joins its rooms between them be dropped

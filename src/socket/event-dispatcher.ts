@@ -1,6 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isObservable, type Observable, type Subject } from 'rxjs';
 import type { Socket } from 'socket.io';
+import { AppError, ErrorCode } from '../common/error-codes.js';
+import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { PacketBudget } from './packet-budget.js';
 
 /** A `@SubscribeMessage` handler as Nest built it: pipes, guards, interceptors and filters applied. */
 interface NestHandler {
@@ -21,35 +25,47 @@ export type EventObserver<S extends Socket<any, any, any, any> = Socket> = (sock
 /** Rewrites an inbound event (aliases, bare payloads) before it is routed. */
 export type InboundNormalizer = (event: string, args: unknown[]) => { event: string; args: unknown[] };
 
+/** Sockets of a namespace that the packet budget does not apply to (authenticated backends). */
+export type BudgetExemption<S extends Socket<any, any, any, any> = Socket> = (socket: S) => boolean;
+
 interface NamespaceTable {
   routes: Map<string, Route>;
   disconnects: Subject<{ client: Socket; reason: string }>[];
   observer?: EventObserver;
   normalize?: InboundNormalizer;
+  exempt?: BudgetExemption;
 }
 
 type Ack = (response: unknown) => void;
 
 /**
- * One dispatcher for every socket of every namespace (SPEC: per-socket cost is a budget).
+ * One dispatcher for every socket of every namespace (per-socket cost is a budget, docs/performance.md).
  *
  * Nest's default binding gives each socket one RxJS pipeline per `@SubscribeMessage` handler and
  * one disconnect listener per gateway (~130 KiB per socket with ~40 handlers). Here the handlers
  * Nest built (with their pipes, guards, interceptors and filters) are resolved once per gateway,
  * and each socket gets one shared `onAny` listener and one shared `disconnect` listener; both are
  * plain functions that find their socket as `this`, so a socket allocates no closure at all.
+ *
+ * Every event spends the socket's packet budget first (SOCKET_MAX_PACKETS, docs/protocol.md §4.8), whatever
+ * becomes of it: a socket past its budget gets `error RATE_LIMITED` and is disconnected.
  */
 @Injectable()
 export class EventDispatcher {
   private readonly logger = new Logger(EventDispatcher.name);
   private readonly tables = new Map<string, NamespaceTable>();
+  private readonly budget: PacketBudget;
 
   /** Shared `onAny` listener: Socket.IO calls it with the socket as `this`. */
   readonly dispatch: (this: Socket, event: string, ...args: unknown[]) => void;
   /** Shared `disconnect` listener. */
   readonly disconnected: (this: Socket, reason: string) => void;
 
-  constructor() {
+  constructor(
+    config: AppConfig,
+    private readonly metrics: MetricsService,
+  ) {
+    this.budget = new PacketBudget(config.socketMaxPackets);
     const self = this;
     this.dispatch = function (this: Socket, event: string, ...args: unknown[]): void {
       self.route(this, event, args);
@@ -69,6 +85,11 @@ export class EventDispatcher {
   /** Inbound events of `namespace` pass through `normalize` before routing. */
   normalizeWith(namespace: string, normalize: InboundNormalizer): void {
     this.table(namespace).normalize = normalize;
+  }
+
+  /** Sockets of `namespace` for which `exempt` is true spend no packet budget. */
+  exemptFromBudget<S extends Socket<any, any, any, any>>(namespace: string, exempt: BudgetExemption<S>): void {
+    this.table(namespace).exempt = exempt as unknown as BudgetExemption;
   }
 
   /** Whether `event` has a handler on `namespace`. */
@@ -120,8 +141,11 @@ export class EventDispatcher {
   }
 
   private route(socket: Socket, rawEvent: string, rawArgs: unknown[]): void {
+    // Socket.IO calls `onAny` listeners for packets decoded before a disconnect took effect.
+    if (!socket.connected) return;
     const table = this.tables.get(socket.nsp.name);
     if (!table) return;
+    if (!this.budget.spend(socket) && !table.exempt?.(socket)) return this.overBudget(socket);
     const { event, args } = table.normalize ? table.normalize(rawEvent, rawArgs) : { event: rawEvent, args: rawArgs };
     const route = table.routes.get(event);
     // Counted under the name the client used (aliases included; unknown names are not labels).
@@ -150,6 +174,12 @@ export class EventDispatcher {
       },
       (err: unknown) => this.logger.error({ err, event }, 'Event handler failed outside its filters'),
     );
+  }
+
+  private overBudget(socket: Socket): void {
+    this.metrics.rateLimited.inc({ scope: 'socket_packets' });
+    socket.emit('error', new AppError(ErrorCode.RATE_LIMITED, 'Too many packets from this socket').toBody());
+    socket.disconnect(true);
   }
 
   /** As Nest's adapter: `{ event, data }` is emitted back, anything else is the ack's argument. */

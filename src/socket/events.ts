@@ -3,7 +3,7 @@ import type { Ack } from '../common/ack.js';
 import type { ErrorBody } from '../common/error-codes.js';
 
 /*
- * The event map of SPEC §2–§9: every event of `/` and `/internal`, both directions, with its
+ * The event map of docs/protocol.md §2–§9: every event of `/` and `/internal`, both directions, with its
  * payload and ack data. The one source of truth for the gateways, the services, the tests,
  * the client package and the AsyncAPI document (src/asyncapi). This file imports types only,
  * so the client can compile it without any server code.
@@ -20,7 +20,7 @@ export type MessageType = 'text' | 'image' | 'video' | 'audio' | 'file' | 'voice
 export type CallType = 'audio' | 'video';
 export type LogoutReason = 'session_replaced' | 'session_limit' | 'force_logout' | (string & {});
 
-/** Payload of an event whose name takes no fields; `{}` (SPEC §9: the payload may be left out). */
+/** Payload of an event whose name takes no fields; `{}` (docs/protocol.md §9: the payload may be left out). */
 export type NoPayload = Record<string, never>;
 
 /**
@@ -83,7 +83,7 @@ export interface Reaction {
   timestamp: string;
 }
 
-/** `message` from a user's `send_message` (SPEC §4.1). */
+/** `message` from a user's `send_message` (docs/protocol.md §4.1). */
 export interface UserDirectMessage {
   from: string;
   message: string;
@@ -91,7 +91,7 @@ export interface UserDirectMessage {
   timestamp: string;
 }
 
-/** `message` (or the event named in `send_message`) from a service (SPEC §6.2). */
+/** `message` (or the event named in `send_message`) from a service (docs/protocol.md §6.2). */
 export interface ServiceDirectMessage {
   message: string;
   metadata: {
@@ -177,9 +177,9 @@ export interface StatusRefreshRequest {
 }
 
 /**
- * This node is draining (SPEC §7): the socket's transport closes right after. `reconnectAfterMs`
- * is this socket's share of SHUTDOWN_SPREAD_MS: waiting it before reconnecting spreads the
- * returning clients evenly over the spread instead of landing on the other nodes at once.
+ * This node is draining (docs/protocol.md §7): the socket's transport closes right after.
+ * `reconnectAfterMs` is this socket's share of SHUTDOWN_SPREAD_MS: waiting it before reconnecting
+ * spreads the returning clients evenly over the spread instead of landing on the other nodes at once.
  */
 export interface ServerShutdown {
   reconnect: boolean;
@@ -187,7 +187,7 @@ export interface ServerShutdown {
 }
 
 /**
- * Server → client events of `/` (SPEC §2–§4, §7). Closed: an event not listed here cannot be
+ * Server → client events of `/` (docs/protocol.md §2–§4, §7). Closed: an event not listed here cannot be
  * emitted by the gateway's code nor listened to by a typed client.
  *
  * Backend-pushed events: the default EMIT_ALLOWED_EVENTS names are listed. Those the gateway
@@ -201,7 +201,7 @@ export interface ServerToClientEvents {
   'auth:expired': (payload: { expiredAt: string }) => void;
   'auth:logout': (payload: { reason: LogoutReason }) => void;
   'server:shutdown': (payload: ServerShutdown) => void;
-  /** A failed event sent without an ack callback (SPEC §2.3). */
+  /** A failed event sent without an ack callback (docs/protocol.md §2.3). */
   error: (payload: ErrorBody) => void;
   message: (payload: UserDirectMessage | ServiceDirectMessage) => void;
   'chat:member-joined': (payload: ChatMemberChange) => void;
@@ -363,8 +363,8 @@ export interface NotificationIdPayload {
 }
 
 /**
- * Client → server events of `/` (SPEC §2.2, §4). Every event takes an ack callback that
- * receives the envelope of SPEC §2.3; without one, a failure arrives as `error`.
+ * Client → server events of `/` (docs/protocol.md §2.2, §4). Every event takes an ack callback that
+ * receives the envelope of docs/protocol.md §2.3; without one, a failure arrives as `error`.
  */
 export interface ClientToServerEvents {
   'auth:refresh': (payload: AuthRefreshPayload, ack: (res: Ack<{ expiresAt: string | null }>) => void) => void;
@@ -387,9 +387,9 @@ export interface ClientToServerEvents {
   'message:read': (payload: ReceiptPayload, ack: (res: Ack<Receipt>) => void) => void;
   'message:typing': (payload: ChatIdPayload, ack: (res: Ack<void>) => void) => void;
   'message:stop-typing': (payload: ChatIdPayload, ack: (res: Ack<void>) => void) => void;
-  /** Lettera's spelling of `message:typing` (SPEC §9). */
+  /** Lettera's spelling of `message:typing` (docs/protocol.md §9). */
   'user:typing': (payload: ChatIdPayload, ack: (res: Ack<void>) => void) => void;
-  /** Lettera's spelling of `message:stop-typing` (SPEC §9). */
+  /** Lettera's spelling of `message:stop-typing` (docs/protocol.md §9). */
   'user:stop-typing': (payload: ChatIdPayload, ack: (res: Ack<void>) => void) => void;
   'reaction:new': (payload: ReactionPayload, ack: (res: Ack<Reaction>) => void) => void;
   'reaction:remove': (payload: ReactionPayload, ack: (res: Ack<Reaction>) => void) => void;
@@ -399,9 +399,9 @@ export interface ClientToServerEvents {
   'call:end': (payload: CallReasonPayload, ack: (res: Ack<CallIdAck>) => void) => void;
   'call:ice-candidate': (payload: IceCandidatePayload, ack: (res: Ack<CallIdAck>) => void) => void;
   'notification:get-pending': (payload: NoPayload, ack: (res: Ack<{ notifications: Notification[] }>) => void) => void;
-  /** A bare id string stands for `{ id }` (SPEC §9). */
+  /** A bare id string stands for `{ id }` (docs/protocol.md §9). */
   'notification:read': (payload: NotificationIdPayload | string, ack: (res: Ack<{ id: string }>) => void) => void;
-  /** A bare id string stands for `{ id }` (SPEC §9). */
+  /** A bare id string stands for `{ id }` (docs/protocol.md §9). */
   'notification:clear': (payload: NotificationIdPayload | string, ack: (res: Ack<{ id: string }>) => void) => void;
   'notification:clear-all': (payload: NoPayload, ack: (res: Ack<{ cleared: number }>) => void) => void;
   'subscribe:notifications': (payload: NoPayload, ack: (res: Ack<{ subscribed: true }>) => void) => void;
@@ -411,7 +411,7 @@ export interface ClientToServerEvents {
 }
 
 // ---------------------------------------------------------------------------------------------
-// `/internal` (SPEC §6.2)
+// `/internal` (docs/protocol.md §6.2)
 
 export interface ServiceCredentials {
   serviceName: string;

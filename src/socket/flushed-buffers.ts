@@ -18,8 +18,8 @@ const SENDS_AT_ONCE = new Set(['websocket', 'polling']);
  * strings of the last flush. A scavenge treats every old-to-young pointer as a root, so it kept
  * them alive and promoted them too: about 700 bytes per delivered message reached the old
  * generation and forced a major collection (a stall of hundreds of ms) every few seconds under
- * load. Measured on `../shared/perf`'s batch step at 7,000 deliveries/s: 5.0 MB/s promoted before,
- * 0.5 MB/s after, scavenges 8 ms → 3 ms (README, Performance).
+ * load. Measured on the performance harness's batch step at 7,000 deliveries/s: 5.0 MB/s promoted before,
+ * 0.5 MB/s after, scavenges 8 ms → 3 ms (docs/performance.md).
  *
  * It uses engine.io's documented server events `flush` (socket, buffer) and `drain` (socket),
  * which `Socket#flush()` emits around `transport.send(buffer)`, in the same call.

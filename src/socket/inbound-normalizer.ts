@@ -1,5 +1,5 @@
 /**
- * The original systems' spellings of client events (SPEC §9), accepted in this one place:
+ * The original systems' spellings of client events (docs/protocol.md §9), accepted in this one place:
  * old event names are renamed, a bare id string stands for `{ id }`, and events whose payload
  * fields are all optional (or that take none) accept no payload at all. Everything else passes
  * through untouched, so validation still sees exactly what the client sent.

@@ -2,9 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { WebSocketsController } from '@nestjs/websockets/web-sockets-controller.js';
-import * as streamsUtil from '@socket.io/redis-streams-adapter/dist/util.js';
 import { Socket, type Server } from 'socket.io';
-import { Adapter, ClusterAdapter } from 'socket.io-adapter';
+import { Adapter, ClusterAdapterWithHeartbeat } from 'socket.io-adapter';
 
 /**
  * The versions the gateway's patches were written against, pinned exactly in package.json (a spec
@@ -13,7 +12,6 @@ import { Adapter, ClusterAdapter } from 'socket.io-adapter';
 export const PINNED_VERSIONS = {
   'socket.io': '4.8.3',
   'socket.io-adapter': '2.5.8',
-  '@socket.io/redis-streams-adapter': '0.3.1',
   '@nestjs/websockets': '12.1.1',
 } as const;
 
@@ -23,21 +21,21 @@ type Pkg = keyof typeof PINNED_VERSIONS;
 export interface SocketIoInternals {
   /** socket.io `Socket.prototype`. */
   socketPrototype: object;
+  /** socket.io `Client.prototype` (one per engine.io connection). */
+  clientPrototype: object;
   /** A live namespace of the server. */
   namespace: object;
   /** socket.io-adapter `Adapter.prototype` (the in-memory adapter). */
   adapterPrototype: object;
-  /** socket.io-adapter `ClusterAdapter.prototype` (base of the Redis streams adapter). */
+  /** socket.io-adapter `ClusterAdapterWithHeartbeat.prototype` (base of the gateway's adapter). */
   clusterAdapterPrototype: object;
-  /** The live Redis streams adapter instance, with the Redis engine. */
-  streamsAdapter?: object;
-  /** The streams adapter's Redis helpers (`dist/util.js`). */
-  streamsUtil: object;
+  /** The live adapter of `/`. */
+  adapter: object;
   /** @nestjs/websockets `WebSocketsController.prototype`. */
   webSocketsControllerPrototype: object;
 }
 
-type Kind = 'function' | 'Map' | 'string' | { calls: string };
+type Kind = 'function' | 'Map' | 'string' | 'object' | { calls: string };
 
 interface Requirement {
   pkg: Pkg;
@@ -51,26 +49,21 @@ interface Requirement {
 }
 
 const REQUIREMENTS: Requirement[] = [
-  { pkg: 'socket.io', name: 'Namespace#_preConnectSockets', target: 'namespace', key: '_preConnectSockets', kind: 'Map', usedBy: 'socket/recovery-gate.ts, user-gateway/recovery-authorisation.ts' },
-  { pkg: 'socket.io', name: 'Socket#packet()', target: 'socketPrototype', key: 'packet', kind: 'function', usedBy: 'socket/recovery-gate.ts, user-gateway/recovery-authorisation.ts' },
-  { pkg: 'socket.io-adapter', name: 'Adapter#_encode()', target: 'adapterPrototype', key: '_encode', kind: 'function', usedBy: 'socket/bounded-recovery.adapter.ts' },
-  { pkg: 'socket.io-adapter', name: 'Adapter#broadcast()', target: 'adapterPrototype', key: 'broadcast', kind: 'function', usedBy: 'socket/bounded-recovery.adapter.ts' },
-  { pkg: 'socket.io-adapter', name: 'Adapter#apply()', target: 'adapterPrototype', key: 'apply', kind: 'function', usedBy: 'socket/recovery-gate.ts' },
-  { pkg: 'socket.io-adapter', name: 'Adapter#persistSession()', target: 'adapterPrototype', key: 'persistSession', kind: 'function', usedBy: 'socket/bounded-recovery.adapter.ts, user-gateway/recovery-authorisation.ts' },
-  { pkg: 'socket.io-adapter', name: 'Adapter#restoreSession()', target: 'adapterPrototype', key: 'restoreSession', kind: 'function', usedBy: 'socket/bounded-recovery.adapter.ts, user-gateway/recovery-authorisation.ts' },
-  { pkg: 'socket.io-adapter', name: 'ClusterAdapter#addOffsetIfNecessary()', target: 'clusterAdapterPrototype', key: 'addOffsetIfNecessary', kind: 'function', usedBy: 'socket/recovery-gate.ts' },
-  { pkg: 'socket.io-adapter', name: 'ClusterAdapter#restoreSession()', target: 'clusterAdapterPrototype', key: 'restoreSession', kind: 'function', usedBy: 'socket/recovery-gate.ts' },
-  { pkg: '@socket.io/redis-streams-adapter', name: 'RedisStreamsAdapter#onRawMessage()', target: 'streamsAdapter', key: 'onRawMessage', kind: 'function', usedBy: 'socket/gateway-io.adapter.ts' },
-  { pkg: '@socket.io/redis-streams-adapter', name: 'RedisStreamsAdapter#uid', target: 'streamsAdapter', key: 'uid', kind: 'string', usedBy: 'socket/gateway-io.adapter.ts' },
-  // The gateway wraps the Redis client's set() and duplicate(): that only helps while the adapter calls them.
-  { pkg: '@socket.io/redis-streams-adapter', name: 'SET() writing sessions with client.set()', target: 'streamsUtil', key: 'SET', kind: { calls: '.set(' }, usedBy: 'socket/gateway-io.adapter.ts' },
-  { pkg: '@socket.io/redis-streams-adapter', name: 'duplicateClient() using client.duplicate()', target: 'streamsUtil', key: 'duplicateClient', kind: { calls: '.duplicate(' }, usedBy: 'engine/redis/redis-connections.ts' },
+  { pkg: 'socket.io', name: 'Namespace#_preConnectSockets', target: 'namespace', key: '_preConnectSockets', kind: 'Map', usedBy: 'recovery/recovery.service.ts' },
+  { pkg: 'socket.io', name: 'Client#writeToEngine()', target: 'clientPrototype', key: 'writeToEngine', kind: 'function', usedBy: 'cluster/local-delivery.ts' },
+  { pkg: 'socket.io-adapter', name: 'Adapter#apply()', target: 'adapterPrototype', key: 'apply', kind: 'function', usedBy: 'cluster/gateway.adapter.ts' },
+  { pkg: 'socket.io-adapter', name: 'Adapter#rooms', target: 'adapter', key: 'rooms', kind: 'Map', usedBy: 'cluster/gateway.adapter.ts' },
+  { pkg: 'socket.io-adapter', name: 'Adapter#encoder', target: 'adapter', key: 'encoder', kind: 'object', usedBy: 'cluster/gateway.adapter.ts' },
+  { pkg: 'socket.io-adapter', name: 'ClusterAdapter#doPublish()', target: 'clusterAdapterPrototype', key: 'publishAndReturnOffset', kind: { calls: 'doPublish' }, usedBy: 'cluster/gateway.adapter.ts' },
+  { pkg: 'socket.io-adapter', name: 'ClusterAdapter#onMessage()', target: 'clusterAdapterPrototype', key: 'onMessage', kind: 'function', usedBy: 'cluster/gateway.adapter.ts' },
+  { pkg: 'socket.io-adapter', name: 'ClusterAdapter#onResponse()', target: 'clusterAdapterPrototype', key: 'onResponse', kind: 'function', usedBy: 'cluster/gateway.adapter.ts' },
   { pkg: '@nestjs/websockets', name: 'WebSocketsController#getConnectionHandler()', target: 'webSocketsControllerPrototype', key: 'getConnectionHandler', kind: 'function', usedBy: 'socket/dispatcher-binding.ts' },
 ];
 
 function holds(value: unknown, kind: Kind): boolean {
   if (kind === 'Map') return value instanceof Map;
   if (kind === 'string') return typeof value === 'string';
+  if (kind === 'object') return typeof value === 'object' && value !== null;
   if (typeof value !== 'function') return false;
   return kind === 'function' || Function.prototype.toString.call(value).includes(kind.calls);
 }
@@ -94,12 +87,12 @@ function installedVersion(pkg: Pkg): string {
 /**
  * Throws, naming each one, when an internal that the gateway patches or calls is gone: an upgrade
  * of Socket.IO or its adapters then stops the start-up instead of silently losing recovered
- * packets or delivering twice. A missing `streamsAdapter` (memory engine) skips its checks.
+ * packets or delivering twice.
  */
 export function checkSocketIoInternals(internals: SocketIoInternals): void {
   const missing = REQUIREMENTS.filter(({ target, key, kind }) => {
     const owner = internals[target] as Record<string, unknown> | undefined;
-    if (owner === undefined) return target !== 'streamsAdapter';
+    if (owner === undefined) return true;
     return !holds(owner[key], kind);
   });
   if (missing.length === 0) return;
@@ -111,16 +104,23 @@ export function checkSocketIoInternals(internals: SocketIoInternals): void {
   throw new Error(`Socket.IO internals the gateway relies on are missing: ${lines.join('; ')}`);
 }
 
+/** socket.io's `Client` class is not exported: read it from the package's own file. */
+function socketIoClientPrototype(): object {
+  const require = createRequire(import.meta.url);
+  const { Client } = require(join(dirname(require.resolve('socket.io')), 'client.js')) as { Client: { prototype: object } };
+  return Client.prototype;
+}
+
 /** The real objects of a running server. */
-export function liveInternals(io: Server, withStreamsAdapter: boolean): SocketIoInternals {
+export function liveInternals(io: Server): SocketIoInternals {
   const namespace = io.of('/');
   return {
     socketPrototype: Socket.prototype,
+    clientPrototype: socketIoClientPrototype(),
     namespace,
     adapterPrototype: Adapter.prototype,
-    clusterAdapterPrototype: ClusterAdapter.prototype,
-    streamsAdapter: withStreamsAdapter ? namespace.adapter : undefined,
-    streamsUtil,
+    clusterAdapterPrototype: ClusterAdapterWithHeartbeat.prototype,
+    adapter: namespace.adapter,
     webSocketsControllerPrototype: WebSocketsController.prototype,
   };
 }

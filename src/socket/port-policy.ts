@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 
 /**
- * INTERNAL_PORT (SPEC §6.2): when set, `/internal/*` routes and the `/internal` namespace are
+ * INTERNAL_PORT (docs/protocol.md §6.2): when set, `/internal/*` routes and the `/internal` namespace are
  * served only on that port, and nothing else is. Decided by the listener a request reached: the
  * internal one marks its requests as they arrive. Not by the request's TCP socket afterwards: a
  * Socket.IO handshake over long-polling is checked later, on another request, when the

@@ -18,7 +18,7 @@ interface EngineSocket {
 }
 
 /**
- * Slow consumers (SPEC §4.8, docs/reliability.md): what the gateway holds for one socket is
+ * Slow consumers (docs/protocol.md §4.8, docs/reliability.md): what the gateway holds for one socket is
  * bounded by `maxBytes`; over it the socket's transport is closed (no DISCONNECT packet: the client
  * reconnects and recovers what it missed) and `onSlow` counts it.
  *

@@ -18,7 +18,7 @@ export function toErrorBody(exception: unknown, logger: Logger): ErrorBody {
 }
 
 /**
- * SPEC §2.3: failures go to the ack callback when the client gave one, otherwise they are
+ * docs/protocol.md §2.3: failures go to the ack callback when the client gave one, otherwise they are
  * emitted to that socket as `error`. Bound on each gateway class (global filters do not
  * reliably reach gateways).
  */

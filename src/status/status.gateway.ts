@@ -5,7 +5,7 @@ import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { STATUS_ROOM, StatusService } from './status.service.js';
 
-/** Status page events of `/` (SPEC §4.7). */
+/** Status page events of `/` (docs/protocol.md §4.7). */
 @UserEventsGateway()
 export class StatusGateway {
   constructor(

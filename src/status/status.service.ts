@@ -6,7 +6,7 @@ import type { StatusReport } from './uptime-kuma.js';
 
 export const STATUS_ROOM = 'status-updates';
 
-/** The status page (SPEC §4.7): snapshot in the store, changes broadcast to `status-updates`. */
+/** The status page (docs/protocol.md §4.7): snapshot in the store, changes broadcast to `status-updates`. */
 @Injectable()
 export class StatusService {
   private readonly logger = new Logger(StatusService.name);

@@ -22,7 +22,7 @@ async function formDataField(req: FastifyRequest): Promise<string> {
 }
 
 /**
- * The webhook as Uptime Kuma posts it (SPEC §6.1): a JSON body `{ heartbeat, monitor, msg }`, or
+ * The webhook as Uptime Kuma posts it (docs/protocol.md §6.1): a JSON body `{ heartbeat, monitor, msg }`, or
  * form-data whose `data` field holds that JSON. A body with none of the three keys is refused.
  */
 export async function readKumaWebhook(req: FastifyRequest, body: unknown): Promise<UptimeKumaWebhook> {

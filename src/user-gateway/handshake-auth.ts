@@ -9,10 +9,11 @@ import { ShutdownState } from '../lifecycle/shutdown.state.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { cacheActor } from '../session/actor.js';
 import { SessionService } from '../session/session.service.js';
+import { PresenceQueryService } from '../presence/presence-query.service.js';
 import { PortPolicy } from '../socket/port-policy.js';
 import type { UserSocket } from '../socket/events.js';
 import { clientIp } from '../common/client-ip.js';
-import { RecoveryAuthorisation } from './recovery-authorisation.js';
+import { RecoveryService } from '../recovery/recovery.service.js';
 
 type Next = (err?: Error) => void;
 
@@ -32,7 +33,8 @@ export class HandshakeAuth {
     private readonly shutdown: ShutdownState,
     private readonly metrics: MetricsService,
     private readonly ports: PortPolicy,
-    private readonly recovery: RecoveryAuthorisation,
+    private readonly recovery: RecoveryService,
+    private readonly presence: PresenceQueryService,
   ) {}
 
   readonly middleware = (socket: UserSocket, next: Next): void => {
@@ -63,6 +65,8 @@ export class HandshakeAuth {
     const token = extractToken(handshake, this.config.jwt.allowQueryToken);
     if (!token) throw new AppError(ErrorCode.AUTH_REQUIRED, 'No token in auth.token, Authorization header or query');
     const identity = this.verifier.verify(token);
+    // Before admit: a refused handshake must not replace the user's live session.
+    await this.checkSocketQuota(identity.userId);
     await this.sessions.admit(identity.userId, identity.sessionId);
     socket.data = {
       userId: identity.userId,
@@ -71,9 +75,19 @@ export class HandshakeAuth {
       expiresAt: identity.expiresAt,
       chats: identity.chats,
     };
-    this.recovery.admit(socket, restored);
+    await this.recovery.admit(socket, restored);
     // After admit: a refused recovery gives the socket a new id, which the Actor carries.
     cacheActor(socket);
+  }
+
+  /**
+   * MAX_SOCKETS_PER_USER across all nodes (docs/protocol.md §2.1). Sockets count once registered, so
+   * handshakes of one user that run at the same moment can each pass; the per-IP handshake limit
+   * bounds such a burst.
+   */
+  private async checkSocketQuota(userId: string): Promise<void> {
+    if ((await this.presence.socketCount(userId)) < this.config.maxSocketsPerUser) return;
+    throw new AppError(ErrorCode.TOO_MANY_SOCKETS, `This user already holds ${this.config.maxSocketsPerUser} sockets`);
   }
 
   /** Store failures (Redis away) surface as UNAVAILABLE; the cause is logged without payloads. */

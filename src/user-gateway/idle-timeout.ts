@@ -4,7 +4,7 @@ import { DeadlineWheel } from '../socket/deadline-wheel.js';
 import type { UserSocket } from '../socket/events.js';
 
 /**
- * MAX_IDLE_TIME (SPEC §4.8): a socket that sends no event for that long is disconnected.
+ * MAX_IDLE_TIME (docs/protocol.md §4.8): a socket that sends no event for that long is disconnected.
  * An event only stamps `socket.data.activeAt`; one shared wheel checks each socket when its
  * idle deadline comes and re-arms it from the last stamp, so no timer is touched per event.
  */

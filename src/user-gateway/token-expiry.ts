@@ -7,7 +7,7 @@ import { emitThenDisconnect } from '../socket/farewell.js';
 const RESOLUTION_MS = 250;
 
 /**
- * Disconnects a socket at its token's `exp` (SPEC §2.2), after emitting `auth:expired`. All
+ * Disconnects a socket at its token's `exp` (docs/protocol.md §2.2), after emitting `auth:expired`. All
  * sockets share one wheel of deadlines instead of holding a timer each.
  */
 @Injectable()

@@ -15,9 +15,11 @@ import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { AuthRefreshDto } from './dto/auth-refresh.dto.js';
 import { HandshakeAuth } from './handshake-auth.js';
 import { IdleTimeout } from './idle-timeout.js';
+import { RecoveryService } from '../recovery/recovery.service.js';
+import { InFlight } from '../lifecycle/in-flight.js';
 import { TokenExpiry } from './token-expiry.js';
 
-/** The `/` namespace: authenticated user sockets (SPEC §2). */
+/** The `/` namespace: authenticated user sockets (docs/protocol.md §2). */
 @UserEventsGateway()
 export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
 
@@ -32,6 +34,8 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly dispatcher: EventDispatcher,
     private readonly idle: IdleTimeout,
     private readonly connections: ConnectionLifecycle,
+    private readonly recovery: RecoveryService,
+    private readonly inFlight: InFlight,
   ) {}
 
   afterInit(server: UserServer): void {
@@ -41,11 +45,14 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.dispatcher.normalizeWith('/', normalizeInbound);
   }
 
-  /** Every client event, known or not, before it is routed (one function for all sockets). */
+  /**
+   * Every client event, known or not, before it is routed (one function for all sockets). Only
+   * known events count as activity: unknown ones are no keep-alive (docs/protocol.md §2.3).
+   */
   private readonly onEvent = (socket: UserSocket, event: string, known: boolean): void => {
+    if (!known) return this.metrics.unknownEvents.inc();
     this.idle.touch(socket);
-    if (known) this.metrics.eventsReceived.inc({ event });
-    else this.metrics.unknownEvents.inc();
+    this.metrics.eventsReceived.inc({ event });
   };
 
   async handleConnection(socket: UserSocket): Promise<void> {
@@ -53,10 +60,13 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.idle.start(socket);
     this.expiry.arm(socket);
     if (!(await this.connections.connected(actorOf(socket)))) return;
-    if (socket.connected) {
+    if (!socket.connected) return;
+    // Rooms joined and registered: the recovery record is stored, or what was missed replayed,
+    // right after `connected` (the first packet, which carries the socket's position).
+    await this.recovery.connected(socket, () => {
       const { userId, sessionId } = socket.data;
       socket.emit('connected', { userId, sessionId, socketId: socket.id, serverTime: new Date().toISOString() });
-    }
+    });
   }
 
   async handleDisconnect(socket: UserSocket): Promise<void> {
@@ -64,11 +74,14 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.expiry.clear(socket);
     this.idle.clear(socket);
     if (!socket.data.userId) return;
-    await this.connections.disconnected(actorOf(socket));
+    // First, so that its history is kept from before the socket stops counting as live; tracked
+    // like the lifecycle's own cleanup, so a draining node writes the record before it exits.
+    const departed = this.inFlight.track(this.recovery.departed(socket));
+    await Promise.all([departed, this.connections.disconnected(actorOf(socket))]);
   }
 
   /**
-   * SPEC §2.2: same user; with `single` the same session; a token naming no session refreshes the
+   * docs/protocol.md §2.2: same user; with `single` the same session; a token naming no session refreshes the
    * socket's own. The session must be live (a revoked session's token would otherwise lend the
    * socket its roles). Nothing on the socket changes unless the refresh is accepted.
    */

@@ -71,6 +71,24 @@ storeContract<ConnectionStore>(
       await ctx.store.remove(v, 'sock', late);
     });
 
+    it('says whether a beating node was listed live, lists the live nodes, and lapses one at once when told it is gone', async () => {
+      const [gone, stays, u] = [`node-${fresh()}`, `node-${fresh()}`, fresh()];
+      expect(await ctx.store.heartbeat(gone, T0, 60_000)).toEqual({ wasLive: false });
+      expect(await ctx.store.heartbeat(gone, T0 + 10, 60_000)).toEqual({ wasLive: true });
+      await ctx.store.heartbeat(stays, T0, 60_000);
+      await ctx.store.add(u, 'sock', gone);
+      expect(await ctx.store.liveNodes(T0 + 20)).toEqual(expect.arrayContaining([gone, stays]));
+      expect(await ctx.other.onlineUsers([u], T0 + 20)).toEqual(new Set([u]));
+
+      await ctx.other.expire(gone, T0 + 30);
+      expect(await ctx.store.liveNodes(T0 + 30)).not.toContain(gone);
+      expect(await ctx.store.onlineUsers([u], T0 + 30)).toEqual(new Set());
+      expect(await ctx.store.deadNodes(T0 + 30)).toContain(gone);
+      expect(await ctx.store.sweepNode(gone)).toEqual([u]);
+      // Swept while it still runs: its next beat says it was not listed (it registers its sockets again).
+      expect(await ctx.store.heartbeat(gone, T0 + 40, 60_000)).toEqual({ wasLive: false });
+    });
+
     it('pages over every user with a socket', async () => {
       const node = `node-${fresh()}`;
       const users = Array.from({ length: 7 }, () => fresh());

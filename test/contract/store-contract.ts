@@ -5,7 +5,7 @@ import { redisEnv, testConfig, uniquePrefix } from '../support/app.js';
 
 /**
  * The runner of the store contract: each `<port>.e2e-spec.ts` here states the behaviour of one
- * store port (src/engine/*.store.ts) that SPEC and the services rely on, and this runs it against
+ * store port (src/engine/*.store.ts) that the protocol and the services rely on, and this runs it against
  * the memory and the Redis implementation alike (a real redis-server, from the test setup).
  *
  * Time is the caller's `now`, chosen by each test from T0: nothing waits on the wall clock.

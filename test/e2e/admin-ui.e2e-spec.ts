@@ -83,10 +83,30 @@ describe('ADMIN_UI off (the default)', () => {
   });
 });
 
-describe('ADMIN_UI=true (memory engine, development mode)', () => {
+describe('ADMIN_UI=true without ADMIN_UI_MODE (NODE_ENV unset)', () => {
   let sut: TestApp;
   beforeAll(async () => {
     sut = await startApp(ADMIN_ENV);
+  });
+  afterAll(() => sut.close());
+
+  it('defaults to production: aggregated figures only, no socket list, no events', async () => {
+    const user = await connectUser(sut.url, userToken(fresh('quiet')));
+    const admin = await openAdmin(sut.url, RIGHT);
+    const { payload: config } = await adminReceives<AdminConfig>(sut.url, RIGHT, 'config');
+    expect(config.supportedFeatures).toContain('AGGREGATED_EVENTS');
+    expect(config.supportedFeatures).not.toContain('ALL_EVENTS');
+    await nextEvent(admin.socket, 'server_stats');
+    await user.timeout(5000).emitWithAck('presence:update', { status: 'away' });
+    await nextEvent(admin.socket, 'server_stats');
+    expect([...admin.received.keys()].filter((e) => ['all_sockets', 'socket_connected', 'event_received', 'event_sent'].includes(e))).toEqual([]);
+  });
+});
+
+describe('ADMIN_UI=true (memory engine, ADMIN_UI_MODE=development)', () => {
+  let sut: TestApp;
+  beforeAll(async () => {
+    sut = await startApp({ ...ADMIN_ENV, ADMIN_UI_MODE: 'development' });
   });
   afterAll(() => sut.close());
 
@@ -132,6 +152,31 @@ describe('ADMIN_UI=true (memory engine, development mode)', () => {
     expect(await pushed).toEqual({ n: 1 });
     const ack = (await user.timeout(5000).emitWithAck('notification:get-pending', {})) as { ok: boolean; data: { notifications: unknown[] } };
     expect(ack).toMatchObject({ ok: true, data: { notifications: [] } });
+  });
+
+  it('never sends the UI a token: not the handshake\'s (auth, header, query), not one inside an event; other payloads still show', async () => {
+    // One password login (they are rate limited per IP); the second UI reconnects with its session id.
+    const { socket: admin, payload: sessionId } = await adminReceives<string>(sut.url, RIGHT, 'session');
+    const seen: string[] = [];
+    admin.onAny((event: string, ...args: unknown[]) => seen.push(`${event} ${JSON.stringify(args)}`));
+    const userId = fresh('secretive');
+    const token = userToken(userId);
+    const refreshToken = userToken(userId, `s-${userId}`, { purpose: 'refresh' });
+    const connectedLive = nextEvent<SerializedSocket>(admin, 'socket_connected');
+    const user = await connectUser(sut.url, token, { extraHeaders: { Authorization: `Bearer ${token}` }, query: { token } });
+    await connectedLive;
+    await user.timeout(5000).emitWithAck('auth:refresh', { token: refreshToken });
+    const marker = `visible-${userId}`;
+    await user.timeout(5000).emitWithAck('presence:update', { status: 'away', customStatus: marker });
+    // The socket list as a freshly connected UI gets it, the live user among it.
+    const { payload: sockets } = await adminReceives<SerializedSocket[]>(sut.url, { sessionId }, 'all_sockets');
+    expect(sockets.some((s) => s.id === user.id)).toBe(true);
+    seen.push(JSON.stringify(sockets));
+    await nextEvent(admin, 'server_stats');
+
+    const everything = seen.join('\n');
+    expect(everything).toContain(marker);
+    for (const secret of [token, refreshToken]) expect(everything).not.toContain(secret.split('.')[2]);
   });
 
   it('hands out a session id that reconnects without the password', async () => {
@@ -196,7 +241,7 @@ describe('ADMIN_UI login rate limit', () => {
 describe('ADMIN_UI with INTERNAL_PORT', () => {
   let sut: TestApp;
   beforeAll(async () => {
-    sut = await startApp({ ...ADMIN_ENV, INTERNAL_PORT: '0' });
+    sut = await startApp({ ...ADMIN_ENV, ADMIN_UI_MODE: 'development', INTERNAL_PORT: '0' });
   });
   afterAll(() => sut.close());
 
@@ -240,8 +285,8 @@ describe('ADMIN_UI with the Redis engine on two nodes', () => {
   let b: TestApp;
   beforeAll(async () => {
     const prefix = uniquePrefix('admin');
-    a = await startApp({ ...ADMIN_ENV, ...redisEnv(prefix) });
-    b = await startApp({ ...ADMIN_ENV, ...redisEnv(prefix) });
+    a = await startApp({ ...ADMIN_ENV, ADMIN_UI_MODE: 'development', ...redisEnv(prefix) });
+    b = await startApp({ ...ADMIN_ENV, ADMIN_UI_MODE: 'development', ...redisEnv(prefix) });
   });
   afterAll(async () => {
     await a?.close();

@@ -88,7 +88,7 @@ describe('AsyncAPI document', () => {
     expect(sorted(sent)).toEqual(sorted(Object.keys(outbound)));
   });
 
-  it('documents exactly the events the gateways handle (and the SPEC §9 aliases of them)', () => {
+  it('documents exactly the events the gateways handle (and the docs/protocol.md §9 aliases of them)', () => {
     const handled = {
       user: subscribedEvents(UserGateway, DirectMessageGateway, PresenceGateway, ChatGateway, CallGateway, NotificationGateway, StatusGateway),
       internal: subscribedEvents(InternalGateway),

@@ -1,4 +1,4 @@
-// SPEC §2.1 (handshake authentication) and §2.2 (token lifetime), end to end: the real app
+// docs/protocol.md §2.1 (handshake authentication) and §2.2 (token lifetime), end to end: the real app
 // on a free port, real socket.io-client sockets, the internal HTTP API through supertest.
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import jwt from 'jsonwebtoken';

@@ -4,7 +4,7 @@ import type { Env } from '../../src/config/load-config.js';
 import { type AckBody, type ClientSocket, ack as ackOn, closeAllClients, collect, connectUser, nextEvent, nextMatching } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
 
-// SPEC §4.5 (calls), §4.6 (call:missed is a notification), §4.9 (call:initiate: 5 per 60 s).
+// docs/protocol.md §4.5 (calls), §4.6 (call:missed is a notification), §4.9 (call:initiate: 5 per 60 s).
 
 interface Incoming {
   callId: string;
@@ -52,7 +52,7 @@ interface Tab {
 const CALL_EVENTS = ['incoming', 'answers', 'ends', 'rejects', 'ice', 'notifications'] as const;
 
 /**
- * Calls are allowed only between users who may see each other (SPEC §4.5): every user of this
+ * Calls are allowed only between users who may see each other (docs/protocol.md §4.5): every user of this
  * file shares one chat, so any two of them may call.
  */
 const CIRCLE = `calls-circle-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -166,7 +166,7 @@ const SDP_OFFER = { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n', e
 const SDP_ANSWER = { type: 'answer', sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' };
 const CANDIDATE = { candidate: 'candidate:1 1 udp 2122260223 10.0.0.1 54321 typ host', sdpMid: '0', sdpMLineIndex: 0 };
 
-describe('calls across two nodes on one Redis (SPEC §4.5)', () => {
+describe('calls across two nodes on one Redis (docs/protocol.md §4.5)', () => {
   let a: TestApp;
   let b: TestApp;
 
@@ -192,10 +192,10 @@ describe('calls across two nodes on one Redis (SPEC §4.5)', () => {
   it('call:initiate acks the callId and rings every socket of the callee on every node with the exact payload', async () => {
     const p = await parties();
     const rings = [waitFor<Incoming>(p.calleeB, 'call:incoming'), waitFor<Incoming>(p.calleeA, 'call:incoming')];
-    const callId = await initiate(p.caller, p.calleeId, { callType: 'video', sdp: SDP_OFFER, chatId: 'chat-42' });
+    const callId = await initiate(p.caller, p.calleeId, { callType: 'video', sdp: SDP_OFFER, chatId: CIRCLE });
     expect(callId.length).toBeGreaterThan(0);
 
-    const expected = { callId, callerId: p.callerId, callType: 'video', sdp: SDP_OFFER, chatId: 'chat-42' };
+    const expected = { callId, callerId: p.callerId, callType: 'video', sdp: SDP_OFFER, chatId: CIRCLE };
     for (const got of await Promise.all(rings)) expect(got).toStrictEqual(expected);
 
     // Without the optional fields the payload has no sdp/chatId keys; each call has its own id.
@@ -475,7 +475,7 @@ describe('calls across two nodes on one Redis (SPEC §4.5)', () => {
     const [callerId, calleeId] = [fresh('caller'), fresh('offline')];
     await acquaint(a, calleeId);
     const caller = await open(a, callerId);
-    expectError(await ack(caller, 'call:initiate', { calleeId, callType: 'video', chatId: 'chat-7', sdp: SDP_OFFER }), 'USER_OFFLINE');
+    expectError(await ack(caller, 'call:initiate', { calleeId, callType: 'video', chatId: CIRCLE, sdp: SDP_OFFER }), 'USER_OFFLINE');
     expectError(await ack(caller, 'call:initiate', { calleeId, callType: 'audio' }), 'USER_OFFLINE');
 
     const callee = await open(b, calleeId);
@@ -483,7 +483,7 @@ describe('calls across two nodes on one Redis (SPEC §4.5)', () => {
     // Newest first.
     expect(list).toEqual([
       { id: expect.any(String), type: 'call:missed', data: { callerId, callType: 'audio' }, createdAt: expect.any(String) },
-      { id: expect.any(String), type: 'call:missed', data: { callerId, callType: 'video', chatId: 'chat-7' }, createdAt: expect.any(String) },
+      { id: expect.any(String), type: 'call:missed', data: { callerId, callType: 'video', chatId: CIRCLE }, createdAt: expect.any(String) },
     ]);
     expect(list[0].data).toStrictEqual({ callerId, callType: 'audio' });
     await barrier(a, [callee, caller]);
@@ -548,13 +548,13 @@ describe('ring timeout on three nodes sharing one Redis (CALL_RING_TIMEOUT_MS=10
     const callees = [await open(t2, calleeId), await open(t3, calleeId), await open(t1, calleeId)];
 
     const started = Date.now();
-    const callId = await initiate(caller, calleeId, { callType: 'video', chatId: 'chat-ring' });
+    const callId = await initiate(caller, calleeId, { callType: 'video', chatId: CIRCLE });
     const firstEnds = [caller, ...callees].map((t) => waitFor<CallEnd>(t, 'call:end', forCall(callId), 5000));
     const firstMissed = callees.map((t) => waitFor<Notification>(t, 'notification:new', (n) => n.type === 'call:missed' && n.data?.callerId === callerId, 5000));
     for (const got of await Promise.all(firstEnds)) expect(got).toStrictEqual({ callId, reason: 'timeout' });
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     for (const n of await Promise.all(firstMissed)) {
-      expect(n).toEqual({ id: expect.any(String), type: 'call:missed', data: { callerId, callType: 'video', chatId: 'chat-ring' }, createdAt: expect.any(String) });
+      expect(n).toEqual({ id: expect.any(String), type: 'call:missed', data: { callerId, callType: 'video', chatId: CIRCLE }, createdAt: expect.any(String) });
     }
 
     // Wait out every node's sweep past the deadline, then flush the adapter stream to everyone.
@@ -646,6 +646,17 @@ describe('calls on the memory engine', () => {
     expect(phone.ends).toHaveLength(1);
     expect(laptop.ends).toHaveLength(1);
     expect(caller.ends).toEqual([]);
+  });
+
+  it('call:initiate naming a chat the caller is not a member of is FORBIDDEN: nothing rings, nothing is stored', async () => {
+    const [callerId, calleeId] = [fresh('m-caller'), fresh('m-callee')];
+    const caller = await open(sut, callerId);
+    const callee = await open(sut, calleeId);
+    const res = await ack<{ callId: string }>(caller, 'call:initiate', { calleeId, callType: 'audio', chatId: `not-a-member-${randomUUID()}` });
+    expectError(res, 'FORBIDDEN');
+    await barrier(sut, [caller, callee]);
+    expect(callee.incoming).toEqual([]);
+    expect(await pending(callee)).toEqual([]);
   });
 
   it('an unanswered call times out once on both sides and leaves a call:missed notification', async () => {

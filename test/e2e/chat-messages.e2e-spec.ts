@@ -4,7 +4,7 @@ import { type ClientSocket, ack, closeAllClients, connectUser, nextMatching, rou
 import { eventually } from '../support/eventually.js';
 import { type TestApp, TEST_INTERNAL_SECRET, fresh, startApp, uniquePrefix, userToken, useApp, useApps, redisEnv } from '../support/app.js';
 
-// SPEC §4.4 (chat messages) and the chat rows of §4.9 (rate limits).
+// docs/protocol.md §4.4 (chat messages) and the chat rows of §4.9 (rate limits).
 
 const TYPING_TIMEOUT_MS = 500;
 
@@ -379,7 +379,7 @@ describe('the inbound stream (Redis engine)', () => {
   });
 });
 
-describe('message:new rate limit (SPEC §4.9)', () => {
+describe('message:new rate limit (docs/protocol.md §4.9)', () => {
   const prefix = uniquePrefix('chat-rl');
   let sut: TestApp;
   let redis: Redis;

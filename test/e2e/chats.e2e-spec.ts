@@ -3,7 +3,7 @@ import request from 'supertest';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, useApp, fresh, useApps, redisEnv } from '../support/app.js';
 
-// SPEC §4.3 (chats and friends) and the §6.1 chat-member and friends routes.
+// docs/protocol.md §4.3 (chats and friends) and the §6.1 chat-member and friends routes.
 
 const LONG_ID = 'x'.repeat(129);
 

@@ -6,7 +6,7 @@ import { eventually } from '../support/eventually.js';
 import { type Gateway, assertBuilt, exitOf, httpStatus, killAllGateways, startReadyGateways } from '../support/node-process.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 
-// SPEC §8 (scale-out), §4.8 (recovery across nodes) and §7 (shutdown) at process level: several
+// docs/protocol.md §8 (scale-out), §4.8 (recovery across nodes) and §7 (shutdown) at process level: several
 // `node dist/main.js` children on one private redis-server, driven by real socket.io clients.
 
 const SECRET_KEY = 'cluster-secret-key-0123456789abcdef';
@@ -224,11 +224,11 @@ async function reconnectTo(socket: ClientSocket, node: Gateway): Promise<void> {
   if (event === 'connect_error') throw new Error(`reconnect failed: connect_error ${payload.message}`);
 }
 
-/** The recovery session the server stored for a dropped client, per the adapter's key layout. */
+/** The recovery record the server keeps for a client (src/engine/redis/redis-keys.ts). */
 function recoveryKey(prefix: string, socket: ClientSocket): string {
   const pid = (socket as unknown as { _pid?: string })._pid;
   if (!pid) throw new Error('the server offered no recovery session (no pid)');
-  return `${prefix}:adapter-session:${pid}`;
+  return `${prefix}:rec:{${pid}}`;
 }
 
 describe('three nodes on one Redis', () => {
@@ -357,7 +357,7 @@ describe('three nodes on one Redis', () => {
 
       expect(await dropTransport(socket)).not.toBe('io server disconnect');
       // The server saw the transport close and stored the session for recovery.
-      await eventually('the recovery session to be stored', () => bus.exists(key), (n) => n === 1);
+      await eventually('the server to mark the recovery record gone', () => bus.hget(key, 'state'), (state) => state === 'gone');
       for (const tag of ['missed#1', 'missed#2', 'missed#3']) await httpEmit(nodes[1], u, 'notification:new', { tag });
       expect(pushes).toEqual([]);
 
@@ -390,7 +390,7 @@ describe('three nodes on one Redis', () => {
         await eventually('traffic to flow', async () => seqs.length, (n) => n >= 10);
         const key = recoveryKey(prefix, socket);
         await dropTransport(socket);
-        await eventually('the recovery session to be stored', () => bus.exists(key), (n) => n === 1);
+        await eventually('the server to mark the recovery record gone', () => bus.hget(key, 'state'), (state) => state === 'gone');
         const away = nextSeq;
         await eventually('traffic while away', async () => nextSeq, (n) => n >= away + 10);
         // The handshake takes a few store round trips: traffic keeps flowing through it.
@@ -413,7 +413,7 @@ describe('three nodes on one Redis', () => {
       const socket = await connectReconnecting(nodes[0], userToken(x, `${x}-old`));
       const key = recoveryKey(prefix, socket);
       await dropTransport(socket);
-      await eventually('the recovery session to be stored', () => bus.exists(key), (n) => n === 1);
+      await eventually('the server to mark the recovery record gone', () => bus.hget(key, 'state'), (state) => state === 'gone');
       const current = await connectUser(nodes[1].url, userToken(x, `${x}-new`));
       const delivered = nextEvent<Tagged>(current, 'notification:new');
       await httpEmit(nodes[2], x, 'notification:new', { tag: 'private' });
@@ -452,10 +452,11 @@ describe('recovery window passed (RECOVERY_WINDOW_MS=1000)', () => {
     const key = recoveryKey(prefix, socket);
 
     await dropTransport(socket);
-    await eventually('the recovery session to be stored', () => bus.exists(key), (n) => n === 1);
+    await eventually('the server to mark the recovery record gone', () => bus.hget(key, 'state'), (state) => state === 'gone');
     await httpEmit(nodes[1], u, 'notification:new', { tag: 'lost' });
-    // Stay away until the stored session has expired (the window is 1 s).
-    await eventually('the recovery session to expire', () => bus.exists(key), (n) => n === 0, { timeoutMs: 5000 });
+    // Stay away until the window (1 s) has passed since the server saw the drop.
+    const goneAt = Number(await bus.hget(key, 'goneAt'));
+    await eventually('the recovery window to pass', async () => Date.now() - goneAt, (away) => away > 1500, { timeoutMs: 5000 });
 
     await reconnectTo(socket, nodes[1]);
     expect(socket.recovered).toBe(false);

@@ -16,7 +16,7 @@ import {
 import { eventually } from '../support/eventually.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 
-// SPEC §5: the Redis control bus, on two app instances sharing one prefix.
+// docs/protocol.md §5: the Redis control bus, on two app instances sharing one prefix.
 
 type Channel = 'emit' | 'force-logout' | 'kick';
 type Format = CipherFormat | 'plain';

@@ -2,11 +2,11 @@ import request from 'supertest';
 import { collect, connectUser, nextEvent } from '../support/client.js';
 import { TEST_INTERNAL_SECRET, redisEnv, uniquePrefix, userToken, useApps } from '../support/app.js';
 
-describe('send_message between users across nodes (SPEC §4.1)', () => {
+describe('send_message between users across nodes (docs/protocol.md §4.1)', () => {
   const [a, b] = useApps(2, () => redisEnv(uniquePrefix('dm')));
 
   it('splits sent and failed by live sockets on any node and delivers once per socket', async () => {
-    // sent/failed report only recipients the sender may see (SPEC §4.1): here all three are friends.
+    // sent/failed report only recipients the sender may see (docs/protocol.md §4.1): here all three are friends.
     await request(a.app.getHttpServer())
       .put('/internal/users/dm-sender/friends')
       .set('Authorization', `Bearer ${TEST_INTERNAL_SECRET}`)

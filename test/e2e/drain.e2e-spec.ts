@@ -63,9 +63,10 @@ describe('graceful drain (SIGTERM, SHUTDOWN_DRAIN_DELAY_MS=1000, SHUTDOWN_SPREAD
     expect(readyCheckedAt).toBeLessThan(firstMoveAt);
     expect(await httpStatus(gw.url, '/health/live')).toBe(200);
 
-    // 2. During the delay a new handshake is still accepted, and that socket is moved later too.
+    // 2. A handshake made during the delay is accepted, and that socket is moved later too.
+    const lateStartedAt = Date.now();
     const late = await connectUser(gw.url, token('drain-late'));
-    expect(Date.now()).toBeLessThan(firstMoveAt);
+    expect(lateStartedAt).toBeLessThan(Math.min(firstMoveAt, signalledAt + DELAY_MS));
     const lateMove = watchMove(late);
 
     // 3. The moves: none before the delay, spread over the spread, each with a delay to wait.
@@ -73,7 +74,7 @@ describe('graceful drain (SIGTERM, SHUTDOWN_DRAIN_DELAY_MS=1000, SHUTDOWN_SPREAD
     const times = moved.map((m) => m.at - signalledAt).sort((a, b) => a - b);
     expect(times[0]).toBeGreaterThanOrEqual(DELAY_MS - 50);
     expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(SPREAD_MS / 2);
-    expect(times[times.length - 1]).toBeLessThan(DELAY_MS + SPREAD_MS + 1500);
+    expect(times[times.length - 1]).toBeLessThan(DELAY_MS + SPREAD_MS + 3000);
     for (const { payload } of moved) {
       expect(payload.reconnect).toBe(true);
       expect(payload.reconnectAfterMs).toEqual(expect.any(Number));

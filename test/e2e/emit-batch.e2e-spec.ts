@@ -3,7 +3,7 @@ import { type ClientSocket, collect, connectUser, nextEvent } from '../support/c
 import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp, fresh } from '../support/app.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 
-// SPEC §6.1: POST /internal/emit/batch, and the hot route's validation (compiled JSON schema,
+// docs/protocol.md §6.1: POST /internal/emit/batch, and the hot route's validation (compiled JSON schema,
 // same VALIDATION_FAILED shape as the DTO routes).
 
 function post(app: TestApp, path: string, body: unknown, secret: string | null = TEST_INTERNAL_SECRET) {
@@ -94,8 +94,9 @@ describe('POST /internal/emit/batch', () => {
     expect(seen.filter((p) => typeof p === 'number').sort((x, y) => x - y)).toEqual([-1, ...items.map((i) => i.payload)]);
   });
 
-  it('applies idempotencyKey per item: a key repeated in the batch or a later one emits once and returns the first data', async () => {
+  it('applies idempotencyKey per item: a key repeated in the batch or a later one emits once and returns the first data; another body with it is 409', async () => {
     const u = fresh('idem');
+    const off = fresh('off');
     const socket = await connect(sut, u);
     const seen = collect<string>(socket, 'message');
     const [k1, k2] = [fresh('k1'), fresh('k2')];
@@ -103,29 +104,26 @@ describe('POST /internal/emit/batch', () => {
     const first = await post(sut, '/internal/emit/batch', {
       items: [
         { userId: u, event: 'message', payload: 'k1-first', idempotencyKey: k1 },
-        { userId: u, event: 'message', payload: 'k1-again', idempotencyKey: k1 },
-        { userIds: [u, fresh('off')], event: 'message', payload: 'k2', idempotencyKey: k2 },
+        { userId: u, event: 'message', payload: 'k1-first', idempotencyKey: k1 },
+        { userIds: [u, off], event: 'message', payload: 'k2', idempotencyKey: k2 },
+        { userId: u, event: 'message', payload: 'k1-other', idempotencyKey: k1 },
       ],
     }).expect(200);
     const data1 = { recipients: { total: 1, sent: 1, failed: 0 } };
     const data2 = { recipients: { total: 2, sent: 1, failed: 1 } };
-    expect(first.body.data.results).toEqual([
-      { ok: true, data: data1 },
-      { ok: true, data: data1 },
-      { ok: true, data: data2 },
-    ]);
+    const reused = { ok: false, error: expect.objectContaining({ code: 'IDEMPOTENCY_KEY_REUSED' }) };
+    expect(first.body.data.results).toEqual([{ ok: true, data: data1 }, { ok: true, data: data1 }, { ok: true, data: data2 }, reused]);
     const again = await post(sut, '/internal/emit/batch', {
       items: [
+        { userIds: [u, off], event: 'message', payload: 'k2', idempotencyKey: k2 },
+        { userId: u, event: 'message', payload: 'k1-first', idempotencyKey: k1 },
         { userId: u, event: 'message', payload: 'k2-later', idempotencyKey: k2 },
-        { userId: u, event: 'message', payload: 'k1-later', idempotencyKey: k1 },
       ],
     }).expect(200);
-    expect(again.body.data.results).toEqual([
-      { ok: true, data: data2 },
-      { ok: true, data: data1 },
-    ]);
+    expect(again.body.data.results).toEqual([{ ok: true, data: data2 }, { ok: true, data: data1 }, reused]);
     // The single route shares the keys.
-    await post(sut, '/internal/emit', { userId: u, event: 'message', payload: 'k1-single', idempotencyKey: k1 }).expect(200);
+    await post(sut, '/internal/emit', { userId: u, event: 'message', payload: 'k1-first', idempotencyKey: k1 }).expect(200);
+    await post(sut, '/internal/emit', { userId: u, event: 'message', payload: 'k1-single', idempotencyKey: k1 }).expect(409);
 
     await barrier(sut, [u], [socket]);
     expect([...seen].sort()).toEqual(['barrier', 'k1-first', 'k2']);

@@ -4,7 +4,7 @@ import { eventually } from '../support/eventually.js';
 import { parsePrometheus, scrapeMetrics, sumOf } from '../support/metrics.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 
-// SPEC §7: liveness, readiness (Terminus), the /health summary and Prometheus metrics.
+// docs/protocol.md §7: liveness, readiness (Terminus), the /health summary and Prometheus metrics.
 
 interface HealthSummary {
   status: string;

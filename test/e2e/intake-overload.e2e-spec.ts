@@ -5,7 +5,7 @@ import { eventually } from '../support/eventually.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 
-// SPEC §6.3: under overload the intake answers 503 + Retry-After, never drops a request, and
+// docs/protocol.md §6.3: under overload the intake answers 503 + Retry-After, never drops a request, and
 // everything it accepted is delivered. Overload is made deterministic: INTAKE_MAX_IN_FLIGHT=1 and a
 // private redis-server stopped with SIGSTOP, so an admitted emit stays in flight until SIGCONT.
 

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
 
-// SPEC §6.1, first three routes: POST /internal/emit, /internal/force-logout, /internal/kick.
+// docs/protocol.md §6.1, first three routes: POST /internal/emit, /internal/force-logout, /internal/kick.
 
 const ROUTES = ['/internal/emit', '/internal/force-logout', '/internal/kick'];
 
@@ -129,7 +129,7 @@ describe('internal API validation', () => {
     expect(fields(res.body)).toContain(field);
   });
 
-  it('emit: a non-JSON body → 400 VALIDATION_FAILED', async () => {
+  it('emit: a malformed JSON body → 400 VALIDATION_FAILED; a text/plain body → 415', async () => {
     const malformed = await http(sut)
       .post('/internal/emit')
       .set('Authorization', `Bearer ${TEST_INTERNAL_SECRET}`)
@@ -143,7 +143,7 @@ describe('internal API validation', () => {
       .set('Authorization', `Bearer ${TEST_INTERNAL_SECRET}`)
       .set('Content-Type', 'text/plain')
       .send('userId=u&event=message')
-      .expect(400);
+      .expect(415);
     expect(text.body).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
   });
 

@@ -4,7 +4,7 @@ import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, 
 import type { Env } from '../../src/config/load-config.js';
 import { BILLING_KEY, INTERNAL_SERVICES, OFF_KEY } from '../support/services.js';
 
-// SPEC §6.2 (the `/internal` namespace), the services routes of §6.1 and the user side of §4.1.
+// docs/protocol.md §6.2 (the `/internal` namespace), the services routes of §6.1 and the user side of §4.1.
 
 const SERVICES_ENV: Env = { INTERNAL_SERVICES };
 
@@ -283,6 +283,7 @@ describe('/internal register_service with approval (memory engine)', () => {
       createdAt: expect.any(String),
       // A pending registration is dropped unless approved within 24 h.
       expiresAt: expect.any(String),
+      registrant: { address: expect.any(String), keyFingerprint: expect.stringMatching(/^sha256:[0-9a-f]{16}$/) },
     });
 
     const approved = await authed(http(sut).post(`/internal/services/${name}/approve`)).expect(200);
@@ -316,7 +317,8 @@ describe('/internal register_service with approval (memory engine)', () => {
     expect(services).toContainEqual(expect.objectContaining({ name: 'off', type: 'x', status: 'disabled', source: 'config' }));
     expect(services).toContainEqual(expect.objectContaining({ name, type: 'crm', status: 'pending', source: 'registered' }));
     const json = JSON.stringify(res.body);
-    expect(json).not.toMatch(/key/i);
+    // A registrant's keyFingerprint (a 64-bit SHA-256 prefix) is the only key-derived value shown.
+    expect(json.replace(/"keyFingerprint":"sha256:[0-9a-f]{16}"/g, '')).not.toMatch(/key/i);
     expect(json).not.toMatch(/scrypt/i);
     for (const secret of [BILLING_KEY, OFF_KEY, keyFor(name)]) expect(json).not.toContain(secret);
   });
@@ -705,7 +707,7 @@ describe('/internal events (memory engine)', () => {
         message: 'Your invoice is overdue',
         metadata: { source: 'internal_service', serviceName: 'billing', x: 1 },
       });
-      // Strangers to the sender: reported as accepted, whatever their state (SPEC §4.1).
+      // Strangers to the sender: reported as accepted, whatever their state (docs/protocol.md §4.1).
       expect(res).toEqual({ ok: true, data: { recipients: { total: 2, sent: [], failed: [], accepted: [to, off] }, timestamp: expect.any(String) } });
       const { timestamp } = (res as { data: { timestamp: string } }).data;
       await expect(got).resolves.toEqual({ from: sender, message: 'Your invoice is overdue', metadata: { serviceName: 'billing', x: 1 }, timestamp });
@@ -841,6 +843,7 @@ describe('/internal registered services survive a restart (redis engine)', () =>
       status: 'active',
       source: 'registered',
       createdAt: expect.any(String),
+      registrant: { address: expect.any(String), keyFingerprint: expect.stringMatching(/^sha256:[0-9a-f]{16}$/) },
     });
     const { info } = await connectService(c.url, name, keyFor(name));
     expectSessionInfo(info, name, 'crm', 3600);

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectUser, createClient, firstOf, nextEvent } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, startApp, userToken, useApp, fresh } from '../support/app.js';
 
-// SPEC §6.1/§6.2 with INTERNAL_PORT: `/internal/*` routes and the `/internal` namespace live only
+// docs/protocol.md §6.1/§6.2 with INTERNAL_PORT: `/internal/*` routes and the `/internal` namespace live only
 // on the internal port, everything else only on the public port; each side looks absent on the
 // other port.
 
@@ -112,9 +112,12 @@ describe('INTERNAL_PORT split', () => {
       expect(seen).toEqual(['via-internal']);
     });
 
-    it('still serves /health/live and /metrics', async () => {
+    it('still serves /health/live and /health/ready; /metrics and /health moved to the internal port', async () => {
       await request(publicUrl).get('/health/live').expect(200);
-      const metrics = await request(publicUrl).get('/metrics').expect(200);
+      await request(publicUrl).get('/health/ready').expect(200);
+      await request(publicUrl).get('/metrics').expect(404);
+      await request(publicUrl).get('/health').expect(404);
+      const metrics = await request(internalUrl).get('/metrics').expect(200);
       expect(metrics.text).toContain('# TYPE');
     });
 
@@ -151,7 +154,7 @@ describe('INTERNAL_PORT split', () => {
       expect(await received).toEqual({ n: 1 });
     });
 
-    it.each([['/health/live'], ['/metrics'], ['/health/ready']])('does not serve %s (404 NOT_FOUND)', async (path) => {
+    it.each([['/health/live'], ['/health/ready']])('does not serve %s (404 NOT_FOUND)', async (path) => {
       const missing = await request(internalUrl).get('/no-such-route');
       const res = await request(internalUrl).get(path);
       expect(res.status).toBe(404);

@@ -6,7 +6,7 @@ import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, ro
 import { eventually } from '../support/eventually.js';
 import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh, useApps } from '../support/app.js';
 
-// SPEC §4.6 (notifications), §4.9 (rate limits apply to them) and §6.1 POST /internal/notifications.
+// docs/protocol.md §4.6 (notifications), §4.9 (rate limits apply to them) and §6.1 POST /internal/notifications.
 
 /** What clients receive as `notification:new` and in get-pending. */
 type Notification = StoredNotification;
@@ -93,7 +93,7 @@ describe('POST /internal/notifications: authentication and validation', () => {
 describe.each<[string, () => Env]>([
   ['memory', () => ({})],
   ['redis', () => redisEnv(uniquePrefix('notif'))],
-])('notifications on the %s engine (SPEC §4.6)', (_engine, engineEnv) => {
+])('notifications on the %s engine (docs/protocol.md §4.6)', (_engine, engineEnv) => {
   let sut: TestApp;
   let capped: TestApp;
   let shortLived: TestApp;
@@ -370,7 +370,7 @@ describe('notifications across two nodes (redis engine)', () => {
   });
 });
 
-describe('rate limits apply to notification events (SPEC §4.9)', () => {
+describe('rate limits apply to notification events (docs/protocol.md §4.9)', () => {
   const sut = useApp(() => ({ ...redisEnv(uniquePrefix('notif-rl')), RATE_LIMITS: '{"notification:get-pending":[2,60000],"notification:read":[1,60000]}' }));
 
   it('drops events over the limit with RATE_LIMITED and retryAfterMs, per event', async () => {

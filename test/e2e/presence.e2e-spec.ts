@@ -8,7 +8,7 @@ import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, redisEnv, startApp
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/redis-server.js';
 
-// SPEC §4.2 (presence), the visibility rules of §4.3 (friends, chat co-members) and
+// docs/protocol.md §4.2 (presence), the visibility rules of §4.3 (friends, chat co-members) and
 // GET /internal/presence of §6.1, on two nodes sharing one Redis, plus a node that dies
 // without cleaning up (a real `node dist/main.js` killed with SIGKILL), plus the memory engine.
 
@@ -206,7 +206,7 @@ describe('presence on two nodes (Redis engine)', () => {
     const user = await connect(a.url, u);
     await expect(online).resolves.toEqual({ userId: u, status: 'online', customStatus: null, lastSeen: null });
 
-    // get_online_users lists friends only (SPEC §4.2); co-members see presence everywhere else.
+    // get_online_users lists friends only (docs/protocol.md §4.2); co-members see presence everywhere else.
     await expect(ackData(member, 'get_online_users', {})).resolves.toEqual({ users: [] });
     await expect(ackData<{ users: PresenceView[] }>(member, 'get_detailed_online_users', {})).resolves.toEqual({ users: [] });
     await expect(ackData<{ users: PresenceUpdate[] }>(member, 'presence:subscribe', { userIds: [u] })).resolves.toEqual({

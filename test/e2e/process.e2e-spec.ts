@@ -15,7 +15,7 @@ import {
 } from '../support/node-process.js';
 import { freePort } from '../support/redis-server.js';
 
-// SPEC §1 and §7 against the built entry point: `node dist/main.js` as a real process.
+// docs/protocol.md §1 and §7 against the built entry point: `node dist/main.js` as a real process.
 
 function lines(text: string): string[] {
   return text.split('\n').filter((l) => l.trim() !== '');

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
 
-// SPEC §4.8 (clients in other languages): Debian's python3-socketio (installed by .ci/run) as
+// docs/protocol.md §4.8 (clients in other languages): Debian's python3-socketio (installed by .ci/run) as
 // a user client, with connection-state recovery on and off.
 
 /** Debian's interpreter: the one the python3-socketio package installs into. */

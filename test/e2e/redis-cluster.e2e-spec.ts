@@ -100,8 +100,8 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
 
   it('runs every Redis connection on a Cluster client, with its state spread over several masters', async () => {
     for (const app of [a, b]) {
-      const { command, subscriber, adapter } = app.app.get(RedisConnections);
-      for (const client of [command, subscriber, adapter]) expect(client).toBeInstanceOf(Cluster);
+      const { command, subscriber, bus } = app.app.get(RedisConnections);
+      for (const client of [command, subscriber, bus]) expect(client).toBeInstanceOf(Cluster);
     }
     // A few users whose hash-tagged keys land in different slots.
     const sockets = [];
@@ -110,8 +110,14 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
       servers.map(async (s) => (await cli('-p', String(s.port), '--scan', '--pattern', `${prefix}:*`)).split('\n').filter(Boolean)),
     );
     expect(perNode.filter((keys) => keys.length > 0).length).toBeGreaterThanOrEqual(2);
-    // The adapter's stream lives on exactly one master.
-    expect(perNode.flat().filter((k) => k === `${prefix}:adapter`)).toHaveLength(1);
+    // Each gateway node listens on a sharded channel of its own, held by the master of its slot.
+    const shardChannels = await Promise.all(
+      servers.map(async (s) => (await cli('-p', String(s.port), 'PUBSUB', 'SHARDCHANNELS', `${prefix}:*`)).split('\n').filter(Boolean)),
+    );
+    for (const app of [a, b]) {
+      const channel = `${prefix}:node:{${app.config.nodeId}}`;
+      expect(shardChannels.filter((channels) => channels.includes(channel))).toHaveLength(1);
+    }
   });
 
   it('POST /internal/emit on B reaches a user on A and counts sent/failed', async () => {
@@ -209,7 +215,7 @@ describe('Redis Cluster engine (three masters, two gateway instances)', () => {
 
   it('times an unanswered call out once, across instances', async () => {
     const [c, e] = [fresh('caller'), fresh('callee')];
-    // Calls are only between users who may see each other (SPEC §4.5).
+    // Calls are only between users who may see each other (docs/protocol.md §4.5).
     await put(a, `/internal/chats/${fresh('call-chat')}/members`, { userIds: [c, e] }).expect(200);
     const caller = await connectUser(a.url, userToken(c));
     const callee = await connectUser(b.url, userToken(e));

@@ -4,7 +4,7 @@ import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, signToken, uniqueP
 import { connectError, connectUser, disconnected, nextEvent, roundTrip, ack } from '../support/client.js';
 
 // Token handling attacks of the security probe (issue 9, items 6, 9, 10; issue 10, items 4
-// and 6): SPEC §2.1 claim types and room names, §2.2 refresh.
+// and 6): docs/protocol.md §2.1 claim types and room names, §2.2 refresh.
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;

@@ -5,10 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { encryptField, sealMessage } from '../../src/control-bus/producer.js';
-import { type TestApp, startApp, uniquePrefix, userToken, redisEnv } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, startApp, uniquePrefix, userToken, redisEnv } from '../support/app.js';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
+import { eventually } from '../support/eventually.js';
+import { assertBuilt, killAllGateways, spawnGateway, untilLive } from '../support/node-process.js';
+import { freePort } from '../support/redis-server.js';
 
-// SPEC §5 SEALED (issue 9, item 8): with CONTROL_ALLOW_LEGACY=false only sealed messages act;
+// docs/protocol.md §5 SEALED (issue 9, item 8): with CONTROL_ALLOW_LEGACY=false only sealed messages act;
 // a sealed message acts once across nodes, within 60 s of its ts, on its own channel only; the
 // producer CLI writes sealed messages by default.
 
@@ -105,5 +108,42 @@ describe('control bus with CONTROL_ALLOW_LEGACY=false on two nodes', () => {
     const pushed = nextEvent(socket, 'notification:new');
     await publisher.publish(channel('emit'), stdout.trim());
     await expect(pushed).resolves.toEqual({ via: 'cli' });
+  });
+});
+
+describe('start-up warning for unsealed control messages with SECRET_KEY set (Redis engine: the control bus)', () => {
+  beforeAll(() => assertBuilt());
+  afterAll(() => killAllGateways());
+
+  const WARNING = /SECRET_KEY is set but CONTROL_ALLOW_(PLAINTEXT|LEGACY)/;
+  const start = async (extra: Record<string, string>) => {
+    const gw = await spawnGateway({
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      JWT_SECRET: TEST_JWT_SECRET,
+      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+      LOG_LEVEL: 'info',
+      ...(redisEnv(uniquePrefix('unsealed')) as Record<string, string>),
+      ...extra,
+    });
+    await untilLive(gw);
+    // Start-up is logged in order: once it says it listens, a warning would have come before.
+    await eventually('the start-up log', async () => gw.stdout(), (out) => out.includes('Gateway listening'));
+    return gw;
+  };
+
+  it('warns while plaintext or legacy messages are accepted (the defaults), never printing the key', async () => {
+    const defaults = await start({ SECRET_KEY });
+    expect(defaults.stdout()).toMatch(WARNING);
+    expect(defaults.stdout()).not.toContain(SECRET_KEY);
+    const legacyOnly = await start({ SECRET_KEY, CONTROL_ALLOW_PLAINTEXT: 'false' });
+    expect(legacyOnly.stdout()).toMatch(/CONTROL_ALLOW_LEGACY/);
+  });
+
+  it('is quiet once both are off, and without SECRET_KEY', async () => {
+    const sealed = await start({ SECRET_KEY, CONTROL_ALLOW_PLAINTEXT: 'false', CONTROL_ALLOW_LEGACY: 'false' });
+    expect(sealed.stdout()).not.toMatch(WARNING);
+    const keyless = await start({});
+    expect(keyless.stdout()).not.toMatch(WARNING);
   });
 });

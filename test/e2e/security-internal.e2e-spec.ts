@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import request from 'supertest';
 import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, startApp, uniquePrefix, useApp, fresh, redisEnv } from '../support/app.js';
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, connectError, createClient, firstOf, ack, type AckBody } from '../support/client.js';
@@ -6,7 +7,7 @@ import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/redis-server.js';
 import { BILLING_KEY } from '../support/services.js';
 
-// SPEC §6.2 Abuse (issue 9, items 4 and 5): `/internal` handshakes and failed credential
+// docs/protocol.md §6.2 Abuse (issue 9, items 4 and 5): `/internal` handshakes and failed credential
 // attempts limited per client IP, cheap checks before any key hash, names unique without
 // regard to case, pending registrations expiring, and a start-up warning for open registration.
 
@@ -126,6 +127,7 @@ describe('start-up warning for open registration', () => {
     ...extra,
   });
   const WARNING = /REQUIRE_SERVICE_APPROVAL=false on the public port/;
+  const SHARED_PORT_WARNING = /SERVICE_REGISTRATION=true on the public port/;
 
   it('warns when registration is open without approval on the shared port, not with a private INTERNAL_PORT', async () => {
     const shared = await spawnGateway(await env({}));
@@ -137,5 +139,42 @@ describe('start-up warning for open registration', () => {
     // Start-up is logged in order: once it says it listens, a warning would have come before.
     await eventually('the start-up log', async () => split.stdout(), (out) => out.includes('Gateway listening'));
     expect(split.stdout()).not.toMatch(WARNING);
+    expect(split.stdout()).not.toMatch(SHARED_PORT_WARNING);
+  });
+
+  it('warns about registration on the shared port even with approval required', async () => {
+    const shared = await spawnGateway(await env({ REQUIRE_SERVICE_APPROVAL: 'true' }));
+    await untilLive(shared);
+    await eventually('the warning in the log', async () => shared.stdout(), (out) => SHARED_PORT_WARNING.test(out));
+    expect(shared.stdout()).not.toMatch(WARNING);
+  });
+});
+
+describe('who registered a pending service (SERVICE_REGISTRATION=true, shared port, one trusted proxy)', () => {
+  const sut = useApp({ INTERNAL_SERVICES: SERVICES, SERVICE_REGISTRATION: 'true', TRUST_PROXY: '1' });
+  const list = () => request(sut.app.getHttpServer()).get('/internal/services').set('Authorization', `Bearer ${TEST_INTERNAL_SECRET}`).expect(200);
+  afterEach(() => closeAllClients());
+
+  it('shows the registrant\'s address and key fingerprint, so the operator can tell an impostor before approving', async () => {
+    const name = `payments-${fresh('p').slice(-12)}`;
+    const key = `the-real-looking-key-${name}`;
+    const socket = await anonymous(sut.url, '198.51.100.23');
+    expect(await ack(socket, 'register_service', { serviceName: name, serviceKey: key, serviceType: 'payments' })).toMatchObject({ ok: true });
+    const services = (await list()).body.data.services as Array<{ name: string; registrant?: { address: string; keyFingerprint: string } }>;
+    const fingerprint = createHash('sha256').update(key).digest('hex').slice(0, 16);
+    expect(services.find((s) => s.name === name)?.registrant).toEqual({ address: '198.51.100.23', keyFingerprint: `sha256:${fingerprint}` });
+    // Configured services have no registrant.
+    expect(services.find((s) => s.name === 'billing')?.registrant).toBeUndefined();
+  });
+
+  it('caps pending registrations per address; another address may still register', async () => {
+    const socket = await anonymous(sut.url, '198.51.100.99');
+    const register = (serviceName: string) => ack(socket, 'register_service', { serviceName, serviceKey: `key-of-${serviceName}-0123456789`, serviceType: 'crm' });
+    const names = Array.from({ length: 5 }, (_, i) => `cap${i}-${fresh('c').slice(-10)}`);
+    const outcomes = [];
+    for (const n of names) outcomes.push(await register(n));
+    expect(codes(outcomes)).toEqual(['OK', 'OK', 'OK', 'RATE_LIMITED', 'RATE_LIMITED']);
+    const other = await anonymous(sut.url, '198.51.100.100');
+    expect(await ack(other, 'register_service', { serviceName: `other-${fresh('o').slice(-10)}`, serviceKey: 'key-of-other-0123456789', serviceType: 'crm' })).toMatchObject({ ok: true });
   });
 });

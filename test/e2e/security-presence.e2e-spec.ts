@@ -3,7 +3,7 @@ import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, u
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip, ack } from '../support/client.js';
 
 // Strangers learn nothing (issue 9, items 2 and 7): presence subscriptions end with visibility
-// (SPEC §4.2), send_message lists unseen recipients as `accepted` (§4.1), and only users who
+// (docs/protocol.md §4.2), send_message lists unseen recipients as `accepted` (§4.1), and only users who
 // may see each other can call (§4.5). Two nodes on one Redis.
 
 interface PresenceUpdate {

@@ -1,7 +1,7 @@
 import { userToken, useApp } from '../support/app.js';
 import { connectError, connectUser } from '../support/client.js';
 
-// SPEC §1 TRUST_PROXY (issue 9, item 3): the handshake IP is the address the trusted proxies
+// docs/protocol.md §1 TRUST_PROXY (issue 9, item 3): the handshake IP is the address the trusted proxies
 // appended at the right end of X-Forwarded-For, never one the client wrote further left.
 
 const withXff = (xff: string) => ({ extraHeaders: { 'X-Forwarded-For': xff } });

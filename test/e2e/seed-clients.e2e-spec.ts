@@ -3,8 +3,8 @@ import { type ClientSocket, type ConnectOptions, collect, createClient, firstOf,
 import { type TestApp, TEST_INTERNAL_SECRET, signToken, useApp, fresh } from '../support/app.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 
-// SPEC §9: the original systems' clients, driven with their own calls as their documents
-// (../shared/seeds/) write them: aliases, bare ids and payload-less events.
+// docs/protocol.md §9: the original systems' clients, driven with their own calls as the five systems'
+// documents write them: aliases, bare ids and payload-less events (docs/migration.md).
 
 const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
 
@@ -41,7 +41,7 @@ async function pendingIds(socket: ClientSocket): Promise<string[]> {
   return res.data!.notifications.map((n) => n.id);
 }
 
-describe('seed clients (SPEC §9)', () => {
+describe('seed clients (docs/protocol.md §9)', () => {
   const sut = useApp({ SESSION_POLICY: 'multi' });
 
   describe('MediaNest (seed 001)', () => {
@@ -205,7 +205,7 @@ describe('seed clients (SPEC §9)', () => {
   });
 });
 
-describe('seed aliases share the rate limit of the event they stand for (SPEC §4.9)', () => {
+describe('seed aliases share the rate limit of the event they stand for (docs/protocol.md §4.9)', () => {
   const sut = useApp({ RATE_LIMITS: '{"message:typing":[2,60000]}' });
 
   it('user:typing counts against message:typing', async () => {

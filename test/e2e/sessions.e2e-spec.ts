@@ -14,7 +14,7 @@ import {
 import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken } from '../support/app.js';
 import type { Env } from '../../src/config/load-config.js';
 
-// SPEC §3 (sessions) and the session side of §5/§6.1 (force-logout, kick), across two nodes.
+// docs/protocol.md §3 (sessions) and the session side of §5/§6.1 (force-logout, kick), across two nodes.
 
 interface Logout {
   reason: string;

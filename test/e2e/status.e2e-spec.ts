@@ -6,7 +6,7 @@ import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, ro
 import { eventually } from '../support/eventually.js';
 import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
 
-// SPEC §4.7 (service status), §4.9 (rate limits apply to these events), §6.1 POST /internal/status
+// docs/protocol.md §4.7 (service status), §4.9 (rate limits apply to these events), §6.1 POST /internal/status
 // and POST /internal/webhooks/uptime-kuma.
 
 interface ServiceStatus {
@@ -91,7 +91,7 @@ const ROUTES = ['/internal/status', '/internal/webhooks/uptime-kuma', '/internal
 describe.each<[string, () => Env]>([
   ['memory', () => ({})],
   ['redis', () => redisEnv(uniquePrefix('status'))],
-])('service status on the %s engine (SPEC §4.7)', (_engine, engineEnv) => {
+])('service status on the %s engine (docs/protocol.md §4.7)', (_engine, engineEnv) => {
   const sut = useApp(() => engineEnv(), { closeClients: 'each' });
 
   it.each(ROUTES)('%s refuses a missing or wrong Bearer secret with 401', async (route) => {
@@ -402,7 +402,7 @@ describe('service status across two nodes (redis engine)', () => {
   });
 });
 
-describe('rate limits apply to status events (SPEC §4.9)', () => {
+describe('rate limits apply to status events (docs/protocol.md §4.9)', () => {
   const sut = useApp(() => ({ ...redisEnv(uniquePrefix('status-rl')), RATE_LIMITS: '{"admin:refresh-status":[1,60000],"subscribe:status":[2,60000]}' }));
 
   it('drops admin:refresh-status and subscribe:status over their limits with RATE_LIMITED', async () => {

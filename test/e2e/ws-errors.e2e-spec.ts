@@ -1,4 +1,4 @@
-// SPEC §2.3: acks and `error` events for failed client events, unknown events, and hostile
+// docs/protocol.md §2.3: acks and `error` events for failed client events, unknown events, and hostile
 // input (malformed, deep, wide or oversized payloads) that must neither crash the process,
 // leak to other users, nor stop the socket's other events from working.
 import request from 'supertest';
@@ -97,7 +97,7 @@ async function metricValue(sut: TestApp, name: string): Promise<number> {
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
-describe('acks and errors on / (SPEC §2.3)', () => {
+describe('acks and errors on / (docs/protocol.md §2.3)', () => {
   const sut = useApp();
 
   describe('auth:refresh with malformed payloads acks VALIDATION_FAILED', () => {

@@ -83,7 +83,7 @@ export interface AckError {
 }
 
 /**
- * The ack envelope of every client event (SPEC §3): `{ ok: true, data? }` or `{ ok: false, error }`.
+ * The ack envelope of every client event (docs/protocol.md §3): `{ ok: true, data? }` or `{ ok: false, error }`.
  * Both arms name both fields, so `res.data` and `res.error?.code` read without narrowing.
  */
 export type AckBody<T = unknown> = { ok: true; data?: T; error?: undefined } | { ok: false; data?: undefined; error: AckError };

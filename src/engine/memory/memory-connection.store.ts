@@ -35,6 +35,16 @@ export class MemoryConnectionStore extends ConnectionStore {
     return { last: true };
   }
 
+  /** Per user of `userIds`: has a socket on a live node (synchronous: the broker answers in the same call). */
+  liveNow(userIds: string[], now: number): boolean[] {
+    return userIds.map((u) => {
+      const list = this.sockets.get(u);
+      if (!list) return false;
+      for (let i = 1; i < list.length; i += 2) if ((this.nodes.get(list[i]) ?? 0) > now) return true;
+      return false;
+    });
+  }
+
   async socketCounts(userIds: string[], now: number): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     for (const u of userIds) {
@@ -47,8 +57,18 @@ export class MemoryConnectionStore extends ConnectionStore {
     return counts;
   }
 
-  async heartbeat(nodeId: string, now: number, ttlMs: number): Promise<void> {
+  async heartbeat(nodeId: string, now: number, ttlMs: number): Promise<{ wasLive: boolean }> {
+    const before = this.nodes.get(nodeId);
     this.nodes.set(nodeId, now + ttlMs);
+    return { wasLive: before !== undefined && before > now };
+  }
+
+  async liveNodes(now: number): Promise<string[]> {
+    return [...this.nodes].filter(([, until]) => until > now).map(([n]) => n);
+  }
+
+  async expire(nodeId: string, now: number): Promise<void> {
+    if (this.nodes.has(nodeId)) this.nodes.set(nodeId, now);
   }
 
   async deadNodes(now: number): Promise<string[]> {

@@ -239,6 +239,165 @@ end
 return out`;
 
 /**
+ * The clock of kept publications (KEYS[1], a hash: `n` the last position, `s` the clock's start).
+ * A new clock (first use, or Redis came back empty) starts at the server's time in microseconds,
+ * so positions never repeat across clocks and one below `s` belongs to a clock that is gone.
+ * Positions are formatted with %d: Lua's default number format would round them.
+ */
+const CLOCK_TAKE = `
+local function take(clock, count)
+  local n = redis.call('HINCRBY', clock, 'n', count)
+  if n == count then
+    local t = redis.call('TIME')
+    local start = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    n = start + count
+    redis.call('HSET', clock, 'n', string.format('%d', n), 's', string.format('%d', start))
+  end
+  return n
+end`;
+
+/**
+ * The path between nodes, standalone Redis (docs/scaling.md): a batch of publications in one
+ * call. Each kept publication takes the next position of the clock, is appended to the history
+ * of each target room that someone may recover, and is published to exactly the nodes that need
+ * it (`P<position>:<body>`, position 0 when not kept).
+ *
+ * KEYS: clock, nodes; then per publication the keys its ARGV announce.
+ * ARGV: now, history ttl ms, history cap, node channel prefix, all channel, count; then per
+ * publication: body, kept (1/0), groups. groups = 0: every node; ARGV += rooms; KEYS += that many
+ * history keys. groups > 0: per group (one user) ARGV += rooms; KEYS += conn, recoverable, then
+ * that many history keys (the user's target rooms).
+ * Returns {n1, live1, n2, live2, …}: live a string of 0/1 per group.
+ */
+export const PUBLISH = `${now(1)}
+${CLOCK_TAKE}
+local ttl, cap = tonumber(ARGV[2]), ARGV[3]
+local nodeChannel, allChannel = ARGV[4], ARGV[5]
+local count = tonumber(ARGV[6])
+local k, a = 3, 7
+local alive, out = {}, {}
+local function isAlive(node)
+  local v = alive[node]
+  if v == nil then
+    local score = redis.call('ZSCORE', KEYS[2], node)
+    v = (score and tonumber(score) > now) or false
+    alive[node] = v
+  end
+  return v
+end
+local function keep(key, message)
+  redis.call('XADD', key, 'MAXLEN', '~', cap, '*', 'm', message)
+  redis.call('PEXPIRE', key, ttl)
+end
+for _ = 1, count do
+  local body, kept, groups = ARGV[a], ARGV[a + 1] == '1', tonumber(ARGV[a + 2])
+  a = a + 3
+  if groups == 0 then
+    local rooms = tonumber(ARGV[a])
+    a = a + 1
+    local n = 0
+    if kept then n = take(KEYS[1], 1) end
+    local message = 'P' .. string.format('%d', n) .. ':' .. body
+    for _ = 1, rooms do
+      if kept then keep(KEYS[k], message) end
+      k = k + 1
+    end
+    redis.call('PUBLISH', allChannel, message)
+    out[#out + 1] = n
+    out[#out + 1] = ''
+  else
+    local read, stamped = {}, false
+    for g = 1, groups do
+      local rooms = tonumber(ARGV[a])
+      a = a + 1
+      local nodes = redis.call('HVALS', KEYS[k])
+      local keepIt = kept and rooms > 0 and (#nodes > 0 or redis.call('EXISTS', KEYS[k + 1]) == 1)
+      read[g] = { nodes = nodes, first = k + 2, rooms = rooms, keep = keepIt }
+      if keepIt then stamped = true end
+      k = k + 2 + rooms
+    end
+    local n = 0
+    if stamped then n = take(KEYS[1], 1) end
+    local message = 'P' .. string.format('%d', n) .. ':' .. body
+    local targets, live = {}, {}
+    for g = 1, groups do
+      local group = read[g]
+      if group.keep then
+        for j = 0, group.rooms - 1 do keep(KEYS[group.first + j], message) end
+      end
+      local l = '0'
+      for _, node in ipairs(group.nodes) do
+        targets[node] = true
+        if l == '0' and isAlive(node) then l = '1' end
+      end
+      live[g] = l
+    end
+    for node in pairs(targets) do redis.call('PUBLISH', nodeChannel .. node .. '}', message) end
+    out[#out + 1] = n
+    out[#out + 1] = table.concat(live)
+  end
+end
+return out`;
+
+/** KEYS: clock. ARGV: how many positions to take (0: none). Returns {last position, the clock's start}. */
+export const CLOCK = `
+${CLOCK_TAKE}
+local n = take(KEYS[1], tonumber(ARGV[1]))
+return {n, tonumber(redis.call('HGET', KEYS[1], 's'))}`;
+
+/**
+ * Redis Cluster: one user group of a publication, in the user's slot (the clock is in another
+ * slot, so the position comes in ARGV). KEYS: conn, recoverable, history keys. ARGV: message,
+ * kept (1/0), ttl, cap. Returns the nodes holding the user's sockets (the caller publishes).
+ */
+export const PUBLISH_GROUP = `
+local nodes = redis.call('HVALS', KEYS[1])
+if ARGV[2] == '1' and #KEYS > 2 and (#nodes > 0 or redis.call('EXISTS', KEYS[2]) == 1) then
+  for i = 3, #KEYS do
+    redis.call('XADD', KEYS[i], 'MAXLEN', '~', ARGV[4], '*', 'm', ARGV[1])
+    redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[3]))
+  end
+end
+return nodes`;
+
+/** KEYS: one room's history. ARGV: message, ttl, cap. */
+export const KEEP = `
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'm', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1`;
+
+/** KEYS: record. ARGV: sid, userId, sessionId, node, rooms JSON, live ttl. */
+export const RECOVERY_SAVE = `
+redis.call('HSET', KEYS[1], 'sid', ARGV[1], 'u', ARGV[2], 's', ARGV[3], 'node', ARGV[4], 'rooms', ARGV[5], 'state', 'live')
+redis.call('HDEL', KEYS[1], 'goneAt')
+redis.call('HINCRBY', KEYS[1], 'v', 1)
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[6]))
+return 1`;
+
+/** KEYS: record. ARGV: node, now, window. Only the node holding the socket marks it gone. */
+export const RECOVERY_GONE = `
+if redis.call('HGET', KEYS[1], 'node') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'gone', 'goneAt', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'v', 1)
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) + ${KEY_SLACK_MS})
+return 1`;
+
+/** KEYS: record. ARGV: version read, node, live ttl. Returns 1 to the one claim at that version. */
+export const RECOVERY_CLAIM = `
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'node', ARGV[2], 'state', 'live')
+redis.call('HDEL', KEYS[1], 'goneAt')
+redis.call('HINCRBY', KEYS[1], 'v', 1)
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1`;
+
+/** KEYS: nodes zset (expiry). ARGV: node, expiry. Returns the node's expiry before this beat (or nil). */
+export const NODE_BEAT = `
+local before = redis.call('ZSCORE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+return before`;
+
+/**
  * KEYS: presence hash. ARGV: now, ttlMs, then field/value pairs. An entry whose `until` has passed
  * is dropped before the fields are written; the entry then lives until now + ttlMs.
  */
@@ -250,3 +409,39 @@ for i = 3, #ARGV, 2 do redis.call('HSET', hash, ARGV[i], ARGV[i + 1]) end
 redis.call('HSET', hash, 'until', now + ttl)
 redis.call('PEXPIRE', hash, ttl + ${KEY_SLACK_MS})
 return 1`;
+
+/**
+ * Every script by the name the stores call it (RedisConnections.script), with its number of
+ * keys; scripts without one take it as their first argument (the count varies per call).
+ */
+export const SCRIPTS = {
+  gwSessionClaim: { lua: SESSION_CLAIM, keys: 2 },
+  gwSessionForce: { lua: SESSION_FORCE_ACTIVE, keys: 2 },
+  gwSessionRevokeLive: { lua: SESSION_REVOKE_LIVE, keys: 2 },
+  gwRateHit: { lua: RATE_HIT, keys: 1 },
+  gwRatePeek: { lua: RATE_PEEK, keys: 1 },
+  gwServiceRegister: { lua: SERVICE_REGISTER, keys: 1 },
+  gwServiceSetStatus: { lua: SERVICE_SET_STATUS, keys: 1 },
+  gwNotificationAdd: { lua: NOTIFICATION_ADD, keys: 2 },
+  gwNotificationRemove: { lua: NOTIFICATION_REMOVE, keys: 2 },
+  gwChatSetMembers: { lua: CHAT_SET_MEMBERS, keys: 1 },
+  gwConnAdd: { lua: CONNECTION_ADD, keys: 1 },
+  gwConnRemove: { lua: CONNECTION_REMOVE, keys: 1 },
+  gwNodeBeat: { lua: NODE_BEAT, keys: 1 },
+  gwCallAnswer: { lua: CALL_ANSWER, keys: 2 },
+  gwCallEnd: { lua: CALL_END, keys: 2 },
+  gwCallExpireDue: { lua: CALL_EXPIRE_DUE, keys: 1 },
+  gwIdemClaim: { lua: IDEMPOTENCY_CLAIM, keys: 1 },
+  gwIdemComplete: { lua: IDEMPOTENCY_COMPLETE, keys: 1 },
+  gwPresenceSet: { lua: PRESENCE_SET, keys: 1 },
+  // Standalone only (its keys span slots).
+  gwPublish: { lua: PUBLISH, keys: undefined },
+  gwPublishGroup: { lua: PUBLISH_GROUP, keys: undefined },
+  gwClock: { lua: CLOCK, keys: 1 },
+  gwKeep: { lua: KEEP, keys: 1 },
+  gwRecSave: { lua: RECOVERY_SAVE, keys: 1 },
+  gwRecGone: { lua: RECOVERY_GONE, keys: 1 },
+  gwRecClaim: { lua: RECOVERY_CLAIM, keys: 1 },
+} as const satisfies Record<string, { lua: string; keys: number | undefined }>;
+
+export type ScriptName = keyof typeof SCRIPTS;

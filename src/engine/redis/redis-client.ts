@@ -9,6 +9,8 @@ export interface ClientRole {
   failFast: boolean;
   /** True once the app shuts down: stop reconnecting (duplicates made by the adapter share this). */
   isClosing?: () => boolean;
+  /** On Cluster, pub/sub on the channels' own masters (SSUBSCRIBE/SPUBLISH). */
+  shardedPubSub?: boolean;
 }
 
 /** One ioredis client (standalone or Cluster) from REDIS_URL / REDIS_HOST / REDIS_CLUSTER_NODES. */
@@ -29,6 +31,7 @@ export function createRedisClient(settings: RedisSettings, role: ClientRole): Re
       enableAutoPipelining: true,
       enableOfflineQueue: !role.failFast,
       clusterRetryStrategy: (attempt) => (role.isClosing?.() ? null : Math.min(100 * attempt, 2000)),
+      shardedSubscribers: role.shardedPubSub === true,
     });
   }
   if (settings.url) return new Redis(settings.url, options);

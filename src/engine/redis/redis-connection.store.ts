@@ -5,6 +5,7 @@ import { RedisConnections } from './redis-connections.js';
 const SEP = '\u0000';
 /** How long a read of the live nodes answers for a node seen live in it (one lookup per emit instead of two). */
 const ALIVE_CACHE_MS = 1000;
+const BEATS_KEPT_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Per user a hash socketId → nodeId (first/last transitions in Lua); per node an index set of
@@ -57,7 +58,7 @@ export class RedisConnectionStore extends ConnectionStore {
     if (c && now >= c.at && now <= c.until && now - c.at < ALIVE_CACHE_MS && perUser.every((nodes) => nodes.every((n) => c.nodes.has(n)))) {
       return c.nodes;
     }
-    const flat = await this.redis.command.zrangebyscore(this.redis.keys.nodes, now, '+inf', 'WITHSCORES');
+    const flat = await this.redis.command.zrangebyscore(this.redis.keys.nodes, `(${now}`, '+inf', 'WITHSCORES');
     const nodes = new Set<string>();
     let until = Infinity;
     for (let i = 0; i < flat.length; i += 2) {
@@ -68,8 +69,21 @@ export class RedisConnectionStore extends ConnectionStore {
     return nodes;
   }
 
-  async heartbeat(nodeId: string, now: number, ttlMs: number): Promise<void> {
-    await this.redis.command.zadd(this.redis.keys.nodes, now + ttlMs, nodeId);
+  async heartbeat(nodeId: string, now: number, ttlMs: number): Promise<{ wasLive: boolean }> {
+    // The last beat outlives the node's sweep (a restore asks when a gone node was last seen).
+    const [before] = await Promise.all([
+      this.redis.script('gwNodeBeat')(this.redis.keys.nodes, nodeId, now + ttlMs),
+      this.redis.command.hset(this.redis.keys.nodeBeats, nodeId, now),
+    ]);
+    return { wasLive: before !== null && Number(before) > now };
+  }
+
+  async liveNodes(now: number): Promise<string[]> {
+    return this.redis.command.zrangebyscore(this.redis.keys.nodes, `(${now}`, '+inf');
+  }
+
+  async expire(nodeId: string, now: number): Promise<void> {
+    await this.redis.command.zadd(this.redis.keys.nodes, 'XX', now, nodeId);
   }
 
   async deadNodes(now: number): Promise<string[]> {
@@ -89,7 +103,15 @@ export class RedisConnectionStore extends ConnectionStore {
       if (last) gone.push(entry.slice(0, i));
     }
     await command.del(keys.nodeSockets(nodeId));
+    await this.forgetOldBeats(Date.now());
     return gone;
+  }
+
+  /** Last beats of nodes gone for a day are of no use to any restore. */
+  private async forgetOldBeats(now: number): Promise<void> {
+    const beats = await this.redis.command.hgetall(this.redis.keys.nodeBeats);
+    const old = Object.entries(beats).filter(([, at]) => Number(at) < now - BEATS_KEPT_MS).map(([node]) => node);
+    if (old.length > 0) await this.redis.command.hdel(this.redis.keys.nodeBeats, ...old);
   }
 
   async scanOnline(cursor: string, count: number): Promise<{ cursor: string; userIds: string[] }> {

@@ -24,7 +24,7 @@ export class RedisEngineBus extends EngineBus {
     });
     const subscribed = this.redis.subscriber.subscribe(...channels);
     if (this.redis.subscriber.status !== 'ready') {
-      // Redis is away (a node started during an outage, SPEC §8): the queued SUBSCRIBE goes out
+      // Redis is away (a node started during an outage, docs/protocol.md §8): the queued SUBSCRIBE goes out
       // when it answers, and ioredis subscribes again after every reconnection. Waiting for it
       // here would hold the whole start-up until then.
       subscribed.catch(() => undefined);

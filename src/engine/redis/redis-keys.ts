@@ -5,13 +5,35 @@
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
-  /** The Socket.IO streams adapter's stream and channel prefix. */
-  get adapterStream(): string {
-    return `${this.prefix}:adapter`;
+  /** The publication clock: hash of `n` (last position) and `e` (its epoch). */
+  get clock(): string {
+    return `${this.prefix}:clock`;
   }
-  /** Prefix of the streams adapter's recovery session keys (one per dropped socket's pid). */
-  get adapterSessionPrefix(): string {
-    return `${this.prefix}:adapter-session:`;
+  /**
+   * A room's history of kept publications, in the slot of the room's user (user and session
+   * rooms, so one script reaches a user's sockets and their history) or of its chat.
+   */
+  history(room: string, owner: string | undefined): string {
+    return `${this.prefix}:hist:{${owner ?? room}}:${room}`;
+  }
+  /** Present while a user of no live socket may still recover: their rooms' histories are kept. */
+  recoverable(userId: string): string {
+    return `${this.prefix}:recov:{${userId}}`;
+  }
+  /** The recovery record of one socket, by its recovery id (pid). */
+  recovery(pid: string): string {
+    return `${this.prefix}:rec:{${pid}}`;
+  }
+  /** The pub/sub channel one node listens on (hash-tagged: on Cluster, sharded over the masters). */
+  nodeChannel(nodeId: string): string {
+    return `${this.nodeChannelPrefix}${nodeId}}`;
+  }
+  get nodeChannelPrefix(): string {
+    return `${this.prefix}:node:{`;
+  }
+  /** The channel every node listens on (broadcasts to rooms of no single user, cluster requests). */
+  get allChannel(): string {
+    return `${this.prefix}:all`;
   }
 
   liveSessions(userId: string): string {
@@ -65,6 +87,10 @@ export class RedisKeys {
   }
   get nodes(): string {
     return `${this.prefix}:nodes`;
+  }
+  /** When each node last beat, kept past its sweep (for restores of its sockets). */
+  get nodeBeats(): string {
+    return `${this.prefix}:node-beats`;
   }
   rate(key: string): string {
     return `${this.prefix}:rl:{${key}}`;

@@ -5,14 +5,14 @@ import type { SendMessagePayload, ServiceSendMessagePayload } from '../../socket
 
 export const MAX_MESSAGE_LENGTH = 64 * 1024;
 
-/** `send_message` from a user (SPEC §4.1). */
+/** `send_message` from a user (docs/protocol.md §4.1). */
 export class SendMessageDto implements SendMessagePayload {
   @IsIdArray(1, 100) recipientIds!: string[];
   @IsString() @MaxLength(MAX_MESSAGE_LENGTH) message!: string;
   @Optional() @IsJsonObject() metadata?: Record<string, unknown>;
 }
 
-/** `send_message` from a service (SPEC §6.2): the user form plus the event name. */
+/** `send_message` from a service (docs/protocol.md §6.2): the user form plus the event name. */
 export class ServiceSendMessageDto extends SendMessageDto implements ServiceSendMessagePayload {
   @Optional() @IsString() @Length(1, 128) event?: string;
 }

@@ -12,7 +12,7 @@ export class NotificationBodyDto implements NotificationBody {
   @Optional() @IsJsonObject() data?: Record<string, unknown>;
 }
 
-/** POST /internal/notifications and the `notify` event (SPEC §6): one of userId/userIds. */
+/** POST /internal/notifications and the `notify` event (docs/protocol.md §6): one of userId/userIds. */
 export class PushNotificationDto implements PushNotificationPayload {
   @Optional() @IsId() userId?: string;
   @Optional() @IsIdArray(1, 10000) userIds?: string[];

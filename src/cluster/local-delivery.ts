@@ -1,0 +1,61 @@
+import type { Socket } from 'socket.io';
+import WebSocket from 'ws';
+
+/**
+ * On a socket whose recovery replay is running: its live publications wait here, as
+ * [position, wire text, …], and go out after the replay (src/recovery/replay.ts).
+ */
+export const HELD = Symbol('held');
+/** The offset of the last publication written to the socket (Socket.IO's offset argument). */
+export const POSITION = Symbol('position');
+
+export interface DeliverySocket {
+  [HELD]?: Array<number | string>;
+  [POSITION]?: string;
+}
+
+interface EngineClient {
+  writeToEngine(encoded: string[], opts: { preEncoded: boolean; wsPreEncodedFrame?: unknown }): void;
+}
+
+interface OutgoingHook {
+  notifyOutgoingListeners?: (packet: { type: number; nsp: string; data: unknown[] }) => void;
+  _anyOutgoingListeners?: unknown[];
+}
+
+const Sender = (WebSocket as unknown as { Sender?: { frame(data: Buffer, options: object): unknown } }).Sender;
+const EVENT_PACKET = 2;
+
+/**
+ * One encoded packet on its way to this node's sockets: the text and the WebSocket frame are
+ * built once, on the first socket, for all of them (what socket.io-adapter's broadcast does).
+ */
+export class Outgoing {
+  private frame?: unknown;
+  private framed = false;
+
+  constructor(
+    readonly wire: string,
+    private readonly nsp: string,
+  ) {}
+
+  write(socket: Socket): void {
+    if (!this.framed) {
+      this.framed = true;
+      if (Sender) this.frame = Sender.frame(Buffer.from(`4${this.wire}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
+    }
+    const hook = socket as unknown as OutgoingHook;
+    if (hook._anyOutgoingListeners?.length) hook.notifyOutgoingListeners?.({ type: EVENT_PACKET, nsp: this.nsp, data: parseData(this.wire) });
+    (socket.client as unknown as EngineClient).writeToEngine([this.wire], { preEncoded: true, wsPreEncodedFrame: this.frame });
+  }
+}
+
+/** The data array of an encoded EVENT packet (only for outgoing listeners, e.g. the Admin UI). */
+function parseData(wire: string): unknown[] {
+  const start = wire.indexOf('[');
+  try {
+    return JSON.parse(wire.slice(start)) as unknown[];
+  } catch {
+    return [];
+  }
+}

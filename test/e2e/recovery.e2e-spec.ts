@@ -1,0 +1,337 @@
+import request from 'supertest';
+import { Broker } from '../../src/engine/broker.js';
+import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, fresh, redisEnv } from '../support/app.js';
+import { type AckBody, type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectUser, createClient, firstOf, nextEvent, roundTrip } from '../support/client.js';
+import { eventually } from '../support/eventually.js';
+
+// docs/protocol.md §4.8, connection-state recovery, the same cases on the memory engine (one
+// app) and on two apps sharing one Redis (the client comes back to the other one): missed
+// publications once each and in order; the same user and session only; rooms recomputed from
+// the current memberships; a recovery id restores at most one socket, and a refused handshake
+// changes nothing of another connection's recovery.
+
+const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
+/** A recovering handshake takes several store round trips on a busy machine: wait generously. */
+const HANDSHAKE_WAIT_MS = 15_000;
+
+interface Tagged {
+  tag: string;
+}
+interface ChatMessage {
+  chatId: string;
+  content?: string;
+}
+interface Recovery {
+  pid: string;
+  offset: string;
+}
+
+function http(app: TestApp) {
+  return request(app.app.getHttpServer());
+}
+
+async function push(app: TestApp, userId: string, tag: string): Promise<void> {
+  await http(app).post('/internal/emit').set('Authorization', bearer).send({ userId, event: 'notification:new', payload: { tag } }).expect(200);
+}
+
+async function devices(app: TestApp, userId: string): Promise<number> {
+  const res = await http(app).get(`/internal/presence?userIds=${userId}`).set('Authorization', bearer).expect(200);
+  return (res.body as { data: { users: Array<{ devices: number }> } }).data.users[0].devices;
+}
+
+/** What socket.io-client offers when it reconnects: its recovery id (pid) and last offset. */
+function recoveryOf(socket: ClientSocket): Recovery {
+  const { _pid: pid, _lastOffset: offset } = socket as unknown as { _pid?: string; _lastOffset?: string };
+  if (!pid || !offset) throw new Error('the server offered no recovery session (no pid/offset)');
+  return { pid, offset };
+}
+
+/** Kills the transport without a DISCONNECT packet (a network drop) and waits until the server saw it. */
+async function dropTransport(app: TestApp, socket: ClientSocket, userId: string, remaining = 0): Promise<Recovery> {
+  const recovery = recoveryOf(socket);
+  socket.io.engine.close();
+  await eventually('the server to see the drop', () => devices(app, userId), (n) => n === remaining);
+  return recovery;
+}
+
+/** A new client presenting `recovery` with `token`; resolves once `connected` (or its refusal) arrived. */
+async function handshakeWith(url: string, token: string | undefined, recovery: Recovery): Promise<{ socket: ClientSocket; pushes: Tagged[]; refused?: ConnectErrorLike }> {
+  const socket = createClient(url, { auth: { ...(token === undefined ? {} : { token }), ...recovery }, reconnection: false });
+  const pushes = collect<Tagged>(socket, 'notification:new');
+  const { event, payload } = await firstOf<ConnectErrorLike>(socket, ['connected', 'connect_error'], HANDSHAKE_WAIT_MS);
+  return event === 'connect_error' ? { socket, pushes, refused: payload } : { socket, pushes };
+}
+
+/** The same client coming back (Socket.IO sends its own pid and last offset), to `url`. */
+async function comeBack(socket: ClientSocket, url: string): Promise<void> {
+  (socket.io as unknown as { uri: string }).uri = url;
+  const outcome = firstOf<ConnectErrorLike>(socket, ['connected', 'connect_error'], HANDSHAKE_WAIT_MS);
+  socket.connect();
+  const { event, payload } = await outcome;
+  if (event === 'connect_error') throw new Error(`connect_error ${payload.message}`);
+}
+
+async function emitOnce<T>(socket: ClientSocket, event: string, payload: unknown): Promise<T> {
+  return (await socket.timeout(5000).emitWithAck(event, payload)) as T;
+}
+
+function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
+  describe(label, () => {
+    let a: TestApp;
+    let b: TestApp;
+
+    beforeAll(async () => {
+      [a, b] = await start();
+    });
+
+    afterEach(() => closeAllClients());
+
+    afterAll(async () => {
+      await a?.close();
+      if (b !== a) await b?.close();
+    });
+
+    it('delivers what was missed during a blip, once each and in order, then live traffic', async () => {
+      const u = fresh('blip');
+      const socket = createClient(a.url, { auth: { token: userToken(u) }, reconnection: false });
+      await nextEvent(socket, 'connected');
+      const idBefore = socket.id;
+      const pushes = collect<Tagged>(socket, 'notification:new');
+      await dropTransport(a, socket, u);
+      for (const tag of ['missed#1', 'missed#2', 'missed#3']) await push(a, u, tag);
+
+      await comeBack(socket, b.url);
+      expect(socket.recovered).toBe(true);
+      expect(socket.id).toBe(idBefore);
+      expect(pushes.map((p) => p.tag)).toEqual(['missed#1', 'missed#2', 'missed#3']);
+      const live = nextEvent<Tagged>(socket, 'notification:new');
+      await push(a, u, 'live');
+      await live;
+      await roundTrip(socket);
+      expect(pushes.map((p) => p.tag)).toEqual(['missed#1', 'missed#2', 'missed#3', 'live']);
+      expect(await devices(b, u)).toBe(1);
+    });
+
+    it("does not deliver publications of rooms the socket was not in (another user's)", async () => {
+      const [u, other] = [fresh('mine'), fresh('other')];
+      const socket = createClient(a.url, { auth: { token: userToken(u) }, reconnection: false });
+      await nextEvent(socket, 'connected');
+      const pushes = collect<Tagged>(socket, 'notification:new');
+      await dropTransport(a, socket, u);
+      await push(a, other, 'not-mine');
+      await push(a, u, 'mine');
+      await comeBack(socket, b.url);
+      expect(socket.recovered).toBe(true);
+      await roundTrip(socket);
+      expect(pushes.map((p) => p.tag)).toEqual(['mine']);
+    });
+
+    it("another user's recovery id gives a fresh connection: no rooms, no missed packets, a new socket id", async () => {
+      const [alice, carol] = [fresh('alice'), fresh('carol')];
+      const aliceSocket = await connectUser(a.url, userToken(alice));
+      const oldId = aliceSocket.id;
+      const recovery = await dropTransport(a, aliceSocket, alice);
+      await push(a, alice, 'missed-by-alice');
+
+      const { socket: carolSocket, pushes: carolPushes } = await handshakeWith(b.url, userToken(carol), recovery);
+      await roundTrip(carolSocket);
+      expect(carolSocket.recovered).toBe(false);
+      expect(carolSocket.id).not.toBe(oldId);
+      expect(carolPushes).toEqual([]);
+
+      // Alice's later traffic does not reach carol either; carol's own does.
+      await push(b, alice, 'to-alice');
+      const toCarol = nextEvent(carolSocket, 'notification:new');
+      await push(a, carol, 'to-carol');
+      await toCarol;
+      await roundTrip(carolSocket);
+      expect(carolPushes.map((p) => p.tag)).toEqual(['to-carol']);
+      expect(await devices(a, alice)).toBe(0);
+    });
+
+    it("a revoked session's recovery id (same user, new session) gets a fresh connection", async () => {
+      const bob = fresh('bob');
+      const first = await connectUser(a.url, userToken(bob, 's1'));
+      const firstId = first.id;
+      const recovery = await dropTransport(a, first, bob);
+      await push(a, bob, 'missed-by-s1');
+
+      // A new session replaces s1 (single policy) and presents s1's recovery id.
+      const { socket: second, pushes } = await handshakeWith(b.url, userToken(bob, 's2'), recovery);
+      await roundTrip(second);
+      expect(second.recovered).toBe(false);
+      expect(second.id).not.toBe(firstId);
+      expect(pushes).toEqual([]);
+      const toS2 = nextEvent(second, 'notification:new');
+      await push(a, bob, 'to-s2');
+      await toS2;
+      expect(pushes.map((p) => p.tag)).toEqual(['to-s2']);
+    });
+
+    it('a refused attempt with the recovery id leaves it to its owner, who still recovers everything', async () => {
+      const [victim, attacker] = [fresh('victim'), fresh('attacker')];
+      const socket = createClient(a.url, { auth: { token: userToken(victim) }, reconnection: false });
+      await nextEvent(socket, 'connected');
+      const pushes = collect<Tagged>(socket, 'notification:new');
+      const recovery = await dropTransport(a, socket, victim);
+      await push(a, victim, 'before-attempts');
+
+      // Another user, and no token at all: both refused (or made fresh), the record untouched.
+      const stranger = await handshakeWith(b.url, userToken(attacker), recovery);
+      expect(stranger.socket.recovered).toBe(false);
+      expect((await handshakeWith(b.url, undefined, recovery)).refused?.message).toBe('AUTH_REQUIRED');
+      await push(b, victim, 'after-attempts');
+
+      await comeBack(socket, b.url);
+      expect(socket.recovered).toBe(true);
+      await roundTrip(socket);
+      expect(pushes.map((p) => p.tag)).toEqual(['before-attempts', 'after-attempts']);
+      expect(stranger.pushes).toEqual([]);
+    });
+
+    it("a handshake presenting a connected socket's recovery id restores nothing and leaves that socket whole (kick still reaches it)", async () => {
+      const bob = fresh('shield');
+      const socket = createClient(a.url, { auth: { token: userToken(bob) }, reconnection: false });
+      await nextEvent(socket, 'connected');
+      await dropTransport(a, socket, bob);
+      await comeBack(socket, a.url);
+      expect(socket.recovered).toBe(true);
+      const recovery = recoveryOf(socket);
+      const pushes = collect<Tagged>(socket, 'notification:new');
+
+      // Without a token (refused), then with the owner's own token (a fresh connection).
+      expect((await handshakeWith(a.url, undefined, recovery)).refused?.message).toBe('AUTH_REQUIRED');
+      const twin = await handshakeWith(a.url, userToken(bob), recovery);
+      expect(twin.refused).toBeUndefined();
+      expect(twin.socket.recovered).toBe(false);
+      expect(twin.socket.id).not.toBe(socket.id);
+
+      // The live socket still gets its traffic and is still reached by a kick.
+      const live = nextEvent<Tagged>(socket, 'notification:new');
+      await push(b, bob, 'still-reached');
+      expect(await live).toEqual({ tag: 'still-reached' });
+      const logout = nextEvent<{ reason: string }>(socket, 'auth:logout');
+      const gone = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+      await http(b).post('/internal/kick').set('Authorization', bearer).send({ userId: bob, reason: 'kicked', invalidateSession: true }).expect(200);
+      expect(await logout).toEqual({ reason: 'kicked' });
+      expect(await gone).toBe('io server disconnect');
+      expect(pushes.map((p) => p.tag)).toEqual(['still-reached']);
+      await eventually('no socket of the kicked user left', () => devices(a, bob), (n) => n === 0);
+    });
+
+    it('a member removed while away is not put back in the chat room, and misses none of its other packets', async () => {
+      const [bob, dave, chatId] = [fresh('bob'), fresh('dave'), fresh('c1')];
+      await http(a).put(`/internal/chats/${chatId}/members`).set('Authorization', bearer).send({ userIds: [bob, dave] }).expect(200);
+      const bobSocket = createClient(a.url, { auth: { token: userToken(bob) }, reconnection: false });
+      await nextEvent(bobSocket, 'connected');
+      const daveSocket = await connectUser(b.url, userToken(dave));
+
+      await dropTransport(a, bobSocket, bob);
+      await http(b).delete(`/internal/chats/${chatId}/members/${bob}`).set('Authorization', bearer).expect(200);
+      const sent = await emitOnce<AckBody>(daveSocket, 'message:new', { chatId, content: 'after removal', messageType: 'text' });
+      expect(sent.ok).toBe(true);
+      await push(b, bob, 'missed-by-bob');
+
+      const chatMessages = collect<ChatMessage>(bobSocket, 'message:new');
+      const pushes = collect<Tagged>(bobSocket, 'notification:new');
+      await comeBack(bobSocket, b.url);
+      await roundTrip(bobSocket);
+      expect(bobSocket.recovered).toBe(true);
+      expect(pushes.map((p) => p.tag)).toEqual(['missed-by-bob']);
+      expect(chatMessages).toEqual([]);
+
+      // Neither reading nor posting in the chat works any more.
+      const post = await emitOnce<AckBody>(bobSocket, 'message:new', { chatId, content: 'still here?', messageType: 'text' });
+      expect(post).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      await emitOnce(daveSocket, 'message:new', { chatId, content: 'later', messageType: 'text' });
+      await roundTrip(bobSocket);
+      expect(chatMessages).toEqual([]);
+    });
+
+    it('the same user and session recovers its missed packets and rooms, chat included', async () => {
+      const [bob, dave, chatId] = [fresh('bob'), fresh('dave'), fresh('c2')];
+      await http(a).put(`/internal/chats/${chatId}/members`).set('Authorization', bearer).send({ userIds: [bob, dave] }).expect(200);
+      const bobSocket = createClient(a.url, { auth: { token: userToken(bob) }, reconnection: false });
+      await nextEvent(bobSocket, 'connected');
+      const daveSocket = await connectUser(b.url, userToken(dave));
+      const oldId = bobSocket.id;
+
+      await dropTransport(a, bobSocket, bob);
+      await emitOnce(daveSocket, 'message:new', { chatId, content: 'while away', messageType: 'text' });
+      await push(b, bob, 'missed');
+
+      const chatMessages = collect<ChatMessage>(bobSocket, 'message:new');
+      const pushes = collect<Tagged>(bobSocket, 'notification:new');
+      await comeBack(bobSocket, b.url);
+      await roundTrip(bobSocket);
+      expect(bobSocket.recovered).toBe(true);
+      expect(bobSocket.id).toBe(oldId);
+      expect(pushes.map((p) => p.tag)).toEqual(['missed']);
+      expect(chatMessages.map((m) => m.content)).toEqual(['while away']);
+    });
+
+    it('presence and status-page subscriptions come back with the socket', async () => {
+      const [watcher, friend] = [fresh('watcher'), fresh('friend')];
+      await http(a).put(`/internal/users/${watcher}/friends`).set('Authorization', bearer).send({ friendIds: [friend] }).expect(200);
+      await http(a).put(`/internal/users/${friend}/friends`).set('Authorization', bearer).send({ friendIds: [watcher] }).expect(200);
+      const socket = createClient(a.url, { auth: { token: userToken(watcher) }, reconnection: false });
+      await nextEvent(socket, 'connected');
+      expect((await emitOnce<AckBody>(socket, 'presence:subscribe', { userIds: [friend] })).ok).toBe(true);
+      await emitOnce(socket, 'subscribe:status', {});
+      await dropTransport(a, socket, watcher);
+
+      await comeBack(socket, b.url);
+      expect(socket.recovered).toBe(true);
+      const status = nextEvent<{ service: string }>(socket, 'service:status');
+      await http(b).post('/internal/status').set('Authorization', bearer).send({ service: `svc-${watcher}`, status: 'down' }).expect(200);
+      expect(await status).toEqual(expect.objectContaining({ service: `svc-${watcher}` }));
+      const online = nextEvent<{ userId: string; status: string }>(socket, 'presence:update');
+      await connectUser(a.url, userToken(friend));
+      expect(await online).toEqual(expect.objectContaining({ userId: friend, status: 'online' }));
+    });
+  });
+}
+
+suite('memory engine', async () => {
+  const app = await startApp({ RECOVERY_WINDOW_MS: '60000' });
+  return [app, app];
+});
+
+suite('two nodes on one Redis', async () => {
+  const env = { ...redisEnv(uniquePrefix('recovery')), RECOVERY_WINDOW_MS: '60000' };
+  return [await startApp(env), await startApp(env)];
+});
+
+describe('memory engine, RECOVERY_BUFFER_BYTES=4096', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startApp({ RECOVERY_WINDOW_MS: '60000', RECOVERY_BUFFER_BYTES: '4096' });
+  });
+
+  afterAll(async () => {
+    closeAllClients();
+    await app?.close();
+  });
+
+  it('keeps at most that many bytes: past it the oldest go and the socket reconnects unrecovered, its user room rebuilt', async () => {
+    const u = fresh('bound');
+    const socket = createClient(app.url, { auth: { token: userToken(u) }, reconnection: false });
+    await nextEvent(socket, 'connected');
+    const pushes = collect<Tagged>(socket, 'notification:new');
+    await dropTransport(app, socket, u);
+    // 30 publications of ~300 bytes: far more than the 4 KiB bound.
+    for (let i = 0; i < 30; i++) await push(app, u, `${i}-${'x'.repeat(300)}`);
+    const held = (app.app.get(Broker) as unknown as { bytes: number }).bytes;
+    expect(held).toBeLessThanOrEqual(4096);
+    expect(held).toBeGreaterThan(0);
+
+    await comeBack(socket, app.url);
+    expect(socket.recovered).toBe(false);
+    await roundTrip(socket);
+    expect(pushes).toEqual([]);
+    await push(app, u, 'fresh');
+    await roundTrip(socket);
+    expect(pushes.map((p) => p.tag)).toEqual(['fresh']);
+  });
+});
