@@ -127,7 +127,8 @@ class Client {
     this.maxSeq = 0;
     this.received = 0;
     this.dup = 0;
-    this.ooo = 0;
+    /** Sequence numbers in the order they first arrived. */
+    this.arrivals = [];
     this.firstConnectAt = undefined;
     this.connects = 0;
     this.recoveries = 0;
@@ -146,9 +147,27 @@ class Client {
     }
     this.received += 1;
     if (this.seen[seq] > 0) this.dup += 1;
-    else if (seq < this.maxSeq) this.ooo += 1;
+    else this.arrivals.push(seq);
     if (this.seen[seq] < 255) this.seen[seq] += 1;
     this.maxSeq = Math.max(this.maxSeq, seq);
+  }
+
+  /**
+   * Messages that arrived before one the gateway had accepted before they were even sent: the
+   * order the gateway owes (a message accepted, then another sent, must arrive in that order).
+   * Messages sent concurrently, or retried by the publisher after a 503, may arrive either way.
+   * `timing`: seq → [sent, accepted] of the attempt that was accepted.
+   */
+  outOfOrder(timing) {
+    let late = 0;
+    let earliestAcceptedAfter = Infinity;
+    for (let i = this.arrivals.length - 1; i >= 0; i--) {
+      const t = timing.get(this.arrivals[i]);
+      if (!t) continue;
+      if (earliestAcceptedAfter < t[0]) late += 1;
+      earliestAcceptedAfter = Math.min(earliestAcceptedAfter, t[1]);
+    }
+    return late;
   }
 
   lostIn(from, to, skip) {
@@ -241,8 +260,9 @@ async function workerMain() {
       return true;
     },
 
-    stats({ from, to, skip = [], resetLatency = false } = {}) {
+    stats({ from, to, skip = [], timing = [], resetLatency = false } = {}) {
       const skipped = new Set(skip);
+      const timed = new Map(timing.map(([seq, sent, accepted]) => [seq, [sent, accepted]]));
       const live = clients.filter((c) => !c.closedByUs);
       const out = {
         clients: live.length,
@@ -267,7 +287,7 @@ async function workerMain() {
         out.received += c.received;
         out.lost += lost;
         out.dup += c.dup;
-        out.ooo += c.ooo;
+        out.ooo += timed.size > 0 ? c.outOfOrder(timed) : 0;
         out.recoveries += c.recoveries;
         if (lost > 0) out.clientsWithLoss += 1;
         const kind = (out.byKind[c.kind] ??= { clients: 0, lost: 0, backMs: [] });

@@ -301,7 +301,7 @@ async function outage(ctx) {
         `${JSON.stringify(byStatus)}, slowest ${round(slowest)} ms`,
       ),
       check('the node serves again once Redis is back', readyAt !== undefined, `ready after ${figures.readyAfterRedisBackMs} ms`),
-      check('nothing accepted is lost', stats.lost === 0 && stats.dup === 0, `lost ${stats.lost}, duplicated ${stats.dup}`),
+      check('nothing accepted is lost, doubled or reordered', stats.lost === 0 && stats.dup === 0 && stats.ooo === 0, `lost ${stats.lost}, duplicated ${stats.dup}, out of order ${stats.ooo}`),
     ],
   };
 }
@@ -472,11 +472,13 @@ async function flood(ctx, node, fleet, polite) {
           traced.push(++ctx.overloadSeq);
           return JSON.stringify({ room: `chat:${ROOM}`, event: 'message', payload: { seq: ctx.overloadSeq, t: Date.now() }, idempotencyKey: `${RUN}-ov-${ctx.overloadSeq}` });
         });
+        const sentAt = Date.now();
         const { status, retryAfter } = await poster.post('/internal/emit/batch', `{"items":[${batch.join(',')}]}`);
         if (status === 503 && retryAfter === null) missingRetryAfter += 1;
         statuses[status] = (statuses[status] ?? 0) + 1;
         if (status === 200) {
-          accepted.push(...traced);
+          const acceptedAt = Date.now();
+          for (const seq of traced) accepted.push([seq, sentAt, acceptedAt]);
           items += 500;
         }
         if (polite && status === 503) await sleep(1000 * Number(retryAfter ?? 1) * (0.5 + Math.random()));
@@ -514,20 +516,25 @@ async function overload(ctx) {
   await sleep(3000);
   const polite = await flood(ctx, node, fleet, true);
   await sleep(3000);
-  const accepted = new Set([...hammer.accepted, ...polite.accepted]);
+  const timing = [...hammer.accepted, ...polite.accepted];
+  const accepted = new Set(timing.map(([seq]) => seq));
   const skip = [];
   for (let seq = 1; seq <= ctx.overloadSeq; seq++) if (!accepted.has(seq)) skip.push(seq);
-  const stats = await fleet.stats({ from: 1, to: ctx.overloadSeq, skip });
+  const stats = await fleet.stats({ from: 1, to: ctx.overloadSeq, skip, timing });
   return {
     figures: {
       ignoringRetryAfter: hammer.figures,
       honouringRetryAfter: polite.figures,
-      tracedMessages: { accepted: accepted.size, lost: stats.lost, duplicated: stats.dup },
+      tracedMessages: { accepted: accepted.size, lost: stats.lost, duplicated: stats.dup, outOfOrder: stats.ooo },
     },
     checks: [
       ...hammer.checks,
       ...polite.checks,
-      check('nothing accepted is lost', stats.lost === 0 && stats.dup === 0, `lost ${stats.lost}, duplicated ${stats.dup} of ${accepted.size} traced`),
+      check(
+        'nothing accepted is lost, doubled or reordered',
+        stats.lost === 0 && stats.dup === 0 && stats.ooo === 0,
+        `lost ${stats.lost}, duplicated ${stats.dup}, out of order ${stats.ooo} of ${accepted.size} traced`,
+      ),
     ],
   };
 }
@@ -545,6 +552,7 @@ async function redisRestart(ctx) {
   await fleets[1].connect({ url: b.url, prefix: 'ghost-b-', count: clients / 2, secret: JWT_SECRET, room: ROOM, kind: 'plain' });
   const everyone = [...Array.from({ length: clients / 2 }, (_, i) => `ghost-a-${i}`), ...Array.from({ length: clients / 2 }, (_, i) => `ghost-b-${i}`)];
   const presence = async (ids) => {
+    for (const n of [a, b]) if (n.entry.exited) throw new Error(`node ${n.name} exited (${n.entry.code ?? n.entry.signal}):\n${n.entry.output().slice(-3000)}`);
     const res = await fetch(`${a.url}/internal/presence?userIds=${ids.join(',')}`, { headers: { Authorization: `Bearer ${INTERNAL_SECRET}` } });
     const body = await res.json();
     return new Map((body?.data?.users ?? []).map((u) => [u.userId, u.status !== 'offline' && u.devices > 0]));

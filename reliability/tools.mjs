@@ -164,6 +164,8 @@ export class Publisher {
     this.pad = bytes > 0 ? 'x'.repeat(bytes) : undefined;
     this.seq = 0;
     this.accepted = new Set();
+    /** seq → [sent, accepted] (ms) of the attempt that was accepted. */
+    this.timing = new Map();
     this.abandoned = [];
     this.statuses = {};
     this.retryAfterMissing = 0;
@@ -222,6 +224,7 @@ export class Publisher {
         idempotencyKey: `${this.runId}-${seq}`,
       });
       const started = performance.now();
+      const sentAt = Date.now();
       const { status, retryAfter } = await this.http.post('/internal/emit', body);
       const ms = performance.now() - started;
       this.slowest = Math.max(this.slowest, ms);
@@ -229,6 +232,7 @@ export class Publisher {
       this.log.push({ at: Date.now(), status, ms, retryAfter });
       if (status === 200) {
         this.accepted.add(seq);
+        this.timing.set(seq, [sentAt, Date.now()]);
         return;
       }
       if (status === 503 && retryAfter === null) this.retryAfterMissing += 1;
@@ -239,8 +243,8 @@ export class Publisher {
     this.abandoned.push(seq);
   }
 
-  /** The range of published messages, and those never accepted (not expected by anyone). */
+  /** The range of published messages, those never accepted (not expected by anyone), and when each was sent and accepted. */
   get range() {
-    return { from: 1, to: this.seq, skip: this.abandoned };
+    return { from: 1, to: this.seq, skip: this.abandoned, timing: [...this.timing].map(([seq, [sent, accepted]]) => [seq, sent, accepted]) };
   }
 }

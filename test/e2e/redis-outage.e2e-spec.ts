@@ -94,6 +94,48 @@ describe('Redis stopped under a running node', () => {
   });
 });
 
+describe('a running node (node dist/main.js) whose Redis stops while clients leave', () => {
+  beforeAll(() => assertBuilt());
+  afterAll(async () => {
+    closeAllClients();
+    await killAllGateways();
+  });
+
+  it('stays up through the departures and serves again when Redis is back', async () => {
+    const redis = await startRedisServer();
+    try {
+      const gw = await startGateway({
+        PORT: String(await freePort()),
+        HOST: '127.0.0.1',
+        JWT_SECRET: TEST_JWT_SECRET,
+        INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+        REDIS_URL: redis.url,
+        SOCKET_CONTROL_PREFIX: uniquePrefix('leaving'),
+      });
+      await eventually('readiness 200', () => httpStatus(gw.url, '/health/ready'), (s) => s === 200, { timeoutMs: 15_000 });
+      const leaving = await Promise.all([fresh('leaving'), fresh('leaving')].map((u) => connectUser(gw.url, userToken(u))));
+      const staying = fresh('staying');
+      const socket = await connectUser(gw.url, userToken(staying));
+
+      await redis.stop();
+      await eventually('readiness 503', () => httpStatus(gw.url, '/health/ready'), (s) => s === 503);
+      for (const s of leaving) s.close();
+      // The departures' store writes fail meanwhile; the node must not die of it.
+      await expect(eventually('the node to die', async () => gw.running(), (running) => !running, { timeoutMs: 2000 })).rejects.toThrow(/timed out/);
+
+      await redis.restart();
+      await eventually('readiness 200', () => httpStatus(gw.url, '/health/ready'), (s) => s === 200, { timeoutMs: 15_000 });
+      const pushed = nextEvent<string>(socket, 'message');
+      const ok = await call(gw.url, { method: 'POST', path: '/internal/emit', body: { userId: staying, event: 'message', payload: 'still here' } });
+      expect(ok.status).toBe(200);
+      await expect(pushed).resolves.toBe('still here');
+      expect(gw.running()).toBe(true);
+    } finally {
+      await redis.stop();
+    }
+  });
+});
+
 describe('a node started while Redis is unreachable', () => {
   beforeAll(() => assertBuilt());
   afterAll(async () => {
