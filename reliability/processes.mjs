@@ -8,28 +8,14 @@ import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startWatchdog } from '../scripts/watchdog.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const MAIN = join(ROOT, 'dist/main.js');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** One helper process that SIGKILLs every tracked pid when the harness dies without cleaning up. */
-const watchdog = spawn(
-  process.execPath,
-  [
-    '-e',
-    "const pids = new Set(); let buf = '';" +
-      "process.on('SIGINT', () => {}); process.on('SIGTERM', () => {});" +
-      "process.stdin.setEncoding('utf8').on('data', (d) => { buf += d; const lines = buf.split('\\n'); buf = lines.pop();" +
-      "  for (const l of lines) { const pid = Number(l.slice(1)); if (l[0] === '+') pids.add(pid); else pids.delete(pid); } });" +
-      "const reap = () => { for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch {} } process.exit(0); };" +
-      "process.stdin.on('end', reap); process.stdin.on('error', reap);",
-  ],
-  { stdio: ['pipe', 'ignore', 'ignore'] },
-);
-watchdog.on('error', () => undefined);
-watchdog.stdin.on('error', () => undefined);
-watchdog.unref();
+/** SIGKILLs every tracked pid when the harness dies without cleaning up. */
+const watchdog = startWatchdog();
 
 const children = new Set();
 const workDir = mkdtempSync(join(tmpdir(), 'gateway-reliability-'));
@@ -41,14 +27,14 @@ export function startProcess(name, cmd, args, { env = {}, cwd = workDir, keepOut
   const child = spawn(cmd, args, { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const entry = { child, name, pid: child.pid, exited: false, out: '' };
   children.add(entry);
-  if (child.pid !== undefined) watchdog.stdin.write(`+${child.pid}\n`);
+  watchdog.watch(child.pid);
   entry.exit = new Promise((done) => {
     child.once('exit', (code, signal) => {
       entry.exited = true;
       entry.code = code;
       entry.signal = signal;
       children.delete(entry);
-      if (child.pid !== undefined && !watchdog.stdin.destroyed) watchdog.stdin.write(`-${child.pid}\n`);
+      watchdog.forget(child.pid);
       done({ code, signal });
     });
   });
@@ -80,7 +66,7 @@ let cleaning;
 export function cleanup() {
   cleaning ??= (async () => {
     await Promise.all([...children].map((e) => stopProcess(e, { signal: 'SIGKILL', graceMs: 1000 })));
-    watchdog.stdin.end();
+    watchdog.end();
     rmSync(workDir, { recursive: true, force: true });
   })();
   return cleaning;

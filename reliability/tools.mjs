@@ -2,50 +2,31 @@
 // internal API, retried until accepted), the /health/live probe (a separate process), metrics
 // scraping, percentiles and the checks that make a verdict.
 import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Publisher as BenchPublisher } from '../bench/publish.mjs';
 import { sleep } from './processes.mjs';
 
 /**
- * POSTs JSON over keep-alive connections, at most `maxSockets` at once (the rest wait in the
+ * POSTs JSON text over keep-alive connections, at most `maxSockets` at once (the rest wait in the
  * agent: a slow gateway makes the backlog wait here, not run the harness out of descriptors).
+ * Never rejects: a network error or a timeout is a status of its own.
  */
 export class HttpPoster {
   constructor(base, secret, maxSockets = 64) {
-    const url = new URL(base);
-    Object.assign(this, { host: url.hostname, port: Number(url.port), auth: `Bearer ${secret}` });
-    this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    this.publisher = new BenchPublisher(base, secret, maxSockets);
   }
 
-  /** Resolves `{ status, retryAfter }`; a network error or timeout resolves `{ status: 'network' | 'timeout' }`. */
-  post(path, text, timeoutMs = 30_000) {
-    return new Promise((resolve) => {
-      const req = request(
-        {
-          agent: this.agent,
-          host: this.host,
-          port: this.port,
-          path,
-          method: 'POST',
-          headers: { authorization: this.auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
-          timeout: timeoutMs,
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode, retryAfter: res.headers['retry-after'] ?? null }));
-          res.on('error', () => resolve({ status: 'network', retryAfter: null }));
-        },
-      );
-      req.on('timeout', () => {
-        req.destroy();
-        resolve({ status: 'timeout', retryAfter: null });
-      });
-      req.on('error', () => resolve({ status: 'network', retryAfter: null }));
-      req.end(text);
-    });
+  /** Resolves `{ status, retryAfter }`; `status` is 'network' or 'timeout' when no answer came. */
+  async post(path, text, timeoutMs = 30_000) {
+    try {
+      const { status, headers } = await this.publisher.post(path, text, timeoutMs);
+      return { status, retryAfter: headers['retry-after'] ?? null };
+    } catch (err) {
+      return { status: /timeout/.test(err?.message) ? 'timeout' : 'network', retryAfter: null };
+    }
   }
 
   close() {
-    this.agent.destroy();
+    this.publisher.close();
   }
 }
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import type { UserSocket } from '../socket/events.js';
-import { emitThenCloseTransport } from '../socket/farewell.js';
+import { farewell } from '../socket/farewell.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { DrainClock } from './drain-clock.js';
 import { planWaves, WAVE_INTERVAL_MS } from './drain-plan.js';
@@ -72,6 +72,6 @@ export class LifecycleService {
   }
 
   private move(socket: UserSocket, reconnectAfterMs: number): void {
-    emitThenCloseTransport(socket, 'server:shutdown', { reconnect: true, reconnectAfterMs });
+    farewell(socket, 'closeTransport', 'server:shutdown', { reconnect: true, reconnectAfterMs });
   }
 }

@@ -1,4 +1,4 @@
-import { jest } from '@jest/globals';
+import { onFakeClock } from '../../../test/support/fake-clock.js';
 import { MemoryPresenceStore } from './memory-presence.store.js';
 
 const entries = (sut: MemoryPresenceStore) => (sut as unknown as { users: Map<string, unknown> }).users.size;
@@ -17,17 +17,15 @@ describe('MemoryPresenceStore', () => {
     });
 
     it('drops lapsed entries by itself while nothing changes', async () => {
-      jest.useFakeTimers({ now: 0 });
-      try {
+      await onFakeClock(0, async (advanceTo) => {
         const sut = new MemoryPresenceStore();
         for (let i = 0; i < 100; i++) await sut.setStatus(`idle-${i}`, 'away', null, { now: 0, ttlMs: 1000 });
-        jest.setSystemTime(5000);
-        jest.advanceTimersByTime(1000);
+        advanceTo(500);
+        expect(entries(sut)).toBe(100);
+        advanceTo(2000);
         expect(entries(sut)).toBe(0);
         sut.onModuleDestroy();
-      } finally {
-        jest.useRealTimers();
-      }
+      });
     });
   });
 });

@@ -1,4 +1,4 @@
-import { jest } from '@jest/globals';
+import { onFakeClock } from '../../../test/support/fake-clock.js';
 import type { SessionRules } from '../session.store.js';
 import { MemorySessionStore } from './memory-session.store.js';
 
@@ -40,17 +40,14 @@ describe('MemorySessionStore', () => {
     });
 
     it('drops lapsed entries by itself while nobody connects', async () => {
-      jest.useFakeTimers({ now: 0 });
-      try {
+      await onFakeClock(0, async (advanceTo) => {
         const sut = new MemorySessionStore();
         for (let i = 0; i < 100; i++) await sut.claim(`idle-${i}`, 's', rules(0));
-        jest.setSystemTime(5000);
-        jest.advanceTimersByTime(1000);
+        // Lapsed at 1000; the next round of the sweep (every second) drops them.
+        advanceTo(2000);
         expect(entries(sut)).toBe(0);
         sut.onModuleDestroy();
-      } finally {
-        jest.useRealTimers();
-      }
+      });
     });
   });
 });
