@@ -15,7 +15,7 @@ export interface HandshakeLimits {
 export type RefusalReason = 'pending' | 'event_loop_delay';
 
 /** New sessions admitted in each event-loop turn however late the loop is (LoopLag.admits). */
-const HANDSHAKE_FLOOR_PER_TURN = 2;
+const HANDSHAKE_FLOOR_PER_TURN = 16;
 
 /** Seconds a refused client is asked to wait (plain Socket.IO clients back off by themselves anyway). */
 export const HANDSHAKE_RETRY_AFTER_SEC = 1;

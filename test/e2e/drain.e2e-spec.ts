@@ -1,4 +1,4 @@
-import { TEST_JWT_SECRET, signToken } from '../support/app.js';
+import { NO_LOAD_ADMISSION, TEST_JWT_SECRET, signToken } from '../support/app.js';
 import { type ClientSocket, closeAllClients, connectUser, createClient, firstOf } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 import { assertBuilt, exitOf, httpStatus, killAllGateways, spawnGateway, startGateway } from '../support/node-process.js';
@@ -45,6 +45,8 @@ describe('graceful drain (SIGTERM, SHUTDOWN_DRAIN_DELAY_MS=1000, SHUTDOWN_SPREAD
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
       JWT_SECRET: TEST_JWT_SECRET,
+      // Every handshake of these tests must pass; load admission has its own specs.
+      ...NO_LOAD_ADMISSION,
       SHUTDOWN_DRAIN_DELAY_MS: String(DELAY_MS),
       SHUTDOWN_SPREAD_MS: String(SPREAD_MS),
       SHUTDOWN_TIMEOUT_MS: '10000',
@@ -103,6 +105,8 @@ describe('graceful drain (SIGTERM, SHUTDOWN_DRAIN_DELAY_MS=1000, SHUTDOWN_SPREAD
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
       JWT_SECRET: TEST_JWT_SECRET,
+      // Every handshake of these tests must pass; load admission has its own specs.
+      ...NO_LOAD_ADMISSION,
       SHUTDOWN_DRAIN_DELAY_MS: '8000',
       SHUTDOWN_SPREAD_MS: '8000',
       SHUTDOWN_TIMEOUT_MS: '20000',
@@ -128,6 +132,8 @@ describe('graceful drain (SIGTERM, SHUTDOWN_DRAIN_DELAY_MS=1000, SHUTDOWN_SPREAD
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
       JWT_SECRET: TEST_JWT_SECRET,
+      // Every handshake of these tests must pass; load admission has its own specs.
+      ...NO_LOAD_ADMISSION,
       SHUTDOWN_DRAIN_DELAY_MS: '5000',
       SHUTDOWN_SPREAD_MS: '10000',
       SHUTDOWN_TIMEOUT_MS: '15000',

@@ -1,6 +1,7 @@
 import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET, fresh, userToken } from '../support/app.js';
 import { closeAllClients, collect, connectUser, roundTrip } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
+import { batchFlood } from '../support/batch-flood.js';
 import { idleLive, percentile, promptBound, startLiveProbe } from '../support/live-probe.js';
 import { assertBuilt, killAllGateways, startGateway } from '../support/node-process.js';
 import { freePort } from '../support/redis-server.js';
@@ -31,48 +32,19 @@ describe('overload (batches as fast as 64 connections can send, default settings
     const socket = await connectUser(gw.url, userToken(tracedUser));
     const received = collect<number>(socket, 'message');
 
-    // The untraced items are the same in every batch: only the traced ones are built per batch.
-    const offline = Array.from({ length: ITEMS }, (_, i) => JSON.stringify({ userId: `offline-${i}`, event: 'message', payload: { i } }));
-    let seq = 0;
-    const batch = (): { body: string; traced: number[] } => {
-      const traced: number[] = [];
-      const items = offline.map((item, i) => {
-        if (i % TRACED_EVERY !== 0) return item;
-        traced.push(++seq);
-        return JSON.stringify({ userId: tracedUser, event: 'message', payload: seq });
-      });
-      return { body: `{"items":[${items.join(',')}]}`, traced };
-    };
-    const statuses = new Map<number, number>();
-    const accepted: number[] = [];
-    let missingRetryAfter = 0;
-    const until = Date.now() + LOAD_MS;
-    const sender = async () => {
-      while (Date.now() < until) {
-        const { body, traced } = batch();
-        const res = await fetch(`${gw.url}/internal/emit/batch`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${TEST_INTERNAL_SECRET}`, 'Content-Type': 'application/json' },
-          body,
-        });
-        await res.arrayBuffer();
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (res.status === 200) accepted.push(...traced);
-        if (res.status === 503 && !res.headers.get('retry-after')) missingRetryAfter += 1;
-        if (res.status === 503) await new Promise((r) => setTimeout(r, 1000 * Number(res.headers.get('retry-after') ?? 1)));
-      }
-    };
     // Warm: the first batches of a fresh process run unoptimised code.
+    const warm = JSON.stringify({ items: Array.from({ length: ITEMS }, (_, i) => ({ userId: `offline-${i}`, event: 'message', payload: { i } })) });
     for (let i = 0; i < 20; i++) {
-      const res = await fetch(`${gw.url}/internal/emit/batch`, { method: 'POST', headers: { Authorization: `Bearer ${TEST_INTERNAL_SECRET}`, 'Content-Type': 'application/json' }, body: `{"items":[${offline.join(',')}]}` });
+      const res = await fetch(`${gw.url}/internal/emit/batch`, { method: 'POST', headers: { Authorization: `Bearer ${TEST_INTERNAL_SECRET}`, 'Content-Type': 'application/json' }, body: warm });
       await res.arrayBuffer();
     }
     const idle = await idleLive(gw.url);
     const probe = startLiveProbe(gw.url);
-    await Promise.all(Array.from({ length: CONNECTIONS }, sender));
+    const flood = await batchFlood({ url: gw.url, secret: TEST_INTERNAL_SECRET, tracedUser, tracedEvery: TRACED_EVERY, connections: CONNECTIONS, items: ITEMS, ms: LOAD_MS });
     const live = await probe.stop();
+    const { accepted, missingRetryAfter } = flood;
 
-    expect([...statuses.keys()].sort()).toEqual([200, 503]);
+    expect(Object.keys(flood.statuses).sort()).toEqual(['200', '503']);
     expect(missingRetryAfter).toBe(0);
     expect(percentile(live, 0.5)).toBeLessThanOrEqual(promptBound(idle.p50, 100));
     expect(percentile(live, 0.99)).toBeLessThanOrEqual(promptBound(idle.p99, 500));
