@@ -93,16 +93,17 @@ const cliRule = [
   ]),
   ...restrict('cli/ runs without Nest.', ['^@nestjs/']),
 ];
-/** client/: the published client package; at run time it holds nothing of the server. */
+/**
+ * packages/client: the installable client. It ships alone with socket.io-client as its one
+ * dependency, so it imports only its own files and socket.io-client (types of the latter too).
+ */
 const CLIENT_RULE = {
   patterns: [
+    { regex: '^\\.\\./', message: 'packages/client is installed on its own: import only its own files (./x.js).' },
     {
-      regex: '^(\\.\\./)+',
-      allowTypeImports: true,
-      message: 'client/ is published on its own: import only client/ files (wire types from socket/events as `import type`).',
+      regex: '^(?!\\./|socket\\.io-client$)',
+      message: 'packages/client depends on socket.io-client only: no Node module, no Nest, no server package, no other dependency.',
     },
-    { regex: '^@nestjs/', message: 'client/ runs in browsers and backends without Nest.' },
-    { regex: '^(socket\\.io|socket\\.io-adapter|@socket\\.io/.*)$', message: 'client/ uses socket.io-client, never the server.' },
   ],
 };
 /** demo/: the development demo page; it talks to the gateway through the client like any user. */
@@ -111,7 +112,7 @@ const demoRule = restrict('demo/ imports no feature, transport, engine or socket
 ]);
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**/*.py'] },
+  { ignores: ['dist/**', 'packages/*/dist/**', 'node_modules/**', 'coverage/**', 'examples/**/*.py'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -198,8 +199,9 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: cliRule }] },
   },
   {
-    files: ['src/client/**/*.ts'],
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', CLIENT_RULE] },
+    files: ['packages/client/src/**/*.ts'],
+    ignores: ['packages/client/src/**/*.spec.ts'],
+    rules: { 'no-restricted-imports': ['error', CLIENT_RULE] },
   },
   {
     files: ['src/demo/**/*.ts'],
@@ -217,11 +219,11 @@ export default tseslint.config(
   },
   {
     // `{}` is meant here: the default "no extra events" map and the "every field optional" test.
-    files: ['src/client/**/*.ts'],
+    files: ['packages/client/src/**/*.ts'],
     rules: { '@typescript-eslint/no-empty-object-type': ['error', { allowObjectTypes: 'always' }] },
   },
   {
-    files: ['test/**/*.ts', 'src/**/*.spec.ts'],
+    files: ['test/**/*.ts', 'src/**/*.spec.ts', 'packages/*/src/**/*.spec.ts'],
     rules: {
       // Tests reach into anything and build fakes; the boundaries are for production code.
       'no-restricted-imports': 'off',

@@ -1,5 +1,5 @@
 // The clients of a reliability run: real socket.io-client sockets (and, for half of them by
-// default, the gateway's typed client from dist/client), spread over forked worker processes so
+// default, the gateway's typed client, @realtime-gateway/client), spread over forked worker processes so
 // the harness's own event loop stays free for its probes. Each client counts the messages it
 // receives by sequence number — lost, duplicated, out of order — and notes when it went down and
 // came back, and how each failed handshake failed (timeout, HTTP 503/502, refusal code).
@@ -224,7 +224,7 @@ async function workerMain() {
 
   const handlers = {
     async connect({ url, prefix, first, count: n, secret, room, kind = 'mixed', limitMs = 120_000, connectTimeoutMs = 20_000 }) {
-      if (kind !== 'plain') typed ??= await import('../dist/client/index.js');
+      if (kind !== 'plain') typed ??= await import('@realtime-gateway/client');
       const startedAt = Date.now();
       const mine = [];
       for (let i = first; i < first + n; i++) {

@@ -213,7 +213,7 @@ function sampleHeld(node) {
       process.kill(node.pid, 'SIGUSR2');
       await sleep(300);
       const m = await scrape(node.url).catch(() => undefined);
-      if (m) samples.push({ at: Date.now(), rss: rssBytes(node.pid), held: m.gateway_nodejs_heap_size_used_bytes + m.gateway_nodejs_external_memory_bytes });
+      if (m) samples.push({ at: Date.now(), rss: rssBytes(node.pid), held: m.nodejs_heap_size_used_bytes + m.nodejs_external_memory_bytes });
       await sleep(700);
     }
   })();
@@ -411,7 +411,7 @@ async function settledMemory(node, rounds = 3) {
     process.kill(node.pid, 'SIGUSR2');
     await sleep(1500);
     const m = await scrape(node.url);
-    heap = Math.min(heap, m.gateway_nodejs_heap_size_used_bytes);
+    heap = Math.min(heap, m.nodejs_heap_size_used_bytes);
     rss = Math.min(rss, rssBytes(node.pid));
   }
   return { heap, rss };

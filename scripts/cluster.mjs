@@ -1,8 +1,9 @@
 // npm run cluster — a local multi-node gateway without Docker: a private redis-server, N gateway
 // nodes (node dist/main.js) and HAProxy in front (Debian: apt-get install haproxy), all on
-// loopback. Ctrl-C stops everything.
+// loopback, on fixed ports. Ctrl-C stops everything.
 //
-//   npm run cluster -- --nodes 3 --port 8080
+//   npm run cluster -- --nodes 3 --port 3000 --redis-port 6380 --lb-port 8080
+//       nodes on :3000, :3001, :3002; Redis on :6380; HAProxy on :8080 (these are the defaults)
 //   npm run cluster -- --smoke      # start, push one event through the load balancer, stop (exit 0 = ok)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,26 +14,64 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import jwt from 'jsonwebtoken';
 
+const USAGE = `Usage: npm run cluster -- [--nodes 3] [--port 3000] [--redis-port 6380] [--lb-port 8080] [--smoke]
+
+  --nodes       gateway nodes, 1 to 16
+  --port        the first node's port; node i listens on port + i - 1
+  --redis-port  the private redis-server's port
+  --lb-port     HAProxy's port (when haproxy is installed)
+  --smoke       push one event over each transport through the entry point, then stop
+`;
+
 const { values: opts } = parseArgs({
   options: {
     nodes: { type: 'string', default: '3' },
-    port: { type: 'string', default: '8080' },
+    port: { type: 'string', default: '3000' },
+    'redis-port': { type: 'string', default: '6380' },
+    'lb-port': { type: 'string', default: '8080' },
     smoke: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
-const NODES = Math.max(1, Math.min(16, Number(opts.nodes) || 3));
+if (opts.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+/** A flag's integer in [min, max], or the usage and exit code 2. */
+function intFlag(name, min, max) {
+  const value = Number(opts[name]);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    process.stderr.write(`cluster: --${name} must be an integer from ${min} to ${max}\n${USAGE}`);
+    process.exit(2);
+  }
+  return value;
+}
+const NODES = intFlag('nodes', 1, 16);
+const FIRST_PORT = intFlag('port', 1, 65536 - NODES);
+const REDIS_PORT = intFlag('redis-port', 1, 65535);
+const LB_PORT = intFlag('lb-port', 1, 65535);
 const children = [];
 const workDir = mkdtempSync(join(tmpdir(), 'gateway-cluster-'));
 const say = (line) => process.stdout.write(`${line}\n`);
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
+/** True when nothing listens on `port` of 127.0.0.1 (we could bind it). */
+function isFree(port) {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
+}
+
+/** Fails before anything starts when one of the ports is taken, naming the flag to change. */
+async function checkPorts(wanted) {
+  const seen = new Set();
+  for (const [port, flag] of wanted) {
+    if (seen.has(port)) throw new Error(`port ${port} is given twice (${flag}): the nodes use --port to --port + nodes - 1`);
+    seen.add(port);
+    if (!(await isFree(port))) throw new Error(`port ${port} is in use: choose another with ${flag}`);
+  }
 }
 
 function start(name, cmd, args, env = {}) {
@@ -71,7 +110,10 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 
 async function main() {
-  const redisPort = await freePort();
+  const redisPort = REDIS_PORT;
+  const ports = Array.from({ length: NODES }, (_, i) => FIRST_PORT + i);
+  const hasHaproxy = spawnSync('haproxy', ['-v']).status === 0;
+  await checkPorts([...ports.map((p) => [p, '--port']), [redisPort, '--redis-port'], ...(hasHaproxy ? [[LB_PORT, '--lb-port']] : [])]);
   start('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', workDir]);
   await waitFor(
     () =>
@@ -85,10 +127,8 @@ async function main() {
 
   const jwtSecret = process.env.JWT_SECRET ?? randomBytes(24).toString('base64url');
   const internalSecret = process.env.INTERNAL_SECRET ?? randomBytes(18).toString('base64url');
-  const ports = [];
   for (let i = 1; i <= NODES; i++) {
-    const port = await freePort();
-    ports.push(port);
+    const port = ports[i - 1];
     start(`node${i}`, process.execPath, ['dist/main.js'], {
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -102,9 +142,8 @@ async function main() {
   await Promise.all(ports.map((p, i) => waitFor(() => httpOk(`http://127.0.0.1:${p}/health/ready`), `node${i + 1}`)));
 
   let entry = `http://127.0.0.1:${ports[0]}`;
-  const hasHaproxy = spawnSync('haproxy', ['-v']).status === 0;
   if (hasHaproxy) {
-    const lbPort = opts.smoke ? await freePort() : Number(opts.port);
+    const lbPort = LB_PORT;
     const cfg = join(workDir, 'haproxy.cfg');
     writeFileSync(cfg, haproxyConfig(lbPort, ports));
     start('haproxy', 'haproxy', ['-f', cfg, '-db']);
@@ -117,9 +156,15 @@ async function main() {
   const token = jwt.sign({ sub: 'dev-user', session_id: 'dev-session' }, jwtSecret, { expiresIn: '24h' });
   const body = JSON.stringify({ userId: 'dev-user', event: 'notification:new', payload: { title: 'Hello from the cluster' } });
   say('');
-  say(`  ${NODES} gateway nodes on ${ports.map((p) => `:${p}`).join(' ')}, Redis on :${redisPort}`);
+  ports.forEach((p, i) => say(`  node${i + 1}: http://127.0.0.1:${p}`));
+  say(`  redis: redis://127.0.0.1:${redisPort}`);
   say(`  entry point: ${entry}${hasHaproxy ? ' (HAProxy; WebSocket and sticky long-polling)' : ''}`);
-  say(`  user token for "dev-user": ${token}`);
+  say(`  user token for "dev-user" (24 h, any node): ${token}`);
+  say(
+    process.env.JWT_SECRET
+      ? '  more tokens (JWT_SECRET from your environment): npm run token -- --user alice'
+      : `  more tokens: JWT_SECRET=${jwtSecret} npm run token -- --user alice`,
+  );
   say(`  internal secret: ${internalSecret}`);
   say(`  push: curl -s -X POST ${entry}/internal/emit -H 'Authorization: Bearer ${internalSecret}' -H 'Content-Type: application/json' -d '${body}'`);
   say('');

@@ -50,7 +50,7 @@ export class AppModule {
         ...(config.engine === 'redis' ? [ControlBusModule] : []),
         // Development mode only (NODE_ENV is not production): GET /asyncapi.json.
         ...(config.production ? [] : [AsyncApiModule]),
-        ...(config.demoPage ? [DemoModule] : []),
+        ...(config.demoPage ? [DemoModule.forRoot(config)] : []),
       ],
     };
   }

@@ -81,7 +81,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     bodyParser: false,
   });
   const pino = createPino(config);
-  app.useLogger(new AppLogger(pino));
+  app.useLogger(new AppLogger(pino, config.log.format === 'pretty'));
   const fastify = app.getHttpAdapter().getInstance();
   const requestLog = new RequestLog(pino);
   if (requestLog.enabled) {
@@ -119,7 +119,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   app.useWebSocketAdapter(new GatewayIoAdapter(app, config));
   // Loaded only when ADMIN_UI=true: off, neither this module nor the package is imported.
   const adminUi = config.adminUi ? await import('./admin-ui/admin-ui.js') : undefined;
-  if (adminUi) await adminUi.registerAdminUiPage(fastify);
+  if (adminUi && config.adminUi) await adminUi.registerAdminUiPage(fastify, { readonly: config.adminUi.readonly });
   await app.init();
   const io = app.get(SocketServerRef).io as unknown as Server;
   try {

@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   const { app, port } = await createApp(config);
   const logger = new Logger('Bootstrap');
   logger.log({ port, engine: config.engine, node: config.nodeId, gcHelperThreads: gcHelpers, gcPretenuring: config.gcPretenuring }, 'Gateway listening');
+  // Last, once the server listens: development mode writes its logs synchronously, so every
+  // start-up line is out already and the banner stays on screen.
   if (config.generatedSecrets) process.stdout.write(`${devBanner(config, port)}\n`);
 
   const lifecycle = app.get(LifecycleService);

@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { MAX_ID_LENGTH } from '../common/validators.js';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { JwtPayload } from 'jsonwebtoken';
@@ -19,7 +20,6 @@ export interface VerifiedToken {
 
 const MAX_TOKEN_LENGTH = 8192;
 const LEEWAY_SEC = 30;
-const MAX_ID_LENGTH = 128;
 const TIME_CLAIMS = ['exp', 'nbf', 'iat'] as const;
 
 function isId(v: unknown): v is string {

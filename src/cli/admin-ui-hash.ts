@@ -14,7 +14,7 @@ export const MAX_PASSWORD_BYTES = 72;
 const USAGE = `Usage: npm run admin-ui:hash [-- --cost ${MIN_COST}-${MAX_COST}]
 
 Prints the bcrypt hash of an Admin UI password, for ADMIN_UI_PASSWORD_HASH. The password is
-asked twice without echo on a terminal, or read from stdin (one trailing newline is dropped);
+asked twice without echo on a terminal, or read from stdin: one line, whose newline is dropped;
 never pass it as an argument. ${MIN_PASSWORD_LENGTH} characters to ${MAX_PASSWORD_BYTES} bytes.
 
   --cost, -c  bcrypt cost factor (default ${DEFAULT_COST}): each login costs the gateway 2^cost rounds
@@ -59,10 +59,21 @@ export function hashPassword(password: string, cost: number): Promise<string> {
   return bcrypt.hash(password, cost);
 }
 
+/**
+ * The password from piped input: one line, its newline dropped. Several lines are refused, not
+ * hashed as one password with a newline inside (`echo pw; echo pw` piped in, the way a prompt
+ * asks twice, would otherwise set the password to "pw\npw").
+ */
+export function passwordFromInput(input: string): string {
+  const password = input.replace(/\r?\n$/, '');
+  if (/[\r\n]/.test(password)) throw new UsageError('stdin has more than one line: pipe the password alone, once (printf %s "$PASSWORD" | npm run admin-ui:hash)');
+  return password;
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return passwordFromInput(Buffer.concat(chunks).toString('utf8'));
 }
 
 /** One line from the terminal, not echoed. */

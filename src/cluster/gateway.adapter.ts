@@ -16,8 +16,8 @@ import { Rooms } from '../socket/rooms.js';
 import { formatOffset } from './offsets.js';
 import { type DeliverySocket, HELD, Outgoing, POSITION } from './local-delivery.js';
 import { closePacket, decodeBody, encodeBody, openPacket } from './wire.js';
+import { PacketType } from 'socket.io-parser';
 
-const EVENT_PACKET = 2;
 
 interface Packet {
   type: number;
@@ -28,6 +28,18 @@ interface Packet {
 
 interface Encoder {
   encode(packet: Packet): Array<string | Buffer>;
+}
+
+/** Socket.IO's cluster messages between the adapters of one namespace (`r`: a response). */
+interface ClusterEnvelope {
+  r?: boolean;
+  m: ClusterMessage & { nsp: string };
+}
+
+declare module '../engine/node-bus.js' {
+  interface NodeTopics {
+    'socket.io': ClusterEnvelope;
+  }
 }
 
 /** What the recovery of `/` does at Socket.IO's hooks (src/recovery/recovery.service.ts). */
@@ -48,6 +60,8 @@ export interface ClusterWiring {
   logger: Logger;
   /** A publication the engine refused (Redis away): counted and logged by the caller. */
   onPublishError(err: Error): void;
+  /** Observability: `sockets` sockets of this node were handed one message addressed to `rooms` (none: the whole namespace). */
+  delivered?(nsp: string, rooms: readonly string[], sockets: number): void;
 }
 
 /**
@@ -59,7 +73,7 @@ export class ClusterNode {
 
   constructor(readonly wiring: ClusterWiring) {
     wiring.broker.onReceive((received) => this.receive(received));
-    wiring.bus.onMessage((message) => this.nodeMessage(message));
+    wiring.bus.on('socket.io', (message) => this.nodeMessage(message));
   }
 
   register(adapter: GatewayAdapter): void {
@@ -84,18 +98,12 @@ export class ClusterNode {
     this.adapters.get(body.nsp)?.deliver(received.n, body.rooms, body.except, body.text);
   }
 
-  private nodeMessage(raw: string): void {
-    if (raw[0] !== 'C') return;
-    let parsed: { r?: boolean; m: ClusterMessage & { nsp: string } };
-    try {
-      parsed = JSON.parse(raw.slice(1)) as typeof parsed;
-    } catch {
-      return;
-    }
-    const adapter = this.adapters.get(parsed.m.nsp);
+  /** Socket.IO's cluster requests and responses, for the adapter of their namespace. */
+  private nodeMessage(message: ClusterEnvelope): void {
+    const adapter = typeof message?.m?.nsp === 'string' ? this.adapters.get(message.m.nsp) : undefined;
     if (!adapter) return;
-    if (parsed.r) adapter.onResponse(parsed.m as unknown as ClusterResponse);
-    else adapter.onMessage(parsed.m, '');
+    if (message.r) adapter.onResponse(message.m as unknown as ClusterResponse);
+    else adapter.onMessage(message.m, '');
   }
 }
 
@@ -137,7 +145,7 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
     const target = opts.rooms.size === 1 && !opts.except?.size ? (opts.rooms.values().next().value as Room) : undefined;
     if (flags.local) return this.writeLocal(packet, opts);
     if (target !== undefined && this.nsp.sockets.has(target)) return this.writeLocal(packet, opts);
-    if (packet.type !== EVENT_PACKET || packet.id !== undefined) return this.writeLocal(packet, opts);
+    if (packet.type !== PacketType.EVENT || packet.id !== undefined) return this.writeLocal(packet, opts);
     const publication = this.publication(packet, [...opts.rooms], [...(opts.except ?? [])], flags.volatile === undefined);
     if (!publication) return this.writeLocal(packet, opts);
     this.node.wiring.broker.publish([publication], Date.now()).catch((err: Error) => this.node.wiring.onPublishError(err));
@@ -167,7 +175,9 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
   deliver(n: number, rooms: string[], except: string[], open: string): void {
     const offset = n > 0 && this.recoverable ? formatOffset(n) : undefined;
     const shared = offset !== undefined ? new Outgoing(closePacket(open, offset), this.nsp.name) : undefined;
+    let reached = 0;
     const each = (socket: Socket) => {
+      reached += 1;
       const s = socket as unknown as DeliverySocket;
       if (shared && offset !== undefined) {
         const held = s[HELD];
@@ -187,22 +197,38 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
         const socket = this.nsp.sockets.get(id);
         if (socket) each(socket);
       }
-      return;
+    } else {
+      this.forEach({ rooms: new Set(rooms), except: new Set(except) }, each);
     }
-    this.forEach({ rooms: new Set(rooms), except: new Set(except) }, each);
+    this.counted(rooms, reached);
   }
 
   /** Writes to this node's sockets now, each stamped with its own last offset (nothing is published). */
   private writeLocal(packet: Packet, opts: BroadcastOptions): void {
     packet.nsp = this.nsp.name;
     const encoded = this.packetEncoder.encode(packet);
-    const storable = packet.type === EVENT_PACKET && packet.id === undefined && encoded.length === 1 && typeof encoded[0] === 'string';
+    const storable = packet.type === PacketType.EVENT && packet.id === undefined && encoded.length === 1 && typeof encoded[0] === 'string';
     if (!storable || !this.recoverable) {
+      if (this.node.wiring.delivered) {
+        let reached = 0;
+        this.forEach(opts, () => (reached += 1));
+        this.counted([...opts.rooms], reached);
+      }
       void super.broadcast(packet, { ...opts, flags: { ...opts.flags, local: true } });
       return;
     }
     const open = openPacket(encoded[0] as string);
-    this.forEach(opts, (socket) => this.stamped(open, socket).write(socket));
+    let reached = 0;
+    this.forEach(opts, (socket) => {
+      reached += 1;
+      this.stamped(open, socket).write(socket);
+    });
+    this.counted([...opts.rooms], reached);
+  }
+
+  /** Reports a delivery to the wiring's counter (metrics), apart from the routing above. */
+  private counted(rooms: readonly string[], sockets: number): void {
+    if (sockets > 0) this.node.wiring.delivered?.(this.nsp.name, rooms, sockets);
   }
 
   /** socket.io-adapter's room walk (each socket once, exceptions applied). */
@@ -236,11 +262,11 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
   }
 
   protected override doPublish(message: ClusterMessage): Promise<string> {
-    return this.node.wiring.bus.toAll(`C${JSON.stringify({ m: message })}`).then(() => '');
+    return this.node.wiring.bus.toAll('socket.io', { m: message as ClusterEnvelope['m'] }).then(() => '');
   }
 
   protected override doPublishResponse(requesterUid: string, response: ClusterResponse): Promise<void> {
-    return this.node.wiring.bus.toNode(requesterUid, `C${JSON.stringify({ r: true, m: response })}`);
+    return this.node.wiring.bus.toNode(requesterUid, 'socket.io', { r: true, m: response as unknown as ClusterEnvelope['m'] });
   }
 }
 

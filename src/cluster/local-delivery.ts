@@ -1,5 +1,6 @@
 import type { Socket } from 'socket.io';
 import WebSocket from 'ws';
+import { PacketType } from 'socket.io-parser';
 
 /**
  * On a socket whose recovery replay is running: its live publications wait here, as
@@ -24,7 +25,6 @@ interface OutgoingHook {
 }
 
 const Sender = (WebSocket as unknown as { Sender?: { frame(data: Buffer, options: object): unknown } }).Sender;
-const EVENT_PACKET = 2;
 
 /**
  * One encoded packet on its way to this node's sockets: the text and the WebSocket frame are
@@ -45,7 +45,7 @@ export class Outgoing {
       if (Sender) this.frame = Sender.frame(Buffer.from(`4${this.wire}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
     }
     const hook = socket as unknown as OutgoingHook;
-    if (hook._anyOutgoingListeners?.length) hook.notifyOutgoingListeners?.({ type: EVENT_PACKET, nsp: this.nsp, data: parseData(this.wire) });
+    if (hook._anyOutgoingListeners?.length) hook.notifyOutgoingListeners?.({ type: PacketType.EVENT, nsp: this.nsp, data: parseData(this.wire) });
     (socket.client as unknown as EngineClient).writeToEngine([this.wire], { preEncoded: true, wsPreEncodedFrame: this.frame });
   }
 }

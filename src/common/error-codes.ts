@@ -1,4 +1,10 @@
-/** Stable error codes of docs/protocol.md §2 and §6; clients branch on these strings. */
+import type { ErrorBody, ErrorCode as WireErrorCode } from '@realtime-gateway/client/events';
+
+/**
+ * Stable error codes of docs/protocol.md §2 and §6; clients branch on these strings. The set is
+ * the client package's wire type: `satisfies` fails to compile on a code missing here or added
+ * here only.
+ */
 export const ErrorCode = {
   VALIDATION_FAILED: 'VALIDATION_FAILED',
   FORBIDDEN: 'FORBIDDEN',
@@ -16,14 +22,10 @@ export const ErrorCode = {
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   TOO_MANY_SOCKETS: 'TOO_MANY_SOCKETS',
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+} as const satisfies { [C in WireErrorCode]: C };
+export type ErrorCode = WireErrorCode;
 
-export interface ErrorBody {
-  code: ErrorCode;
-  message: string;
-  details?: unknown;
-}
+export type { ErrorBody };
 
 const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   VALIDATION_FAILED: 'Payload failed validation',

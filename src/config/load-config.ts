@@ -1,4 +1,4 @@
-import { randomBytes, createPublicKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Algorithm } from 'jsonwebtoken';
@@ -142,7 +142,8 @@ export function loadConfig(rawEnv: Env): AppConfig {
   };
   cfg.gcHelperThreads = (dto.GC_HELPER_THREADS as GcHelperThreads | undefined) ?? 'auto';
   cfg.gcPretenuring = dto.GC_PRETENURING ?? false;
-  cfg.log = { level: dto.LOG_LEVEL ?? 'info', format: (dto.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? 'json' };
+  // Development mode is a person at a terminal: pretty by default; anything deployed logs JSON.
+  cfg.log = { level: dto.LOG_LEVEL ?? 'info', format: (dto.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? (cfg.generatedSecrets ? 'pretty' : 'json') };
   cfg.metricsEnabled = dto.METRICS_ENABLED ?? true;
   cfg.demoPage = dto.DEMO_PAGE ?? !production;
   cfg.adminUi = parseAdminUi(dto);
@@ -195,18 +196,45 @@ function parseJwt(dto: EnvironmentVariables, production: boolean): AppConfig['jw
   };
 }
 
+/** PEM text (or `\n`-escaped PEM) or the path of a PEM file; the variable names the error. */
+function readPem(variable: string, value: string): string {
+  const pem = value.replace(/\\n/g, '\n');
+  if (pem.includes('-----BEGIN')) return pem;
+  if (!existsSync(value)) throw new ConfigError(variable, 'is neither PEM text nor a readable file path');
+  return readFileSync(value, 'utf8');
+}
+
 function readPublicKey(value: string): string {
-  let pem = value.replace(/\\n/g, '\n');
-  if (!pem.includes('-----BEGIN')) {
-    if (!existsSync(value)) throw new ConfigError('JWT_PUBLIC_KEY', 'is neither PEM text nor a readable file path');
-    pem = readFileSync(value, 'utf8');
-  }
+  const pem = readPem('JWT_PUBLIC_KEY', value);
   try {
     createPublicKey(pem);
   } catch {
     throw new ConfigError('JWT_PUBLIC_KEY', 'is not a valid PEM public key');
   }
   return pem;
+}
+
+/**
+ * JWT_PRIVATE_KEY: the key `npm run token` signs RS*, ES* and PS* tokens with. The gateway only
+ * verifies tokens and never reads it (keep it out of the gateway's environment). It must pair
+ * with JWT_PUBLIC_KEY, or the gateway would refuse every token signed with it.
+ */
+export function loadTokenPrivateKey(rawEnv: Env, jwt: AppConfig['jwt']): KeyObject | undefined {
+  const env = dropEmpty(rawEnv);
+  if (!env.JWT_PRIVATE_KEY) return undefined;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(readPem('JWT_PRIVATE_KEY', env.JWT_PRIVATE_KEY));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError('JWT_PRIVATE_KEY', 'is not a valid PEM private key');
+  }
+  if (!jwt.publicKey) throw new ConfigError('JWT_PRIVATE_KEY', 'is set without JWT_PUBLIC_KEY: the gateway could not verify the tokens it signs');
+  const spki = (k: KeyObject) => k.export({ type: 'spki', format: 'der' });
+  if (!spki(createPublicKey(key)).equals(spki(createPublicKey(jwt.publicKey)))) {
+    throw new ConfigError('JWT_PRIVATE_KEY', 'does not pair with JWT_PUBLIC_KEY');
+  }
+  return key;
 }
 
 function parseCors(value: string | undefined): '*' | string[] {

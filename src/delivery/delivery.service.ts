@@ -4,11 +4,10 @@ import type { GatewayAdapter } from '../cluster/gateway.adapter.js';
 import type { AllowedEventName, BackendPayload, RecipientReport, ServerEventName, ServerToClientEvents, UserSocketData } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
+import { PacketType } from 'socket.io-parser';
 
 export type { RecipientReport } from '../socket/events.js';
 
-/** Socket.IO's EVENT packet type (socket.io-parser's PacketType.EVENT). */
-const EVENT_PACKET = 2;
 /** Names Socket.IO's BroadcastOperator refuses to emit; the backend path refuses them the same way. */
 const RESERVED_EVENTS = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
 
@@ -86,7 +85,7 @@ export class DeliveryService {
   /** Publishes an EVENT to the users' rooms; resolves with those who had a live socket. */
   private async publishToUsers(userIds: string[], data: unknown[]): Promise<Set<string>> {
     const adapter = this.sockets.io.sockets.adapter as unknown as GatewayAdapter;
-    const publication = adapter.publication({ type: EVENT_PACKET, data }, userIds.map(Rooms.user), []);
+    const publication = adapter.publication({ type: PacketType.EVENT, data }, userIds.map(Rooms.user), []);
     if (!publication) throw new Error('Events to users travel as text: binary payloads are not supported');
     const [published] = await adapter.publishAll([publication]);
     return new Set(userIds.filter((_, i) => published.live?.[i] === true));
@@ -98,7 +97,7 @@ export class DeliveryService {
 
   private push(rooms: string[], event: AllowedEventName, payload: BackendPayload): void {
     if (RESERVED_EVENTS.has(event)) throw new Error(`"${event}" is a reserved event name`);
-    const packet = { type: EVENT_PACKET, nsp: '/', data: [event, payload] };
+    const packet = { type: PacketType.EVENT, nsp: '/', data: [event, payload] };
     this.sockets.io.sockets.adapter.broadcast(packet, { rooms: new Set(rooms), except: new Set(), flags: {} });
   }
 }

@@ -1,19 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 
-/** The typed client's build: dist/client beside this module's dist/demo (from src/demo too: both sit two levels under the root). */
-const CLIENT_DIR = fileURLToPath(new URL('../../dist/client/', import.meta.url));
+const packageDir = (name: string): string => dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
+
+/** The typed client package's build (packages/client/dist, made by `npm run build` or its `prepare`). */
+const CLIENT_DIR = join(packageDir('@realtime-gateway/client'), 'dist');
 const CLIENT_FILE = /^[a-z][a-z-]*\.js$/;
 
 /** The files the demo page loads in the browser: the client's ESM build and socket.io-client's. */
 export class DemoAssets {
   private readonly cache = new Map<string, Buffer>();
-  private readonly socketIoClient = join(dirname(createRequire(import.meta.url).resolve('socket.io-client/package.json')), 'dist', 'socket.io.esm.min.js');
+  private readonly socketIoClient = join(packageDir('socket.io-client'), 'dist', 'socket.io.esm.min.js');
 
-  /** One file of dist/client (`index.js`, `gateway-client.js`…); NOT_FOUND for any other name. */
+  /** One file of the client package's dist (`index.js`, `gateway-client.js`…); NOT_FOUND for any other name. */
   client(file: string): Promise<Buffer> {
     if (!CLIENT_FILE.test(file)) return Promise.reject(new AppError(ErrorCode.NOT_FOUND, 'No such client file'));
     return this.read(join(CLIENT_DIR, file));

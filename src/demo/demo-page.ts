@@ -26,6 +26,7 @@ const PAGE = String.raw`<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Realtime gateway demo</title>
+<link rel="icon" href="/demo/favicon.svg" type="image/svg+xml">
 <style>
   body { font: 15px/1.45 system-ui, sans-serif; margin: 1.5rem auto; max-width: 60rem; padding: 0 1rem; color: #1d2330; }
   h1 { font-size: 1.3rem; margin: 0 0 .8rem; }

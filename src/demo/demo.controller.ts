@@ -1,6 +1,7 @@
-import { Controller, Get, Header, Param, Req } from '@nestjs/common';
+import { Controller, Get, Header, Param, Redirect, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '../common/error-codes.js';
+import { FAVICON_SVG, FAVICON_TYPE } from '../common/favicon.js';
 import { AppConfig } from '../config/app-config.js';
 import { DEV_CHAT_ID, DEV_USER_ID, devPushCurl, devUserToken, SECRET_PLACEHOLDER, shownInternalSecret } from '../dev-banner.js';
 import { DemoAssets } from './demo-assets.js';
@@ -63,6 +64,13 @@ export class DemoController {
     return this.assets.socketIo();
   }
 
+  @Get('favicon.svg')
+  @Header('Content-Type', FAVICON_TYPE)
+  @Header('Cache-Control', 'public, max-age=86400')
+  favicon(): string {
+    return FAVICON_SVG;
+  }
+
   @Get('client/:file')
   @Header('Content-Type', JS)
   client(@Param('file') file: string): Promise<Buffer> {
@@ -74,4 +82,22 @@ function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
   return v4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
+
+/**
+ * Development mode only: `/` opens the demo page, and a browser's implicit `/favicon.ico` gets
+ * the icon (the pages link theirs; other URLs opened in a browser ask for this one).
+ */
+@Controller()
+export class DemoRootController {
+  @Get()
+  @Redirect('/demo', 302)
+  root(): void {}
+
+  @Get('favicon.ico')
+  @Header('Content-Type', FAVICON_TYPE)
+  @Header('Cache-Control', 'public, max-age=86400')
+  favicon(): string {
+    return FAVICON_SVG;
+  }
 }

@@ -5,7 +5,10 @@
 export abstract class ConnectionStore {
   /** `first` when this made the user go from no socket to one. */
   abstract add(userId: string, socketId: string, nodeId: string): Promise<{ first: boolean }>;
-  /** `last` when this removed the user's last socket. */
+  /**
+   * `last` when this removed the user's last socket. Only the registration by `nodeId` goes: the
+   * same socket id registered by another node since (a recovered socket keeps its id) stays.
+   */
   abstract remove(userId: string, socketId: string, nodeId: string): Promise<{ last: boolean }>;
   /** Live sockets (on live nodes) per user; users without any are absent. */
   abstract socketCounts(userIds: string[], now: number): Promise<Map<string, number>>;
@@ -25,9 +28,11 @@ export abstract class ConnectionStore {
   abstract deadNodes(now: number): Promise<string[]>;
   /**
    * Claims a node for cleanup (only one caller wins) and removes its sockets; returns the users
-   * left with no socket at all. Also used by a node on its own graceful shutdown.
+   * left with no socket at all. Also used by a node on its own graceful shutdown. Their users
+   * stay recoverable for `keepHistoryMs` (the broker keeps their rooms' histories): the sockets
+   * of a crashed node come back elsewhere and recover what was sent meanwhile.
    */
-  abstract sweepNode(nodeId: string): Promise<string[]>;
+  abstract sweepNode(nodeId: string, keepHistoryMs: number): Promise<string[]>;
   /** Every user with a socket, paged (cursor '0' starts and ends). */
   abstract scanOnline(cursor: string, count: number): Promise<{ cursor: string; userIds: string[] }>;
 }

@@ -4,7 +4,7 @@ import type { Namespace, Socket } from 'socket.io';
 import { AppConfig } from '../config/app-config.js';
 import type { InternalClientToServerEvents, InternalServerToClientEvents, NoInterServerEvents, ServiceSessionInfo } from '../socket/events.js';
 import { emitThenDisconnect } from '../socket/farewell.js';
-import { serviceRoom } from '../service-registry/internal-socket.ref.js';
+import { Rooms } from '../socket/rooms.js';
 import type { ServiceIdentity } from '../service-registry/service-registry.service.js';
 
 export const AUTH_DEADLINE_MS = 5000;
@@ -53,7 +53,7 @@ export class ServiceSessions {
     t.absolute = setTimeout(() => this.expire(socket, 'expired'), sessionExpirySec * 1000);
     t.absolute.unref();
     this.touch(socket);
-    await socket.join(serviceRoom(identity.name));
+    await socket.join(Rooms.service(identity.name));
     return { serviceName: identity.name, serviceType: identity.type, sessionId: socket.data.service.sessionId, expiresAt: new Date(expiresAt).toISOString() };
   }
 

@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import { pino, type Level, type Logger as Pino } from 'pino';
+import { pino, type DestinationStream, type Level, type Logger as Pino } from 'pino';
+import { isColorSupported, prettyFactory } from 'pino-pretty';
 import type { AppConfig } from '../config/app-config.js';
 
 /**
@@ -21,15 +22,37 @@ export const REDACT_PATHS = [
   '*.userIds',
 ];
 
-/** pino JSON lines at LOG_LEVEL (LOG_FORMAT=pretty for people), one `node` field on every line. */
-export function createPino(config: AppConfig): Pino {
-  return pino({
-    level: config.log.level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    transport: config.log.format === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
-    base: { node: config.nodeId },
+/**
+ * LOG_FORMAT=pretty: one readable line per entry, written synchronously from this thread (no
+ * worker transport), so what main.ts prints after the logs (the development banner) comes last.
+ */
+function prettyStdout(): DestinationStream {
+  const format = prettyFactory({
+    colorize: isColorSupported && process.stdout.isTTY === true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,node,context',
+    messageFormat: '{if context}{context}: {end}{msg}',
   });
+  return { write: (line: string) => void process.stdout.write(format(line)) };
 }
+
+/**
+ * pino JSON lines at LOG_LEVEL (LOG_FORMAT=pretty for people), one `node` field on every line.
+ * In development mode the lines are written synchronously, so the banner main.ts prints after
+ * them comes last; deployed, pino's asynchronous writer keeps logging off the event loop's path.
+ */
+export function createPino(config: AppConfig): Pino {
+  const options = { level: config.log.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { node: config.nodeId } };
+  if (config.log.format === 'pretty') return pino(options, prettyStdout());
+  return config.generatedSecrets ? pino(options, pino.destination({ dest: 1, sync: true })) : pino(options);
+}
+
+/**
+ * Nest's start-up chatter: a line per module, route and socket handler (about a hundred). In the
+ * pretty format, read by people, it is logged at debug (LOG_LEVEL=debug shows it again).
+ */
+const FRAMEWORK_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController', 'NestFactory', 'NestApplication']);
 
 /** Nest's ExceptionsHandler calls `error(message, stack, context)`; keep the stack as an error. */
 const isStackTrace = (value: unknown): value is string => typeof value === 'string' && /\n\s*at /.test(value);
@@ -40,7 +63,10 @@ const isStackTrace = (value: unknown): value is string => typeof value === 'stri
  * becomes fields of the line, an Error becomes `err`. Disabled levels return before any work.
  */
 export class AppLogger implements LoggerService {
-  constructor(readonly pino: Pino) {}
+  constructor(
+    readonly pino: Pino,
+    private readonly quietFramework = false,
+  ) {}
 
   verbose(message: unknown, ...params: unknown[]): void {
     this.write('trace', message, params);
@@ -51,7 +77,8 @@ export class AppLogger implements LoggerService {
   }
 
   log(message: unknown, ...params: unknown[]): void {
-    this.write('info', message, params);
+    const context = params[params.length - 1];
+    this.write(this.quietFramework && typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context) ? 'debug' : 'info', message, params);
   }
 
   warn(message: unknown, ...params: unknown[]): void {

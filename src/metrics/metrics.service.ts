@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** How a delivered message was addressed (src/socket/delivery-count.ts decides). */
+export type DeliveryKind = 'targeted' | 'room' | 'broadcast';
+
 /**
  * Prometheus metrics of docs/protocol.md §7. Each app instance owns its registry, so several
  * instances in one process (tests) do not collide.
@@ -63,8 +66,46 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly messagesDelivered = new Counter({
+    name: 'gateway_messages_delivered_total',
+    help: 'Messages handed to sockets of this node, one per socket, by namespace and kind (targeted: users, sessions or sockets; room; broadcast: the whole namespace)',
+    labelNames: ['namespace', 'kind'],
+    registers: [this.registry],
+  });
+  readonly outboundBytesTotal = new Counter({
+    name: 'gateway_outbound_bytes_total',
+    help: 'Bytes of engine.io packets handed to client transports, before WebSocket framing and compression, by transport',
+    labelNames: ['transport'],
+    registers: [this.registry],
+  });
+  /** Label children by key: a delivery costs a map lookup, not prom-client's label hashing. */
+  private readonly deliveredBy = new Map<string, Counter.Internal>();
+  private readonly bytesBy = new Map<string, Counter.Internal>();
+
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+    // prom-client's own names (process_*, nodejs_*), which the standard Node.js dashboards query.
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** `sockets` sockets of this node were handed one message addressed as `kind` on `namespace`. */
+  delivered(namespace: string, kind: DeliveryKind, sockets: number): void {
+    const key = `${kind} ${namespace}`;
+    let child = this.deliveredBy.get(key);
+    if (!child) {
+      child = this.messagesDelivered.labels(namespace, kind);
+      this.deliveredBy.set(key, child);
+    }
+    child.inc(sockets);
+  }
+
+  /** `bytes` bytes were handed to a client's `transport` (websocket, polling, webtransport). */
+  outboundBytes(bytes: number, transport: string): void {
+    let child = this.bytesBy.get(transport);
+    if (!child) {
+      child = this.outboundBytesTotal.labels(transport);
+      this.bytesBy.set(transport, child);
+    }
+    child.inc(bytes);
   }
 
   socketOpened(): void {

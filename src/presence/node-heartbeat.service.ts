@@ -103,7 +103,8 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
 
   private async sweepOne(node: string): Promise<void> {
     try {
-      const gone = await this.connections.sweepNode(node);
+      // Their users stay recoverable for the window: the node's clients come back elsewhere.
+      const gone = await this.connections.sweepNode(node, this.config.recoveryWindowMs);
       if (node !== this.config.nodeId) this.logger.warn({ node, usersOffline: gone.length }, 'Swept a dead node');
       for (const userId of gone) await this.presence.wentOffline(userId);
     } catch (err) {

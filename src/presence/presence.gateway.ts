@@ -4,7 +4,8 @@ import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { ClientAckData, PresenceUpdate, UserSocket } from '../socket/events.js';
 import { OnlinePageDto, PresenceUpdateDto, PresenceUsersDto } from './dto/presence.dto.js';
 import type { PresenceView } from './presence-query.service.js';
-import { PresenceService, presenceRoom } from './presence.service.js';
+import { PresenceService } from './presence.service.js';
+import { Rooms } from '../socket/rooms.js';
 
 const withoutDevices = ({ devices: _d, ...rest }: PresenceView): PresenceUpdate => rest;
 
@@ -30,13 +31,13 @@ export class PresenceGateway {
   async subscribe(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUsersDto): Promise<Ack<ClientAckData<'presence:subscribe'>>> {
     const { userId } = socket.data;
     const users = await this.presence.visible(userId, dto.userIds);
-    if (users.some((u) => u.userId === userId)) await socket.join(presenceRoom(userId));
+    if (users.some((u) => u.userId === userId)) await socket.join(Rooms.presence(userId));
     return ok({ users: users.map(withoutDevices) });
   }
 
   @SubscribeMessage('presence:unsubscribe')
   async unsubscribe(@ConnectedSocket() socket: UserSocket, @MessageBody() dto: PresenceUsersDto): Promise<Ack<ClientAckData<'presence:unsubscribe'>>> {
-    await Promise.all(dto.userIds.map((u) => socket.leave(presenceRoom(u))));
+    await Promise.all(dto.userIds.map((u) => socket.leave(Rooms.presence(u))));
     return ok({ userIds: dto.userIds });
   }
 

@@ -9,8 +9,6 @@ import { PresenceQueryService, type PresenceView } from './presence-query.servic
 import { PresenceVisibility } from './presence-visibility.js';
 
 
-export const presenceRoom = (userId: string) => `presence:${userId}`;
-
 /**
  * Presence of users (docs/protocol.md §4.2), per socket: a user is connected while any socket of theirs on
  * any live node is. Changes (first socket, last socket, status) go to those who see the user.
@@ -82,7 +80,7 @@ export class PresenceService {
       known ?? this.visibility.watchersOf(userId),
     ]);
     const update: PresenceUpdate = { userId, status: view.status, customStatus: view.customStatus, lastSeen: view.lastSeen };
-    const rooms = [...[...watchers].map(Rooms.user), presenceRoom(userId)];
+    const rooms = [...[...watchers].map(Rooms.user), Rooms.presence(userId)];
     this.delivery.toRooms(rooms, [], 'presence:update', update);
     return update;
   }

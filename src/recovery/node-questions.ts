@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig } from '../config/app-config.js';
 import { NodeBus } from '../engine/node-bus.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 
@@ -10,12 +9,18 @@ const ANSWER_TIMEOUT_MS = 1000;
 interface Question {
   q: string;
   sid: string;
-  from: string;
 }
 
 interface Answer {
   a: string;
   connected: boolean;
+}
+
+declare module '../engine/node-bus.js' {
+  interface NodeTopics {
+    'recovery:question': Question;
+    'recovery:answer': Answer;
+  }
 }
 
 /**
@@ -28,13 +33,19 @@ export class NodeQuestions implements OnApplicationBootstrap {
   private readonly waiting = new Map<string, (connected: boolean) => void>();
 
   constructor(
-    private readonly config: AppConfig,
     private readonly bus: NodeBus,
     private readonly sockets: SocketServerRef,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.bus.onMessage((message) => this.onMessage(message));
+    this.bus.on('recovery:question', (question, from) => {
+      if (typeof question?.sid !== 'string' || typeof question.q !== 'string') return;
+      const connected = this.sockets.ready && this.sockets.io.sockets.sockets.has(question.sid);
+      void this.bus.toNode(from, 'recovery:answer', { a: question.q, connected }).catch(() => undefined);
+    });
+    this.bus.on('recovery:answer', (answer) => {
+      if (typeof answer?.a === 'string') this.waiting.get(answer.a)?.(answer.connected === true);
+    });
   }
 
   /**
@@ -58,29 +69,7 @@ export class NodeQuestions implements OnApplicationBootstrap {
         resolve(connected);
       });
     });
-    const question: Question = { q, sid, from: this.config.nodeId };
-    await this.bus.toNode(nodeId, `Q${JSON.stringify(question)}`);
+    await this.bus.toNode(nodeId, 'recovery:question', { q, sid });
     return !(await answer);
-  }
-
-  private onMessage(message: string): void {
-    if (message[0] === 'Q') {
-      const question = parse<Question>(message);
-      if (!question || typeof question.sid !== 'string' || typeof question.from !== 'string') return;
-      const connected = this.sockets.ready && this.sockets.io.sockets.sockets.has(question.sid);
-      const answer: Answer = { a: question.q, connected };
-      void this.bus.toNode(question.from, `A${JSON.stringify(answer)}`).catch(() => undefined);
-    } else if (message[0] === 'A') {
-      const answer = parse<Answer>(message);
-      if (answer) this.waiting.get(answer.a)?.(answer.connected === true);
-    }
-  }
-}
-
-function parse<T>(message: string): T | undefined {
-  try {
-    return JSON.parse(message.slice(1)) as T;
-  } catch {
-    return undefined;
   }
 }

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-
-/** The room of every socket of one backend service, on every node. */
-export const serviceRoom = (name: string) => `service:${name}`;
+import { Rooms } from '../socket/rooms.js';
 
 /** What this ref needs of the `/internal` namespace (set by the internal gateway). */
 interface ServiceSocketsNamespace {
@@ -19,6 +17,6 @@ export class InternalSocketRef {
 
   /** Through the adapter, so the service's sockets on every node go. */
   disconnectService(name: string): void {
-    this.nsp?.in(serviceRoom(name)).disconnectSockets(true);
+    this.nsp?.in(Rooms.service(name)).disconnectSockets(true);
   }
 }

@@ -1,7 +1,9 @@
 import { loadConfig } from '../config/load-config.js';
 import { AppError } from '../common/error-codes.js';
 import { type ClaimResult, SessionStore, type SessionRules } from '../engine/session.store.js';
-import type { SocketServerRef } from '../socket/socket-server.ref.js';
+import { SocketServerRef } from '../socket/socket-server.ref.js';
+import type { NodeBus } from '../engine/node-bus.js';
+import type { UserServer } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
 import { DEFAULT_KICK_REASON } from './dto/kick.dto.js';
 import { SessionService } from './session.service.js';
@@ -22,9 +24,8 @@ class FakeSocket {
   }
 }
 
-/** The parts of the Socket.IO server the service uses: local rooms and sockets, serverSideEmit. */
+/** This node's sockets and rooms, as the service reaches them through SocketServerRef. */
 class FakeIo {
-  readonly orders: unknown[] = [];
   readonly sockets = { adapter: { rooms: new Map<string, Set<string>>() }, sockets: new Map<string, FakeSocket>() };
 
   /** Adds a local socket in `rooms`. */
@@ -37,10 +38,6 @@ class FakeIo {
       this.sockets.adapter.rooms.set(room, members);
     }
     return s;
-  }
-
-  serverSideEmit(_event: string, order: unknown) {
-    this.orders.push(order);
   }
 
   readonly local = {
@@ -75,12 +72,25 @@ class FakeStore extends SessionStore {
   }
 }
 
+/** The node bus: records what would go to the other nodes. */
+class FakeNodes {
+  readonly sent: Array<[string, unknown]> = [];
+  toAll(topic: string, payload: unknown) {
+    this.sent.push([topic, payload]);
+    return Promise.resolve();
+  }
+  on() {}
+}
+
 function setup(env: Record<string, string> = {}) {
   const io = new FakeIo();
   const store = new FakeStore();
-  const ref = { io } as unknown as SocketServerRef;
-  const sut = new SessionService(loadConfig({ JWT_SECRET: 'session-spec-secret-0123', ...env }), store, ref);
-  return { sut, io, store };
+  const nodes = new FakeNodes();
+  // The real ref (its local room walk is what the service relies on) over the fake server.
+  const ref = new SocketServerRef();
+  ref.set(io as unknown as UserServer);
+  const sut = new SessionService(loadConfig({ JWT_SECRET: 'session-spec-secret-0123', ...env }), store, ref, nodes as unknown as NodeBus);
+  return { sut, io, store, nodes };
 }
 
 describe('SessionService', () => {
@@ -154,14 +164,12 @@ describe('SessionService', () => {
   });
 
   describe('logoutSessions', () => {
-    it('sends the same order to the other nodes only with the Redis engine', () => {
-      const memory = setup();
-      memory.sut.logoutSessions('u', ['old'], 'session_replaced');
-      expect(memory.io.orders).toEqual([]);
-
-      const redis = setup({ REDIS_URL: 'redis://127.0.0.1:1' });
-      redis.sut.logoutSessions('u', ['old'], 'session_replaced');
-      expect(redis.io.orders).toEqual([{ rooms: [Rooms.session('u', 'old')], except: [], reason: 'session_replaced' }]);
+    it('applies the order here and sends the same order to the other nodes, whatever the engine', () => {
+      const { sut, io, nodes } = setup();
+      const old = io.socket('a', ['user:u', Rooms.session('u', 'old')]);
+      sut.logoutSessions('u', ['old'], 'session_replaced');
+      expect(old.calls).toEqual(loggedOut('session_replaced'));
+      expect(nodes.sent).toEqual([['session:logout', { rooms: [Rooms.session('u', 'old')], except: [], reason: 'session_replaced' }]]);
     });
   });
 });

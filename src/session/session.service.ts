@@ -1,12 +1,19 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
+import { NodeBus } from '../engine/node-bus.js';
 import { SessionStore, type SessionRules } from '../engine/session.store.js';
 import type { LogoutOrder, LogoutReason } from '../socket/events.js';
 import { emitThenDisconnect } from '../socket/farewell.js';
 import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { DEFAULT_KICK_REASON } from './dto/kick.dto.js';
+
+declare module '../engine/node-bus.js' {
+  interface NodeTopics {
+    'session:logout': LogoutOrder;
+  }
+}
 
 /**
  * Session rules of docs/protocol.md §3 and the one implementation of force-logout and kick. State changes
@@ -23,12 +30,12 @@ export class SessionService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly store: SessionStore,
     private readonly sockets: SocketServerRef,
+    private readonly nodes: NodeBus,
   ) {}
 
-  /** With the Redis engine, apply other nodes' logout orders (the gateway has set the server by now). */
+  /** Applies the other nodes' logout orders. */
   onApplicationBootstrap(): void {
-    if (this.config.engine !== 'redis') return;
-    this.sockets.io.sockets.on('session:logout', (order: LogoutOrder) => this.applyLocally(order));
+    this.nodes.on('session:logout', (order) => this.applyLocally(order));
   }
 
   private rules(): SessionRules {
@@ -76,16 +83,16 @@ export class SessionService implements OnApplicationBootstrap {
     if (socket) emitThenDisconnect(socket, 'auth:logout', { reason });
   }
 
+  /** This node applies the order at once; every other node when it hears it. */
   private logout(order: LogoutOrder): void {
     this.applyLocally(order);
-    if (this.config.engine === 'redis') this.sockets.io.serverSideEmit('session:logout', order);
+    this.nodes.toAll('session:logout', order).catch((err: Error) => {
+      this.logger.warn({ reason: err.message }, 'Could not send a logout order to the other nodes');
+    });
   }
 
   private applyLocally({ rooms, except, reason }: LogoutOrder): void {
-    const nsp = this.sockets.io.sockets;
-    const ids = new Set<string>();
-    for (const room of rooms) for (const id of nsp.adapter.rooms.get(room) ?? []) ids.add(id);
-    for (const room of except) for (const id of nsp.adapter.rooms.get(room) ?? []) ids.delete(id);
-    for (const id of ids) this.logoutSocket(id, reason);
+    if (!Array.isArray(rooms) || !Array.isArray(except)) return;
+    for (const socket of this.sockets.localSocketsIn(rooms, except)) emitThenDisconnect(socket, 'auth:logout', { reason });
   }
 }

@@ -6,6 +6,11 @@ interface FlushedSocket {
   transport: { name: string };
 }
 
+/** An engine.io packet in a write buffer: `data` is the encoded Socket.IO packet (a string, or bytes for binary). */
+interface EnginePacket {
+  data?: unknown;
+}
+
 /** Transports whose `send()` is done with the packets when it returns (WebTransport's awaits each write). */
 const SENDS_AT_ONCE = new Set(['websocket', 'polling']);
 
@@ -35,5 +40,27 @@ export function releaseFlushedBuffers(engine: Engine): void {
     if (socket === flushing && buffer && SENDS_AT_ONCE.has(socket.transport.name)) buffer.length = 0;
     flushing = undefined;
     buffer = undefined;
+  });
+}
+
+/** An engine.io packet's size on the wire before framing: its type byte and its data. */
+function packetBytes(packet: EnginePacket): number {
+  const { data } = packet;
+  if (typeof data === 'string') return 1 + Buffer.byteLength(data);
+  if (data instanceof ArrayBuffer) return 1 + data.byteLength;
+  if (ArrayBuffer.isView(data)) return 1 + data.byteLength;
+  return 1;
+}
+
+/**
+ * Reports the bytes of each write buffer engine.io hands to a client's transport, at the same
+ * `flush` event: what every namespace sent, pings included, before WebSocket framing and
+ * compression (docs/operations.md: gateway_outbound_bytes_total).
+ */
+export function countOutboundBytes(engine: Engine, count: (bytes: number, transport: string) => void): void {
+  engine.on('flush', (socket: FlushedSocket, sent: EnginePacket[]) => {
+    let bytes = 0;
+    for (const packet of sent) bytes += packetBytes(packet);
+    count(bytes, socket.transport.name);
   });
 }

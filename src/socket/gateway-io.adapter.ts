@@ -9,7 +9,8 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { RecoveryService } from '../recovery/recovery.service.js';
 import { installDispatcherBinding, type DispatchingAdapter } from './dispatcher-binding.js';
 import { EventDispatcher } from './event-dispatcher.js';
-import { releaseFlushedBuffers } from './flushed-buffers.js';
+import { deliveryKind } from './delivery-count.js';
+import { countOutboundBytes, releaseFlushedBuffers } from './flushed-buffers.js';
 import { boundSlowConsumers } from './slow-consumers.js';
 import { admitHandshakes } from '../admission/handshake-admission.js';
 import { LoopLag } from '../admission/loop-lag.js';
@@ -24,6 +25,9 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
   /** Every gateway's handlers run through it: one listener per socket, not one per handler. */
   readonly dispatcher: EventDispatcher;
   private readonly node: ClusterNode;
+  private readonly metrics: MetricsService;
+  /** The namespaces of the server once created, for telling a socket id from a room name. */
+  private server?: Server;
 
   constructor(
     private readonly app: INestApplicationContext,
@@ -34,6 +38,7 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
     this.dispatcher = app.get(EventDispatcher);
     const logger = new Logger('Cluster');
     const metrics = app.get(MetricsService);
+    this.metrics = metrics;
     this.node = new ClusterNode({
       nodeId: config.nodeId,
       broker: app.get(Broker),
@@ -43,6 +48,10 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
       onPublishError: (err) => {
         metrics.publishFailures.inc();
         logger.warn({ reason: err.message }, 'A publication was not accepted by the engine');
+      },
+      delivered: (nsp, rooms, sockets) => {
+        const sids = this.server?.of(nsp).sockets;
+        metrics.delivered(nsp, deliveryKind(rooms, (room) => sids?.has(room) ?? false), sockets);
       },
     });
   }
@@ -68,9 +77,11 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
       } as unknown as ServerOptions['adapter'],
     } as ServerOptions) as Server;
     releaseFlushedBuffers(server.engine);
-    const metrics = this.app.get(MetricsService);
-    boundSlowConsumers(server.engine, this.config.socketMaxBufferedBytes, () => metrics.slowDisconnects.inc());
-    admitHandshakes(server, this.config.handshakeAdmission, this.app.get(LoopLag), (reason) => metrics.handshakeRefusals.inc({ reason }));
+    this.server = server;
+    // Observability: bytes handed to client transports (the delivered messages are counted by the adapter).
+    countOutboundBytes(server.engine, (bytes, transport) => this.metrics.outboundBytes(bytes, transport));
+    boundSlowConsumers(server.engine, this.config.socketMaxBufferedBytes, () => this.metrics.slowDisconnects.inc());
+    admitHandshakes(server, this.config.handshakeAdmission, this.app.get(LoopLag), (reason) => this.metrics.handshakeRefusals.inc({ reason }));
     return server;
   }
 }

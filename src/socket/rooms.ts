@@ -16,6 +16,8 @@ export const Rooms = {
   presence: (userId: string) => `${PRESENCE}${userId}`,
   /** Subscribers of the status page (subscribe:status). */
   status: 'status-updates',
+  /** The sockets of one backend service on `/internal`. */
+  service: (name: string) => `service:${name}`,
 
   /** The user a user room or a session room belongs to (undefined for any other room). */
   ownerOf(room: string): string | undefined {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/error-codes.js';
-import type { UserServer } from './events.js';
+import type { UserServer, UserSocket } from './events.js';
 
 /**
  * The `/` namespace server, handed over by the user gateway once Socket.IO is up, so services
@@ -21,5 +21,19 @@ export class SocketServerRef {
 
   get ready(): boolean {
     return this.server !== undefined;
+  }
+
+  /** This node's connected sockets in any of `rooms` and in none of `except`, each once. */
+  localSocketsIn(rooms: string[], except: string[]): UserSocket[] {
+    const nsp = this.io.sockets;
+    const ids = new Set<string>();
+    for (const room of rooms) for (const id of nsp.adapter.rooms.get(room) ?? []) ids.add(id);
+    for (const room of except) for (const id of nsp.adapter.rooms.get(room) ?? []) ids.delete(id);
+    const sockets: UserSocket[] = [];
+    for (const id of ids) {
+      const socket = nsp.sockets.get(id);
+      if (socket) sockets.push(socket);
+    }
+    return sockets;
   }
 }

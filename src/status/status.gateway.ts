@@ -3,7 +3,8 @@ import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
 import type { ClientAckData, UserSocket } from '../socket/events.js';
-import { STATUS_ROOM, StatusService } from './status.service.js';
+import { StatusService } from './status.service.js';
+import { Rooms } from '../socket/rooms.js';
 
 /** Status page events of `/` (docs/protocol.md §4.7). */
 @UserEventsGateway()
@@ -14,14 +15,14 @@ export class StatusGateway {
 
   @SubscribeMessage('subscribe:status')
   async subscribe(@ConnectedSocket() socket: UserSocket): Promise<Ack<ClientAckData<'subscribe:status'>>> {
-    await socket.join(STATUS_ROOM);
+    await socket.join(Rooms.status);
     socket.emit('status:current', await this.status.current());
     return ok({ subscribed: true });
   }
 
   @SubscribeMessage('unsubscribe:status')
   async unsubscribe(@ConnectedSocket() socket: UserSocket): Promise<Ack<ClientAckData<'unsubscribe:status'>>> {
-    await socket.leave(STATUS_ROOM);
+    await socket.leave(Rooms.status);
     return ok({ subscribed: false });
   }
 

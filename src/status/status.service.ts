@@ -1,10 +1,10 @@
+import { Rooms } from '../socket/rooms.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { DeliveryService } from '../delivery/delivery.service.js';
 import { EngineBus } from '../engine/engine-bus.js';
 import { type ServiceStatusEntry, StatusStore } from '../engine/status.store.js';
 import type { StatusReport } from './uptime-kuma.js';
 
-export const STATUS_ROOM = 'status-updates';
 
 /** The status page (docs/protocol.md §4.7): snapshot in the store, changes broadcast to `status-updates`. */
 @Injectable()
@@ -21,7 +21,7 @@ export class StatusService {
     const timestamp = new Date().toISOString();
     const entry: ServiceStatusEntry = { status: report.status, updatedAt: timestamp, ...(report.message ? { message: report.message } : {}) };
     await this.store.set(report.service, entry);
-    this.delivery.toRoom(STATUS_ROOM, 'service:status', {
+    this.delivery.toRoom(Rooms.status, 'service:status', {
       service: report.service,
       status: report.status,
       ...(report.message ? { message: report.message } : {}),
@@ -37,7 +37,7 @@ export class StatusService {
   /** Tells subscribers a refresh is under way and asks backends (the bus channel `{prefix}:status-refresh`) for fresh reports. */
   async requestRefresh(requestedBy: string): Promise<{ requestedBy: string; timestamp: string }> {
     const request = { requestedBy, timestamp: new Date().toISOString() };
-    this.delivery.toRoom(STATUS_ROOM, 'status:refreshing', request);
+    this.delivery.toRoom(Rooms.status, 'status:refreshing', request);
     await this.bus.publish(this.bus.channelName('status-refresh'), JSON.stringify(request)).catch((err: Error) => {
       this.logger.warn({ reason: err.message }, 'Could not publish the status refresh request');
     });

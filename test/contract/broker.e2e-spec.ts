@@ -111,6 +111,18 @@ describe.each(['memory', 'redis'] as const)('Broker contract (%s)', (engine) => 
     }
   });
 
+  it("keeps publications for the users of a swept node (crashed: their clients come back elsewhere and recover)", async () => {
+    const [u, dead] = [fresh('swept'), `node-${fresh()}`];
+    await nodes[0].connections.heartbeat(dead, T0, 1);
+    await nodes[0].connections.add(u, 'sock-d', dead);
+    expect(await nodes[0].connections.sweepNode(dead, 60_000)).toEqual([u]);
+    const after = await nodes[0].broker.position();
+    const [published] = await nodes[0].broker.publish([toUser(u, 'while-away')], T0);
+    expect(published.live).toEqual([false]);
+    const read = await nodes[0].broker.history([`user:${u}`], after, 10);
+    expect(read.ok && read.entries.map((e) => e.body)).toEqual(['while-away']);
+  });
+
   if (engine === 'redis') {
     it("sends a publication to a user only to the node holding that user's sockets, and one to another room to every node", async () => {
       const [onB, room] = [fresh('on-b'), `chat:${fresh()}`];

@@ -50,7 +50,7 @@ storeContract<ConnectionStore>(
       await ctx.store.add(alsoElsewhere, 'b', alive);
       expect((await ctx.store.onlineUsers([u, alsoElsewhere], now)).has(u)).toBe(false);
       expect(await ctx.store.deadNodes(now)).toContain(dead);
-      const sweeps = await Promise.all([ctx.store.sweepNode(dead), ctx.store.sweepNode(dead)]);
+      const sweeps = await Promise.all([ctx.store.sweepNode(dead, 0), ctx.store.sweepNode(dead, 0)]);
       expect(sweeps.flat()).toEqual([u]);
       expect(await ctx.store.deadNodes(now)).not.toContain(dead);
       expect(await ctx.store.socketCounts([u, alsoElsewhere], now)).toEqual(new Map([[alsoElsewhere, 1]]));
@@ -84,9 +84,23 @@ storeContract<ConnectionStore>(
       expect(await ctx.store.liveNodes(T0 + 30)).not.toContain(gone);
       expect(await ctx.store.onlineUsers([u], T0 + 30)).toEqual(new Set());
       expect(await ctx.store.deadNodes(T0 + 30)).toContain(gone);
-      expect(await ctx.store.sweepNode(gone)).toEqual([u]);
+      expect(await ctx.store.sweepNode(gone, 60_000)).toEqual([u]);
       // Swept while it still runs: its next beat says it was not listed (it registers its sockets again).
       expect(await ctx.store.heartbeat(gone, T0 + 40, 60_000)).toEqual({ wasLive: false });
+    });
+
+    it("keeps a socket that another node registered under the same id since (recovered there) when the first node removes or sweeps it", async () => {
+      const [u, a, b] = [fresh(), `node-${fresh()}`, `node-${fresh()}`];
+      await ctx.store.heartbeat(a, T0, 60_000);
+      await ctx.store.heartbeat(b, T0, 60_000);
+      await ctx.store.add(u, 'same-id', a);
+      await ctx.other.add(u, 'same-id', b);
+      expect(await ctx.store.remove(u, 'same-id', a)).toEqual({ last: false });
+      expect(await ctx.store.socketCounts([u], T0)).toEqual(new Map([[u, 1]]));
+      await ctx.store.expire(a, T0 + 1);
+      expect(await ctx.store.sweepNode(a, 0)).toEqual([]);
+      expect(await ctx.other.socketCounts([u], T0 + 1)).toEqual(new Map([[u, 1]]));
+      expect(await ctx.other.remove(u, 'same-id', b)).toEqual({ last: true });
     });
 
     it('pages over every user with a socket', async () => {

@@ -16,6 +16,7 @@ interface ComposeService {
   volumes?: (string | { type?: string; source?: string; target?: string })[];
   healthcheck?: { test?: string | string[] };
   depends_on?: string[] | Record<string, { condition?: string }>;
+  stop_grace_period?: string;
 }
 
 interface ComposeFile {
@@ -38,9 +39,23 @@ function environmentOf(service: ComposeService): Record<string, string> {
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value ?? '')]));
 }
 
-/** Resolves `${VAR:-default}` / `${VAR-default}` to their defaults, as with an empty environment. */
-function withDefaults(text: string): string {
-  return text.replace(/\$\{(\w+)(:?-)([^}]*)\}/g, (_match, _name: string, _op: string, fallback: string) => fallback);
+/** Resolves `${VAR:-default}` / `${VAR-default}` to their defaults and required `${VAR:?message}` to `required[VAR]`. */
+function withDefaults(text: string, required: Record<string, string> = {}): string {
+  return text
+    .replace(/\$\{(\w+)(:?-)([^}]*)\}/g, (_match, _name: string, _op: string, fallback: string) => fallback)
+    .replace(/\$\{(\w+):\?[^}]*\}/g, (_match, name: string) => required[name] ?? '');
+}
+
+/** Every `${VAR…}` reference in the file: the variable and how it is resolved. */
+function references(text: string): Array<{ name: string; op: string }> {
+  return [...text.matchAll(/\$\{(\w+)(:?[-?])?[^}]*\}/g)].map((m) => ({ name: m[1], op: m[2] ?? '' }));
+}
+
+/** `40s`, `1m30s`, `500ms` in seconds. */
+function durationSeconds(value: string): number {
+  let seconds = 0;
+  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) seconds += Number(amount) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms' | 's' | 'm' | 'h'];
+  return seconds;
 }
 
 function commandOf(service: ComposeService): string[] {
@@ -80,8 +95,17 @@ describe('docker-compose.yml', () => {
     const command = commandOf(redis);
     const passwordAt = command.indexOf('--requirepass');
     expect(passwordAt).toBeGreaterThanOrEqual(0);
-    expect(command[passwordAt + 1]).toMatch(/^\$\{\w+:-.+\}$/);
+    expect(command[passwordAt + 1]).toMatch(/^\$\{REDIS_PASSWORD:\?.+\}$/);
     expect(healthcheckOf(redis)).toMatch(/ping/i);
+  });
+
+  it('refuses to start without REDIS_PASSWORD, JWT_SECRET or INTERNAL_SECRET: no default secret', () => {
+    const refs = references(read('docker-compose.yml'));
+    for (const name of ['REDIS_PASSWORD', 'JWT_SECRET', 'INTERNAL_SECRET']) {
+      const uses = refs.filter((r) => r.name === name);
+      expect(uses.length).toBeGreaterThan(0);
+      expect(uses.map((r) => r.op)).toEqual(uses.map(() => ':?'));
+    }
   });
 
   describe.each(GATEWAYS)('%s', (name) => {
@@ -103,13 +127,21 @@ describe('docker-compose.yml', () => {
     });
 
     it('uses the redis service with its password', () => {
-      const url = new URL(withDefaults(environmentOf(gateway()).REDIS_URL));
+      const required = { REDIS_PASSWORD: 'a-url-safe-password' };
+      const url = new URL(withDefaults(environmentOf(gateway()).REDIS_URL, required));
       const command = commandOf(services.redis);
-      const password = withDefaults(command[command.indexOf('--requirepass') + 1]);
+      const password = withDefaults(command[command.indexOf('--requirepass') + 1], required);
+      expect(password).toBe('a-url-safe-password');
       expect(url.protocol).toBe('redis:');
       expect(url.hostname).toBe('redis');
       expect(url.port).toBe('6379');
       expect(decodeURIComponent(url.password)).toBe(password);
+    });
+
+    it('waits SHUTDOWN_TIMEOUT_MS plus a margin before SIGKILL', () => {
+      const timeoutMs = Number(environmentOf(gateway()).SHUTDOWN_TIMEOUT_MS);
+      expect(timeoutMs).toBeGreaterThan(0);
+      expect(durationSeconds(gateway().stop_grace_period ?? '10s')).toBeGreaterThanOrEqual(timeoutMs / 1000 + 5);
     });
 
     it('checks readiness on /health/ready and waits for a healthy redis', () => {
@@ -175,6 +207,21 @@ describe('Dockerfile', () => {
     expect(lines).toContain('EXPOSE 3000');
     const cmd = lines.filter((line) => line.startsWith('CMD ')).pop() ?? '';
     expect(JSON.parse(cmd.slice('CMD '.length))).toEqual(['node', 'dist/main.js']);
+  });
+
+  it('has a HEALTHCHECK on /health/live run with node (the slim image has no curl)', () => {
+    const text = read('Dockerfile').replace(/\\\n\s*/g, ' ');
+    const check = text.split('\n').find((line) => line.startsWith('HEALTHCHECK ')) ?? '';
+    const command = JSON.parse(/ CMD (\[.*\])\s*$/.exec(check)?.[1] ?? '[]') as string[];
+    expect(command.slice(0, 2)).toEqual(['node', '-e']);
+    expect(command[2]).toContain('/health/live');
+    expect(check).not.toMatch(/\b(curl|wget)\b/);
+  });
+
+  it('builds the client package beside the gateway: the runtime image carries its dist for /demo', () => {
+    const lines = read('Dockerfile').split('\n').map((line) => line.trim());
+    expect(lines).toContain('COPY packages/client/package.json ./packages/client/');
+    expect(lines).toContain('COPY --from=build /app/packages/client/dist ./packages/client/dist');
   });
 });
 

@@ -1,22 +1,12 @@
 // docs/configuration.md lists exactly the environment variables the gateway accepts: every
 // property of the config DTO (and every variable load-config.ts reads), no more, no fewer, in
 // one well-formed table. Adding a variable means adding its row; nothing here needs editing.
-import { getMetadataStorage } from 'class-validator';
-import { EnvironmentVariables } from '../../src/config/environment.dto.js';
+import { acceptedVariables } from '../support/config-variables.js';
 import { type Line, readRepoFile, sectionLines, type Table, tableCells, tablesOf } from './markdown.js';
 
 const DOC = 'docs/configuration.md';
 const SECTION = 'Variables';
 const VARIABLE = /^[A-Z][A-Z0-9_]*$/;
-
-/** Every variable the configuration accepts: the DTO's validated properties and the names load-config.ts reads. */
-function acceptedVariables(): Set<string> {
-  const dto = getMetadataStorage()
-    .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
-    .map((m) => m.propertyName);
-  const read = [...readRepoFile('src/config/load-config.ts').matchAll(/\b(?:dto|env)\.([A-Z][A-Z0-9_]*)\b/g)].map((m) => m[1]);
-  return new Set([...dto, ...read]);
-}
 
 /** The backticked UPPER_CASE names in a row's first cell (`PORT`, `HOST`), one row may hold several. */
 function variablesOfRow(row: string): string[] {

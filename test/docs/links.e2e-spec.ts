@@ -1,4 +1,4 @@
-// Every relative link in README.md, ARCHITECTURE.md and docs/*.md resolves: the file exists
+// Every relative link in README.md, ARCHITECTURE.md, docs/*.md and the examples' and client package's READMEs resolves: the file exists
 // inside the repository, and a `#anchor` names a heading of the Markdown file it points into.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative, sep } from 'node:path';

@@ -12,7 +12,7 @@ export function documentationFiles(): string[] {
     .filter((name) => name.endsWith('.md'))
     .sort()
     .map((name) => `docs/${name}`);
-  return ['README.md', 'ARCHITECTURE.md', ...docs];
+  return ['README.md', 'ARCHITECTURE.md', ...docs, 'examples/README.md', 'packages/client/README.md'];
 }
 
 export function readRepoFile(path: string): string {

@@ -368,4 +368,17 @@ describe('as a process', () => {
     expect(refused.stdout).toBe('');
     expect(refused.stderr).toBe('admin-ui:hash: the password needs at least 12 characters\n');
   });
+
+  it('npm run admin-ui:hash refuses two lines on stdin instead of hashing them as one password', async () => {
+    const cli = join(ROOT, 'dist/cli/admin-ui-hash.js');
+    for (const input of [`${PASSWORD}\n${PASSWORD}\n`, `${PASSWORD}\n${PASSWORD}`, `${PASSWORD}\r\n${PASSWORD}\r\n`]) {
+      const refused = spawnSync(process.execPath, [cli, '--cost', '10'], { input, encoding: 'utf8' });
+      expect(refused.status).toBe(2);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toMatch(/^admin-ui:hash: stdin has more than one line/);
+    }
+    const crlf = spawnSync(process.execPath, [cli, '--cost', '10'], { input: `${PASSWORD}\r\n`, encoding: 'utf8' });
+    expect(crlf.status).toBe(0);
+    expect(await bcrypt.compare(PASSWORD, crlf.stdout.trim())).toBe(true);
+  });
 });

@@ -1,16 +1,13 @@
-import { type ConnectionState, connectGateway, connectService, type GatewayClient, GatewayError, type RequestOptions, type ServiceClient, type SessionEnded } from '../../src/client/index.js';
-import { execFile } from 'node:child_process';
+import { type ConnectionState, connectGateway, connectService, type GatewayClient, GatewayError, type RequestOptions, type ServiceClient, type SessionEnded } from '../../packages/client/src/index.js';
 import jwt from 'jsonwebtoken';
-import { promisify } from 'node:util';
 import type { ChatMessage, EmitAck, UserSendReport } from '../../src/socket/events.js';
-import { assertBuilt, ROOT } from '../support/node-process.js';
 import { closeAllClients, connectUser } from '../support/client.js';
 import { signToken, startApp, TEST_INTERNAL_SECRET, type TestApp, userToken } from '../support/app.js';
 import { BILLING_KEY } from '../support/services.js';
 import { eventually } from '../support/eventually.js';
 import { LifecycleService } from '../../src/lifecycle/lifecycle.service.js';
 
-// The typed client (src/client, `realtime-gateway/client`) against a real gateway: token refresh,
+// The typed client (packages/client, `@realtime-gateway/client`; its tarball: client-package.e2e-spec.ts) against a real gateway: token refresh,
 // error codes, timeouts, session end, recovery and the /internal service variant.
 
 const WAIT_MS = 10_000;
@@ -352,28 +349,6 @@ describe('a draining node (server:shutdown)', () => {
     const waited = attempts[before] - noticedAt;
     expect(waited).toBeGreaterThanOrEqual(reconnectAfterMs - 20);
     expect(waited).toBeLessThan(reconnectAfterMs + 1000);
-  });
-});
-
-describe('the package entry point realtime-gateway/client', () => {
-  it('is the built ESM client, importable from Node by its package name', async () => {
-    assertBuilt();
-    const id = fresh('package');
-    const script = [
-      "import { connectGateway, GatewayError } from 'realtime-gateway/client';",
-      "const client = connectGateway(process.env.GATEWAY_URL, { getToken: () => process.env.USER_TOKEN, transports: ['websocket'] });",
-      "client.on('connected', async (p) => {",
-      "  const err = await client.request('chat:join', { chatId: 'nope' }).catch((e) => e);",
-      "  console.log(JSON.stringify({ userId: p.userId, code: err.code, isGatewayError: err instanceof GatewayError }));",
-      '  client.close();',
-      '});',
-    ].join('\n');
-    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', GATEWAY_URL: gateway.url, USER_TOKEN: userToken(id) },
-      timeout: 30_000,
-    });
-    expect(JSON.parse(stdout)).toEqual({ userId: id, code: 'FORBIDDEN', isGatewayError: true });
   });
 });
 

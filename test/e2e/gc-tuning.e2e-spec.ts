@@ -33,7 +33,7 @@ async function churn(mode: string, cpus: number, pretenuring = true): Promise<{ 
   return JSON.parse(stdout) as { main: number; others: number };
 }
 
-/** The start-up log line, once printed (it follows the moment the port answers). */
+/** The start-up log line (JSON: these gateways run in development mode, pretty by default), once printed. */
 async function startLine(gw: Gateway): Promise<unknown> {
   const find = () => gw.stdout().split('\n').find((l) => l.includes('Gateway listening'));
   while (find() === undefined) await once(gw.child.stdout as NodeJS.ReadableStream, 'data');
@@ -67,13 +67,13 @@ describe('GC helper threads', () => {
   });
 
   it('the gateway says in its start-up line what it set', async () => {
-    const gw = await startGateway({ PORT: String(await freePort()), HOST: '127.0.0.1', GC_HELPER_THREADS: 'off' });
+    const gw = await startGateway({ PORT: String(await freePort()), HOST: '127.0.0.1', GC_HELPER_THREADS: 'off', LOG_FORMAT: 'json' });
 
     expect(await startLine(gw)).toMatchObject({ gcHelperThreads: false, gcPretenuring: false });
   });
 
   it('GC_PRETENURING=true keeps the V8 default and says so', async () => {
-    const gw = await startGateway({ PORT: String(await freePort()), HOST: '127.0.0.1', GC_PRETENURING: 'true' });
+    const gw = await startGateway({ PORT: String(await freePort()), HOST: '127.0.0.1', GC_PRETENURING: 'true', LOG_FORMAT: 'json' });
 
     expect(await startLine(gw)).toMatchObject({ gcPretenuring: true });
   });

@@ -6,6 +6,7 @@ import { eventually } from '../support/eventually.js';
 import {
   assertBuilt,
   exitOf,
+  type Gateway,
   freshDir,
   httpStatus as status,
   killAllGateways,
@@ -110,6 +111,68 @@ describe('development mode (no JWT_SECRET, no NODE_ENV)', () => {
     expect(finalOut.split(token as string)).toHaveLength(2);
     expect(finalOut.split('curl ')).toHaveLength(2);
     expect(finalOut.match(/development mode/g)).toHaveLength(1);
+  });
+});
+
+describe('development mode for a person at a terminal', () => {
+  /** Starts a development-mode gateway and waits for the banner's last line (the curl). */
+  async function devGateway(env: Record<string, string> = {}): Promise<{ gw: Gateway; base: string }> {
+    const port = await freePort();
+    const gw = await spawnGateway({ PORT: String(port), HOST: '127.0.0.1', ...env });
+    await eventually('the banner', async () => gw.stdout(), (out) => /curl .*\n/.test(out), { timeoutMs: 40_000 });
+    return { gw, base: `http://127.0.0.1:${port}` };
+  }
+
+  it('logs a few pretty lines, then the banner last, once the server listens', async () => {
+    const { gw, base } = await devGateway();
+    // The banner says "listening": the server answers already; and answering logs nothing after it.
+    expect(await status(base, '/health/live')).toBe(200);
+    const out = gw.stdout();
+    const bannerAt = out.indexOf('Realtime gateway — development mode');
+    const before = lines(out.slice(0, bannerAt));
+    const banner = lines(out.slice(bannerAt));
+    expect(banner[banner.length - 1]).toMatch(/^\s*curl -s -X POST /);
+    expect(lines(out)[lines(out).length - 1]).toBe(banner[banner.length - 1]);
+    // Quiet: no line per module, route or handler; pretty: no JSON.
+    expect(before.length).toBeLessThanOrEqual(3);
+    expect(before.filter((l) => l.trimStart().startsWith('{'))).toEqual([]);
+    expect(before.join('\n')).toMatch(/INFO.*Gateway listening/);
+    expect(out).not.toMatch(/RouterExplorer|InstanceLoader|WebSocketsController/);
+    expect(gw.stderr()).toBe('');
+  });
+
+  it('keeps JSON lines when LOG_FORMAT=json is asked for, the banner still last', async () => {
+    const { gw } = await devGateway({ LOG_FORMAT: 'json' });
+    const out = gw.stdout();
+    const bannerAt = out.indexOf('Realtime gateway — development mode');
+    const before = lines(out.slice(0, bannerAt));
+    expect(before.length).toBeGreaterThan(20);
+    for (const line of before) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    expect(JSON.parse(before[before.length - 1])).toMatchObject({ msg: 'Gateway listening' });
+    expect(lines(out)[lines(out).length - 1]).toMatch(/^\s*curl -s -X POST /);
+  });
+
+  it('sends / to the demo page and serves the icon', async () => {
+    const { base } = await devGateway();
+    const root = await fetch(`${base}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/demo');
+    for (const path of ['/favicon.ico', '/demo/favicon.svg']) {
+      const icon = await fetch(`${base}${path}`);
+      expect(icon.status).toBe(200);
+      expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+      expect(await icon.text()).toMatch(/^<svg /);
+    }
+    expect(await (await fetch(`${base}/demo`)).text()).toContain('<link rel="icon" href="/demo/favicon.svg"');
+  });
+
+  it('outside development mode / is not found and the logs are JSON', async () => {
+    const port = String(await freePort());
+    const gw = await startGateway({ PORT: port, HOST: '127.0.0.1', JWT_SECRET: 'not-dev-mode-secret-0123456789' });
+    expect(await status(gw.url, '/')).toBe(404);
+    expect(await status(gw.url, '/favicon.ico')).toBe(404);
+    await eventually('the listening line', async () => gw.stdout(), (out) => out.includes('Gateway listening'));
+    for (const line of lines(gw.stdout())) expect(() => JSON.parse(line) as unknown).not.toThrow();
   });
 });
 

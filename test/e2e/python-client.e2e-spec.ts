@@ -9,7 +9,7 @@ import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp } from '../suppor
 
 /** Debian's interpreter: the one the python3-socketio package installs into. */
 const PYTHON = '/usr/bin/python3';
-const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '../../examples/user_client.py');
+const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '../fixtures/python_user_client.py');
 const LINE_TIMEOUT_MS = 15_000;
 
 type Line = Record<string, unknown>;

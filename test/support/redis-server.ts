@@ -50,6 +50,30 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+/** True when `port` of 127.0.0.1 can be bound right now. */
+async function canBind(port: number): Promise<boolean> {
+  const server = createServer();
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (bound) await new Promise<void>((resolve) => server.close(() => resolve()));
+  return bound;
+}
+
+/** `count` consecutive ports free on 127.0.0.1 right now (for programs that take a first port). */
+export async function freeConsecutivePorts(count: number): Promise<number[]> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await freePort();
+    if (first + count > 65536) continue;
+    const ports = Array.from({ length: count }, (_, i) => first + i);
+    let free = true;
+    for (const port of ports.slice(1)) free = free && (await canBind(port));
+    if (free) return ports;
+  }
+  throw new Error(`found no ${count} consecutive free ports`);
+}
+
 export async function startRedisServer(options: StartRedisServerOptions = {}): Promise<RedisServerHandle> {
   const extraArgs = options.extraArgs ?? [];
   if (options.port !== undefined) {

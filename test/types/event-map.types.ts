@@ -1,5 +1,5 @@
 /**
- * Compile-time tests of the event map (src/socket/events.ts), checked by `npm run typecheck`
+ * Compile-time tests of the event map (packages/client/src/events.ts, with the server-side typing of src/socket/events.ts), checked by `npm run typecheck`
  * (tsconfig.json includes test/). Each `@ts-expect-error` line must fail to compile: a wrong
  * payload, a wrong ack type, an unknown event name, in both directions of both namespaces. If
  * the map stopped catching one of them, the directive itself would be the compile error.

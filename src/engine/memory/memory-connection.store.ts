@@ -25,10 +25,11 @@ export class MemoryConnectionStore extends ConnectionStore {
     return { first: list.length === 2 };
   }
 
-  async remove(userId: string, socketId: string): Promise<{ last: boolean }> {
+  async remove(userId: string, socketId: string, nodeId: string): Promise<{ last: boolean }> {
     const list = this.sockets.get(userId);
     const i = list ? indexOfSocket(list, socketId) : -1;
-    if (!list || i < 0) return { last: false };
+    // Registered on another node meanwhile (recovered there under the same id): it stays.
+    if (!list || i < 0 || list[i + 1] !== nodeId) return { last: false };
     list.splice(i, 2);
     if (list.length > 0) return { last: false };
     this.sockets.delete(userId);
@@ -75,7 +76,8 @@ export class MemoryConnectionStore extends ConnectionStore {
     return [...this.nodes].filter(([, until]) => until <= now).map(([n]) => n);
   }
 
-  async sweepNode(nodeId: string): Promise<string[]> {
+  /** The memory engine keeps every room's history anyway: `keepHistoryMs` changes nothing here. */
+  async sweepNode(nodeId: string, _keepHistoryMs = 0): Promise<string[]> {
     this.nodes.delete(nodeId);
     const gone: string[] = [];
     for (const [userId, list] of this.sockets) {

@@ -17,7 +17,7 @@ export class MemoryNodeBus extends NodeBus {
     return Promise.resolve();
   }
 
-  onMessage(): void {
+  on(): void {
     // Nothing is ever sent.
   }
 

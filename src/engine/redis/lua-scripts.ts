@@ -194,9 +194,16 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if redis.call('HLEN', KEYS[1]) == 1 then return 1 end
 return 0`;
 
-/** KEYS: user's socket hash. ARGV: socketId. Returns 1 when it removed the user's last socket. */
+/**
+ * KEYS: user's socket hash, the user's "may recover" marker. ARGV: socketId, keep ms (0: none),
+ * the node removing it. Returns 1 when it removed the user's last socket. A socket registered on
+ * another node meanwhile (recovered there under the same id) stays. With keep ms the marker is set
+ * in the same step, so no publication to the user falls between "has a socket" and "may recover".
+ */
 export const CONNECTION_REMOVE = `
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[3] then return 0 end
+if tonumber(ARGV[2]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[2]) end
+redis.call('HDEL', KEYS[1], ARGV[1])
 if redis.call('HLEN', KEYS[1]) == 0 then return 1 end
 return 0`;
 
@@ -262,29 +269,21 @@ end`;
  * of each target room that someone may recover, and is published to exactly the nodes that need
  * it (`P<position>:<body>`, position 0 when not kept).
  *
- * KEYS: clock, nodes; then per publication the keys its ARGV announce.
- * ARGV: now, history ttl ms, history cap, node channel prefix, all channel, count; then per
+ * KEYS: clock; then per publication the keys its ARGV announce.
+ * ARGV: history ttl ms, history cap, node channel prefix, all channel, count; then per
  * publication: body, kept (1/0), groups. groups = 0: every node; ARGV += rooms; KEYS += that many
  * history keys. groups > 0: per group (one user) ARGV += rooms; KEYS += conn, recoverable, then
  * that many history keys (the user's target rooms).
- * Returns {n1, live1, n2, live2, …}: live a string of 0/1 per group.
+ * Returns {n1, nodes1, n2, nodes2, …}: per publication its position and, per group, the nodes
+ * holding that user's sockets (`,`-separated, groups separated by `;`), which the caller checks
+ * against the nodes it knows live.
  */
-export const PUBLISH = `${now(1)}
-${CLOCK_TAKE}
-local ttl, cap = tonumber(ARGV[2]), ARGV[3]
-local nodeChannel, allChannel = ARGV[4], ARGV[5]
-local count = tonumber(ARGV[6])
-local k, a = 3, 7
-local alive, out = {}, {}
-local function isAlive(node)
-  local v = alive[node]
-  if v == nil then
-    local score = redis.call('ZSCORE', KEYS[2], node)
-    v = (score and tonumber(score) > now) or false
-    alive[node] = v
-  end
-  return v
-end
+export const PUBLISH = `${CLOCK_TAKE}
+local ttl, cap = tonumber(ARGV[1]), ARGV[2]
+local nodeChannel, allChannel = ARGV[3], ARGV[4]
+local count = tonumber(ARGV[5])
+local k, a = 2, 6
+local out = {}
 local function keep(key, message)
   redis.call('XADD', key, 'MAXLEN', '~', cap, '*', 'm', message)
   redis.call('PEXPIRE', key, ttl)
@@ -319,22 +318,18 @@ for _ = 1, count do
     local n = 0
     if stamped then n = take(KEYS[1], 1) end
     local message = 'P' .. string.format('%d', n) .. ':' .. body
-    local targets, live = {}, {}
+    local targets, held = {}, {}
     for g = 1, groups do
       local group = read[g]
       if group.keep then
         for j = 0, group.rooms - 1 do keep(KEYS[group.first + j], message) end
       end
-      local l = '0'
-      for _, node in ipairs(group.nodes) do
-        targets[node] = true
-        if l == '0' and isAlive(node) then l = '1' end
-      end
-      live[g] = l
+      for _, node in ipairs(group.nodes) do targets[node] = true end
+      held[g] = table.concat(group.nodes, ',')
     end
     for node in pairs(targets) do redis.call('PUBLISH', nodeChannel .. node .. '}', message) end
     out[#out + 1] = n
-    out[#out + 1] = table.concat(live)
+    out[#out + 1] = table.concat(held, ';')
   end
 end
 return out`;
@@ -426,7 +421,7 @@ export const SCRIPTS = {
   gwNotificationRemove: { lua: NOTIFICATION_REMOVE, keys: 2 },
   gwChatSetMembers: { lua: CHAT_SET_MEMBERS, keys: 1 },
   gwConnAdd: { lua: CONNECTION_ADD, keys: 1 },
-  gwConnRemove: { lua: CONNECTION_REMOVE, keys: 1 },
+  gwConnRemove: { lua: CONNECTION_REMOVE, keys: 2 },
   gwNodeBeat: { lua: NODE_BEAT, keys: 1 },
   gwCallAnswer: { lua: CALL_ANSWER, keys: 2 },
   gwCallEnd: { lua: CALL_END, keys: 2 },

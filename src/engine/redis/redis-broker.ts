@@ -10,6 +10,8 @@ import { RedisNodeChannels } from './redis-node-channels.js';
 export const HISTORY_CAP = 1000;
 /** Entries read per XREVRANGE while walking a room's history back to a position. */
 const PAGE = 100;
+/** How long a read of the live nodes is reused for the `sent`/`failed` answers. */
+const ALIVE_CACHE_MS = 1000;
 /** Publications merged into one script call at most (the rest go in the next). */
 const MAX_MERGED = 512;
 
@@ -40,6 +42,7 @@ export function parsePublication(message: string): Received | undefined {
 export class RedisBroker extends Broker {
   private readonly historyTtlMs: number;
   private clusterTail: Promise<unknown> = Promise.resolve();
+  private alive?: { at: number; nodes: Promise<Set<string>> };
   /** Publications of this turn of the event loop, sent together at its end (one script call). */
   private waiting: Waiting[] = [];
   private flushScheduled = false;
@@ -111,8 +114,8 @@ export class RedisBroker extends Broker {
 
   private async publishStandalone(batch: Publication[], now: number): Promise<Published[]> {
     const { keys } = this.redis;
-    const keyList: string[] = [keys.clock, keys.nodes];
-    const args: Array<string | number> = [now, this.historyTtlMs, HISTORY_CAP, keys.nodeChannelPrefix, keys.allChannel, batch.length];
+    const keyList: string[] = [keys.clock];
+    const args: Array<string | number> = [this.historyTtlMs, HISTORY_CAP, keys.nodeChannelPrefix, keys.allChannel, batch.length];
     for (const p of batch) {
       const kept = this.kept(p);
       args.push(p.body, kept ? 1 : 0);
@@ -129,11 +132,15 @@ export class RedisBroker extends Broker {
         for (const room of rooms) keyList.push(this.historyKey(room));
       }
     }
-    const reply = (await this.redis.script('gwPublish')(keyList.length, ...keyList, ...args)) as Array<string | number>;
+    const [reply, alive] = await Promise.all([
+      this.redis.script('gwPublish')(keyList.length, ...keyList, ...args) as Promise<Array<string | number>>,
+      this.aliveNodes(now),
+    ]);
     return batch.map((p, i): Published => {
       const n = Number(reply[2 * i]);
-      const live = p.users ? [...String(reply[1 + 2 * i])].map((c) => c === '1') : undefined;
-      return { n, live };
+      if (!p.users) return { n };
+      const groups = String(reply[1 + 2 * i]).split(';');
+      return { n, live: p.users.map((_, g) => (groups[g] ?? '').split(',').some((node) => alive.has(node))) };
     });
   }
 
@@ -168,8 +175,19 @@ export class RedisBroker extends Broker {
     return out;
   }
 
-  private async aliveNodes(now: number): Promise<Set<string>> {
-    return new Set(await this.redis.command.zrangebyscore(this.redis.keys.nodes, `(${now}`, '+inf'));
+  /**
+   * The nodes whose heartbeat has not lapsed, read at most once a second (a crashed node is
+   * lapsed by the others within about two seconds of its crash; this adds at most one).
+   */
+  private aliveNodes(now: number): Promise<Set<string>> {
+    const cached = this.alive;
+    if (cached && now - cached.at < ALIVE_CACHE_MS && now >= cached.at) return cached.nodes;
+    const nodes = this.redis.command.zrangebyscore(this.redis.keys.nodes, `(${now}`, '+inf').then((list) => new Set(list));
+    this.alive = { at: now, nodes };
+    nodes.catch(() => {
+      if (this.alive?.nodes === nodes) this.alive = undefined;
+    });
+    return nodes;
   }
 
   onReceive(handler: (received: Received) => void): void {

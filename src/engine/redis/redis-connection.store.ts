@@ -6,6 +6,8 @@ const SEP = '\u0000';
 /** How long a read of the live nodes answers for a node seen live in it (one lookup per emit instead of two). */
 const ALIVE_CACHE_MS = 1000;
 const BEATS_KEPT_MS = 24 * 60 * 60 * 1000;
+/** A dead node's sockets are removed this many at a time (one script each, pipelined). */
+const SWEEP_CHUNK = 200;
 
 /**
  * Per user a hash socketId → nodeId (first/last transitions in Lua); per node an index set of
@@ -28,9 +30,9 @@ export class RedisConnectionStore extends ConnectionStore {
     return { first };
   }
 
-  async remove(userId: string, socketId: string, nodeId: string): Promise<{ last: boolean }> {
+  async remove(userId: string, socketId: string, nodeId: string, keepHistoryMs = 0): Promise<{ last: boolean }> {
     const { command, keys } = this.redis;
-    const last = (await this.redis.script('gwConnRemove')(keys.connections(userId), socketId)) === 1;
+    const last = (await this.redis.script('gwConnRemove')(keys.connections(userId), keys.recoverable(userId), socketId, keepHistoryMs, nodeId)) === 1;
     await command.srem(keys.nodeSockets(nodeId), `${userId}${SEP}${socketId}`);
     if (last) await command.srem(keys.online, userId);
     return { last };
@@ -90,17 +92,17 @@ export class RedisConnectionStore extends ConnectionStore {
     return this.redis.command.zrangebyscore(this.redis.keys.nodes, '-inf', now);
   }
 
-  async sweepNode(nodeId: string): Promise<string[]> {
+  async sweepNode(nodeId: string, keepHistoryMs: number): Promise<string[]> {
     const { command, keys } = this.redis;
     // ZREM answers 1 to exactly one sweeper; a node sweeping itself at shutdown claims it too.
     const claimed = (await command.zrem(keys.nodes, nodeId)) === 1;
     if (!claimed) return [];
     const entries = await command.smembers(keys.nodeSockets(nodeId));
     const gone: string[] = [];
-    for (const entry of entries) {
-      const i = entry.indexOf(SEP);
-      const { last } = await this.remove(entry.slice(0, i), entry.slice(i + 1), nodeId);
-      if (last) gone.push(entry.slice(0, i));
+    for (let at = 0; at < entries.length; at += SWEEP_CHUNK) {
+      const chunk = entries.slice(at, at + SWEEP_CHUNK).map((entry) => [entry.slice(0, entry.indexOf(SEP)), entry.slice(entry.indexOf(SEP) + 1)]);
+      const removed = await Promise.all(chunk.map(([userId, socketId]) => this.remove(userId, socketId, nodeId, keepHistoryMs)));
+      removed.forEach(({ last }, i) => last && gone.push(chunk[i][0]));
     }
     await command.del(keys.nodeSockets(nodeId));
     await this.forgetOldBeats(Date.now());

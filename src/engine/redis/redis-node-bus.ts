@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { NodeBus } from '../node-bus.js';
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config.js';
+import { NodeBus, type NodeTopic, type NodeTopics } from '../node-bus.js';
 import { RedisConnections } from './redis-connections.js';
 import { RedisNodeChannels } from './redis-node-channels.js';
 
@@ -12,23 +13,49 @@ const SILENT_GRACE_MS = 2000;
  */
 @Injectable()
 export class RedisNodeBus extends NodeBus {
+  private readonly logger = new Logger(RedisNodeBus.name);
+  private readonly handlers = new Map<string, (payload: unknown, from: string) => void>();
+  private listening = false;
+
   constructor(
+    private readonly config: AppConfig,
     private readonly redis: RedisConnections,
     private readonly channels: RedisNodeChannels,
   ) {
     super();
   }
 
-  async toAll(message: string): Promise<void> {
-    await this.channels.publish(this.redis.keys.allChannel, `N${message}`);
+  async toAll<T extends NodeTopic>(topic: T, payload: NodeTopics[T]): Promise<void> {
+    await this.channels.publish(this.redis.keys.allChannel, this.encode(topic, payload));
   }
 
-  async toNode(nodeId: string, message: string): Promise<void> {
-    await this.channels.publish(this.redis.keys.nodeChannel(nodeId), `N${message}`);
+  async toNode<T extends NodeTopic>(nodeId: string, topic: T, payload: NodeTopics[T]): Promise<void> {
+    await this.channels.publish(this.redis.keys.nodeChannel(nodeId), this.encode(topic, payload));
   }
 
-  onMessage(handler: (message: string) => void): void {
-    this.channels.onNodeMessage(handler);
+  on<T extends NodeTopic>(topic: T, handler: (payload: NodeTopics[T], from: string) => void): void {
+    this.handlers.set(topic, handler as (payload: unknown, from: string) => void);
+    if (this.listening) return;
+    this.listening = true;
+    this.channels.onNodeMessage((message) => this.receive(message));
+  }
+
+  /** `N` + JSON `{ t: topic, f: sender, p: payload }` (the `N` tells it from a publication). */
+  private encode(topic: string, payload: unknown): string {
+    return `N${JSON.stringify({ t: topic, f: this.config.nodeId, p: payload })}`;
+  }
+
+  private receive(message: string): void {
+    let parsed: { t?: unknown; f?: unknown; p?: unknown };
+    try {
+      parsed = JSON.parse(message) as typeof parsed;
+    } catch {
+      this.logger.warn('Dropped a node message that is not JSON');
+      return;
+    }
+    // The all-nodes channel brings this node's own messages back.
+    if (typeof parsed.t !== 'string' || typeof parsed.f !== 'string' || parsed.f === this.config.nodeId) return;
+    this.handlers.get(parsed.t)?.(parsed.p, parsed.f);
   }
 
   async isAlive(nodeId: string, now: number): Promise<boolean> {

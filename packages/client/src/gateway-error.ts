@@ -1,27 +1,10 @@
+import type { ErrorCode } from './events.js';
+
 /**
  * Codes a request can fail with: the gateway's ack codes (docs/protocol.md §2.3, §6.2) plus the client's own
  * `TIMEOUT` (no ack within the timeout) and `DISCONNECTED` (the client was closed or ended).
  */
-export type GatewayErrorCode =
-  | 'VALIDATION_FAILED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'RATE_LIMITED'
-  | 'USER_OFFLINE'
-  | 'UNAVAILABLE'
-  | 'INTERNAL'
-  | 'AUTH_REQUIRED'
-  | 'AUTH_INVALID'
-  | 'AUTH_EXPIRED'
-  | 'SESSION_REVOKED'
-  | 'UNAUTHORIZED'
-  | 'EVENT_NOT_ALLOWED'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'TOO_MANY_SOCKETS'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'TIMEOUT'
-  | 'DISCONNECTED'
-  | (string & {});
+export type GatewayErrorCode = ErrorCode | 'TIMEOUT' | 'DISCONNECTED' | (string & {});
 
 /** A refused request: `code` is the gateway's error code, `details` its details (field errors, retryAfterMs…). */
 export class GatewayError extends Error {

@@ -1,5 +1,5 @@
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../socket/events.js';
+import type { ClientToServerEvents, ServerToClientEvents } from './events.js';
 import { GatewayError } from './gateway-error.js';
 import { retryDelay, shutdownDelay } from './retry.js';
 import { refreshDelay, tokenExpiry } from './token.js';

@@ -1,5 +1,5 @@
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
-import type { InternalClientToServerEvents, InternalServerToClientEvents } from '../socket/events.js';
+import type { InternalClientToServerEvents, InternalServerToClientEvents } from './events.js';
 import { type ChannelEvents, connectErrorCode, DEFAULT_REQUEST_TIMEOUT_MS, TypedChannel } from './typed-channel.js';
 import { RETRY_BASE_MS, retryDelay, withJitter } from './retry.js';
 
