@@ -13,9 +13,12 @@ export class Publisher {
     this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
-  /** Resolves `{ status, body }` (body parsed when JSON); rejects on a network error or after `timeoutMs`. */
+  /**
+   * Resolves `{ status, body, headers }` (body parsed when JSON); rejects on a network error or
+   * after `timeoutMs`. A string payload is sent as it is (a body built once, sent many times).
+   */
   post(path, payload, timeoutMs = 30_000) {
-    const text = JSON.stringify(payload);
+    const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
     return new Promise((resolve, reject) => {
       const req = request(
         {
@@ -37,7 +40,7 @@ export class Publisher {
             } catch {
               // not JSON: keep null
             }
-            resolve({ status: res.statusCode, body });
+            resolve({ status: res.statusCode, body, headers: res.headers });
           });
           res.on('error', reject);
         },

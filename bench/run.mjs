@@ -21,6 +21,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuUs as ownCpuUs, nowUs, summarize } from './loadgen.mjs';
 import { Publisher, closedLoop, rateStep } from './publish.mjs';
+import { startWatchdog } from '../scripts/watchdog.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -76,34 +77,20 @@ const CPUS = availableParallelism();
 const PIN = HAS_TASKSET && CPUS >= 2;
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
-/** One helper process that SIGKILLs every tracked pid when this process dies without cleaning up. */
-const watchdog = spawn(
-  process.execPath,
-  [
-    '-e',
-    "const pids = new Set(); let buf = '';" +
-      "process.on('SIGINT', () => {}); process.on('SIGTERM', () => {});" +
-      "process.stdin.setEncoding('utf8').on('data', (d) => { buf += d; const lines = buf.split('\\n'); buf = lines.pop();" +
-      "  for (const l of lines) { const pid = Number(l.slice(1)); if (l[0] === '+') pids.add(pid); else pids.delete(pid); } });" +
-      "const reap = () => { for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch {} } process.exit(0); };" +
-      "process.stdin.on('end', reap); process.stdin.on('error', reap);",
-  ],
-  { stdio: ['pipe', 'ignore', 'ignore'] },
-);
-watchdog.on('error', () => undefined);
-watchdog.stdin.on('error', () => undefined);
+/** SIGKILLs every tracked pid when this process dies without cleaning up. */
+const watchdog = startWatchdog();
 
 const children = new Set();
 
 function track(child, name) {
   const entry = { child, name, exited: false, tail: '' };
   children.add(entry);
-  if (child.pid !== undefined) watchdog.stdin.write(`+${child.pid}\n`);
+  watchdog.watch(child.pid);
   entry.exit = new Promise((done) => {
     child.once('exit', (code, signal) => {
       entry.exited = true;
       children.delete(entry);
-      if (child.pid !== undefined && !watchdog.stdin.destroyed) watchdog.stdin.write(`-${child.pid}\n`);
+      watchdog.forget(child.pid);
       done({ code, signal });
     });
   });
@@ -133,7 +120,7 @@ let cleaning;
 function cleanup() {
   cleaning ??= (async () => {
     await Promise.all([...children].map((e) => stopProcess(e, 3000)));
-    watchdog.stdin.end();
+    watchdog.end();
   })();
   return cleaning;
 }

@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AdmissionModule } from './admission/admission.module.js';
 import { AsyncApiModule } from './asyncapi/asyncapi.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         MetricsModule,
+        AdmissionModule,
         EngineModule.forRoot(config),
         SocketModule,
         LifecycleModule,

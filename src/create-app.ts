@@ -9,10 +9,13 @@ import { AppModule } from './app.module.js';
 import { HttpErrorFilter } from './common/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import type { AppConfig } from './config/app-config.js';
+import { EngineHealth } from './engine/engine-health.js';
+import { describeRedisTarget } from './engine/redis/redis-client.js';
 import { RedisConnections } from './engine/redis/redis-connections.js';
 import { EmitRoutes } from './internal-api/emit.routes.js';
 import { InternalPortServer } from './internal-api/internal-port.server.js';
 import { InternalSecretHook } from './internal-api/internal-secret.hook.js';
+import { StoreAvailableHook } from './internal-api/store-available.hook.js';
 import { httpServerOptions } from './internal-api/http-server-options.js';
 import { AppLogger, createPino } from './logging/app-logger.js';
 import { RequestLog } from './logging/request-log.js';
@@ -27,6 +30,12 @@ export const MAX_BODY_BYTES = 1024 * 1024;
  */
 const MAX_PARAM_LENGTH = 12 * 128 + 1;
 const REDIS_CONNECT_WAIT_MS = 5000;
+/**
+ * Connections the kernel may hold for us before we accept them: a reconnect storm (a neighbour
+ * died or drained) lands thousands at once, and a full queue drops SYNs, which clients retry only
+ * after a second or more (Linux caps it at net.core.somaxconn).
+ */
+const LISTEN_BACKLOG = 4096;
 
 export interface RunningApp {
   app: INestApplication;
@@ -84,6 +93,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   // form-data only for Uptime Kuma's webhook (its `data` field); read on demand, no file kept.
   await app.register(multipart, { limits: { fields: 16, fieldSize: MAX_BODY_BYTES, files: 4, fileSize: MAX_BODY_BYTES, parts: 20 } });
   app.useGlobalFilters(errors);
+  const engine = app.get(EngineHealth);
+  errors.treatFailuresAsOutageWhen(() => !engine.available());
   app.useGlobalPipes(new AppValidationPipe());
   app.get(EmitRoutes).register(fastify, errors);
   // text/plain is no body any route takes: without Fastify's default parser it is a 415.
@@ -91,11 +102,18 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   const internalListener = app.get(InternalPortServer);
   if (config.internalPort !== undefined) fastify.addHook('onRequest', internalListener.routeFilter);
   app.get(InternalSecretHook).register(fastify, errors);
+  app.get(StoreAvailableHook).register(fastify, errors);
 
   if (config.engine === 'redis') {
     const connections = app.get(RedisConnections);
     if (!(await connections.connect(REDIS_CONNECT_WAIT_MS))) {
-      new Logger('Bootstrap').warn('Redis is not reachable yet; starting anyway, readiness stays 503 until it answers');
+      // docs/protocol.md §8: a node started during an outage stays up and says, once, what it waits for.
+      const logger = new Logger('Bootstrap');
+      logger.warn(
+        `Waiting for Redis at ${describeRedisTarget(config.redis)}: not reachable yet; the gateway runs meanwhile ` +
+          '(live 200, ready 503, handshakes UNAVAILABLE, internal routes 503) and serves once Redis answers',
+      );
+      connections.command.once('ready', () => logger.log('Redis answered; serving'));
     }
   }
   app.useWebSocketAdapter(new GatewayIoAdapter(app, config));
@@ -111,7 +129,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     throw err;
   }
   if (adminUi && config.adminUi) await adminUi.installAdminUi(io, app, config, config.adminUi);
-  await app.listen(config.port, config.host);
+  await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
   const port = (app.getHttpServer().address() as AddressInfo).port;
   if (config.internalPort === undefined) return { app, port };
   const internalPort = await internalListener.listen(fastify.routing, io);

@@ -33,26 +33,32 @@ async function main(): Promise<void> {
   // start-up line is out already and the banner stays on screen.
   if (config.generatedSecrets) process.stdout.write(`${devBanner(config, port)}\n`);
 
+  const lifecycle = app.get(LifecycleService);
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
+    if (stopping) {
+      lifecycle.hurry();
+      return;
+    }
     stopping = true;
     logger.log({ signal }, 'Shutting down');
     const deadline = setTimeout(() => {
-      logger.warn({ timeoutMs: config.shutdownTimeoutMs }, 'Shutdown timeout reached; exiting');
+      logger.warn({ timeoutMs: config.shutdown.timeoutMs }, 'Shutdown timeout reached; exiting');
       process.exit(0);
-    }, config.shutdownTimeoutMs);
+    }, config.shutdown.timeoutMs);
     deadline.unref();
     try {
-      await app.get(LifecycleService).drain();
+      await lifecycle.drain();
       await app.close();
     } catch (err) {
       logger.error({ reason: (err as Error).message }, 'Error during shutdown');
     }
     process.exit(0);
   };
-  process.once('SIGTERM', (s) => void stop(s));
-  process.once('SIGINT', (s) => void stop(s));
+  // `on`, not `once`: a second signal must reach hurry() instead of Node's default, which kills
+  // the process mid-drain.
+  process.on('SIGTERM', (s) => void stop(s));
+  process.on('SIGINT', (s) => void stop(s));
 }
 
 main().catch((err: unknown) => {

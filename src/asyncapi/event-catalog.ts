@@ -143,7 +143,7 @@ export const SERVER_EVENTS: ServerEventTable = {
   connected: { summary: 'The handshake was accepted.', payload: S.serverPayloads.connected },
   'auth:expired': { summary: "The token's exp passed; the socket is disconnected next.", payload: S.serverPayloads.authExpired },
   'auth:logout': { summary: 'The session was replaced, limited, forced out or kicked; the socket is disconnected next.', payload: S.serverPayloads.authLogout },
-  'server:shutdown': { summary: 'This node is shutting down; reconnect (to another node).', payload: S.serverPayloads.serverShutdown },
+  'server:shutdown': { summary: 'This node is draining and closes the transport next: reconnect (elsewhere) after reconnectAfterMs.', payload: S.serverPayloads.serverShutdown },
   error: { summary: 'A failed event sent without an ack callback.', payload: S.errorBody },
   message: { summary: 'A direct message from a user (`send_message`) or a service.', payload: S.serverPayloads.directMessage },
   'chat:member-joined': { summary: 'A member was added to the chat.', payload: S.chatMemberChange },

@@ -85,7 +85,7 @@ export const serverPayloads = {
   connected: shape<E.ConnectedPayload>()({ userId: str, sessionId: str, socketId: str, serverTime: isoTime }),
   authExpired: shape<{ expiredAt: string }>()({ expiredAt: isoTime }),
   authLogout: shape<{ reason: E.LogoutReason }>()({ reason: str }),
-  serverShutdown: shape<{ reconnect: boolean }>()({ reconnect: bool }),
+  serverShutdown: shape<E.ServerShutdown>()({ reconnect: bool, reconnectAfterMs: int }),
   directMessage: oneOf(
     named('UserDirectMessage', shape<E.UserDirectMessage>()({ from: str, message: str, metadata: jsonObject, timestamp: isoTime })),
     named(

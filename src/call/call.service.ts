@@ -24,6 +24,7 @@ const SWEEP_EVERY_MS = 1000;
 @Injectable()
 export class CallService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(CallService.name);
+  private sweepFailing = false;
   private sweeper?: NodeJS.Timeout;
   /** Calls whose peer connection lives on a socket of this node (initiating or answering). */
   private readonly bySocket = new Map<string, Set<string>>();
@@ -144,8 +145,11 @@ export class CallService implements OnApplicationBootstrap, OnApplicationShutdow
         this.delivery.toRooms([call.callerSocketId, Rooms.user(call.calleeId)], [], 'call:end', { callId: call.callId, reason: 'timeout' });
         await this.missed(call.calleeId, call.callerId, call.callType, call.chatId);
       }
+      this.sweepFailing = false;
     } catch (err) {
-      this.logger.warn({ reason: (err as Error).message }, 'Ring timeout sweep failed');
+      // Once per streak: while Redis is away the sweep fails every second.
+      if (!this.sweepFailing) this.logger.warn({ reason: (err as Error).message }, 'Ring timeout sweep failed (retried every second; logged again once it has succeeded)');
+      this.sweepFailing = true;
     }
   }
 

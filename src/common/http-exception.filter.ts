@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { FastifyReply } from 'fastify';
 import { fail } from './ack.js';
 import { AppError, type ErrorBody, ErrorCode } from './error-codes.js';
+import { StoreUnavailableError } from './store-unavailable.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -9,6 +10,15 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpErrorFilter.name);
+  private storeDown: () => boolean = () => false;
+
+  /**
+   * An unexpected error while `check()` says the engine's store is unreachable is that outage
+   * (a command failed or timed out mid-request): answered 503 + Retry-After, not 500 (docs/protocol.md §8).
+   */
+  treatFailuresAsOutageWhen(check: () => boolean): void {
+    this.storeDown = check;
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     this.send(host.switchToHttp().getResponse<FastifyReply>(), exception);
@@ -17,6 +27,7 @@ export class HttpErrorFilter implements ExceptionFilter {
   /** Also Fastify's `frameworkErrors` handler: the router refuses a malformed URL before Nest sees it. */
   send(res: FastifyReply, exception: unknown): void {
     if (res.sent) return;
+    if (isUnexpected(exception) && this.storeDown()) exception = new StoreUnavailableError();
     // Terminus reports a failed readiness check as 503 with its own body; keep that body.
     if (exception instanceof HttpException && exception.getStatus() === 503) {
       void res.code(503).type(JSON_TYPE).send(exception.getResponse());
@@ -48,4 +59,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     this.logger.error({ err: exception }, 'Unhandled error in HTTP handler');
     return [500, new AppError(ErrorCode.INTERNAL).toBody()];
   }
+}
+
+/** Neither one of ours nor an HTTP error with a status (a framework or body error): a failure. */
+function isUnexpected(exception: unknown): boolean {
+  if (exception instanceof AppError || exception instanceof HttpException) return false;
+  const raw = exception as { status?: unknown; statusCode?: unknown } | null;
+  return typeof raw?.status !== 'number' && typeof raw?.statusCode !== 'number';
 }

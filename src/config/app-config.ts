@@ -77,6 +77,8 @@ export class AppConfig {
     sessionIdleTimeoutSec: number;
   };
   socketio!: { pingInterval: number; pingTimeout: number; maxBufferSize: number };
+  /** SOCKET_MAX_BUFFERED_BYTES: unsent outbound bytes one socket may hold before it is closed as slow (docs/protocol.md §4.8). */
+  socketMaxBufferedBytes!: number;
   recoveryWindowMs!: number;
   /** Memory engine: bound of the recovery packet buffer (encoded bytes plus per-packet overhead). */
   recoveryBufferBytes!: number;
@@ -97,12 +99,17 @@ export class AppConfig {
   /** Number of proxies in front of the gateway whose X-Forwarded-For hops are trusted (0: none). */
   trustProxy!: number;
   presenceNodeTtlMs!: number;
+  /** PRESENCE_TTL: how long a user's stored status and last-seen time outlive their latest change. */
+  presenceTtlMs!: number;
   typingTimeoutMs!: number;
   callRingTimeoutMs!: number;
   notifications!: { maxPending: number; ttlSec: number };
-  shutdownTimeoutMs!: number;
+  /** The graceful drain (docs/operations.md, src/lifecycle/): delay + spread < timeout, checked at load. */
+  shutdown!: { drainDelayMs: number; spreadMs: number; timeoutMs: number };
   /** Overload bounds of the backend intake (docs/protocol.md §6.3); past either, emits answer 503 + Retry-After. */
   intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
+  /** Admission of new connections under a reconnect storm (src/admission/handshake-admission.ts). */
+  handshakeAdmission!: { maxPending: number; maxEventLoopDelayMs: number };
   /** V8's garbage-collection helper threads (src/runtime/gc-tuning.ts); `auto`: off on one CPU. */
   gcHelperThreads!: GcHelperThreads;
   /** V8's allocation-site pretenuring (GC_PRETENURING); off by default (src/runtime/gc-tuning.ts). */

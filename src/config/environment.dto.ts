@@ -88,6 +88,7 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) SOCKETIO_PING_INTERVAL?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) SOCKETIO_PING_TIMEOUT?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) @Max(100 * 1024 * 1024) SOCKETIO_MAX_BUFFER_SIZE?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1024) SOCKET_MAX_BUFFERED_BYTES?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) RECOVERY_WINDOW_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1024) RECOVERY_BUFFER_BYTES?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) MAX_IDLE_TIME?: number;
@@ -107,13 +108,18 @@ export class EnvironmentVariables {
   TRUST_PROXY?: number;
 
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) PRESENCE_NODE_TTL_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(60) PRESENCE_TTL?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(100) TYPING_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1000) CALL_RING_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(10000) NOTIFICATIONS_MAX_PENDING?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) NOTIFICATIONS_TTL?: number;
-  @IsOptional() @Type(() => Number) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) SHUTDOWN_DRAIN_DELAY_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) SHUTDOWN_SPREAD_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) SHUTDOWN_TIMEOUT_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) INTAKE_MAX_IN_FLIGHT?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) INTAKE_MAX_EVENT_LOOP_DELAY_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) HANDSHAKE_MAX_PENDING?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) HANDSHAKE_MAX_EVENT_LOOP_DELAY_MS?: number;
 
   @IsOptional() @IsIn(['auto', 'on', 'off']) GC_HELPER_THREADS?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() GC_PRETENURING?: boolean;

@@ -41,13 +41,16 @@ describe('loadConfig', () => {
         rateLimit: { connectionWindowMs: 60000, maxConnections: 30, overrides: {} },
         trustProxy: 0,
         presenceNodeTtlMs: 30000,
+        presenceTtlMs: 2592000 * 1000,
         typingTimeoutMs: 3000,
         callRingTimeoutMs: 45000,
         notifications: { maxPending: 100, ttlSec: 2592000 },
-        shutdownTimeoutMs: 10000,
+        shutdown: { drainDelayMs: 5000, spreadMs: 10000, timeoutMs: 30000 },
+        socketMaxBufferedBytes: 1048576,
         gcHelperThreads: 'auto',
         gcPretenuring: false,
-        intake: { maxInFlight: 10000, maxEventLoopDelayMs: 0 },
+        intake: { maxInFlight: 10000, maxEventLoopDelayMs: 50 },
+        handshakeAdmission: { maxPending: 64, maxEventLoopDelayMs: 50 },
         log: { level: 'info', format: 'json' },
         metricsEnabled: true,
       });
@@ -190,6 +193,23 @@ describe('loadConfig', () => {
 
     it('rejects INTERNAL_PORT equal to PORT', () => {
       expect(errorOf({ JWT_SECRET: SECRET, PORT: '4000', INTERNAL_PORT: '4000' }).variable).toBe('INTERNAL_PORT');
+    });
+
+    it.each([
+      [{ SHUTDOWN_TIMEOUT_MS: '15000' }],
+      [{ SHUTDOWN_DRAIN_DELAY_MS: '20000', SHUTDOWN_SPREAD_MS: '10000' }],
+    ])('rejects a drain that does not fit in SHUTDOWN_TIMEOUT_MS (%j)', (env) => {
+      const err = errorOf({ JWT_SECRET: SECRET, ...env });
+      expect(err.variable).toBe('SHUTDOWN_TIMEOUT_MS');
+      expect(err.message).toMatch(/SHUTDOWN_DRAIN_DELAY_MS \+ SHUTDOWN_SPREAD_MS/);
+    });
+
+    it('accepts a drain shorter than the timeout, and turning the delay and spread off', () => {
+      expect(loadConfig({ JWT_SECRET: SECRET, SHUTDOWN_DRAIN_DELAY_MS: '0', SHUTDOWN_SPREAD_MS: '0', SHUTDOWN_TIMEOUT_MS: '1000' }).shutdown).toEqual({
+        drainDelayMs: 0,
+        spreadMs: 0,
+        timeoutMs: 1000,
+      });
     });
   });
 

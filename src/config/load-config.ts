@@ -112,6 +112,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
     pingTimeout: dto.SOCKETIO_PING_TIMEOUT ?? 20000,
     maxBufferSize: dto.SOCKETIO_MAX_BUFFER_SIZE ?? 1048576,
   };
+  cfg.socketMaxBufferedBytes = dto.SOCKET_MAX_BUFFERED_BYTES ?? 1048576;
   cfg.recoveryWindowMs = dto.RECOVERY_WINDOW_MS ?? 120000;
   cfg.recoveryBufferBytes = dto.RECOVERY_BUFFER_BYTES ?? 32 * 1024 * 1024;
   cfg.maxIdleTimeMs = dto.MAX_IDLE_TIME ?? 1800000;
@@ -126,14 +127,19 @@ export function loadConfig(rawEnv: Env): AppConfig {
   };
   cfg.trustProxy = dto.TRUST_PROXY ?? 0;
   cfg.presenceNodeTtlMs = dto.PRESENCE_NODE_TTL_MS ?? 30000;
+  cfg.presenceTtlMs = (dto.PRESENCE_TTL ?? 2592000) * 1000;
   cfg.typingTimeoutMs = dto.TYPING_TIMEOUT_MS ?? 3000;
   cfg.callRingTimeoutMs = dto.CALL_RING_TIMEOUT_MS ?? 45000;
   cfg.notifications = {
     maxPending: dto.NOTIFICATIONS_MAX_PENDING ?? 100,
     ttlSec: dto.NOTIFICATIONS_TTL ?? 2592000,
   };
-  cfg.shutdownTimeoutMs = dto.SHUTDOWN_TIMEOUT_MS ?? 10000;
-  cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 0 };
+  cfg.shutdown = parseShutdown(dto);
+  cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 50 };
+  cfg.handshakeAdmission = {
+    maxPending: dto.HANDSHAKE_MAX_PENDING ?? 64,
+    maxEventLoopDelayMs: dto.HANDSHAKE_MAX_EVENT_LOOP_DELAY_MS ?? 50,
+  };
   cfg.gcHelperThreads = (dto.GC_HELPER_THREADS as GcHelperThreads | undefined) ?? 'auto';
   cfg.gcPretenuring = dto.GC_PRETENURING ?? false;
   // Development mode is a person at a terminal: pretty by default; anything deployed logs JSON.
@@ -305,6 +311,22 @@ function parseServices(variable: string, value: string): Record<string, ServiceD
     };
   }
   return out;
+}
+
+/** The drain's phases must end before the deadline that forces the exit (docs/protocol.md §7). */
+function parseShutdown(dto: EnvironmentVariables): AppConfig['shutdown'] {
+  const shutdown = {
+    drainDelayMs: dto.SHUTDOWN_DRAIN_DELAY_MS ?? 5000,
+    spreadMs: dto.SHUTDOWN_SPREAD_MS ?? 10000,
+    timeoutMs: dto.SHUTDOWN_TIMEOUT_MS ?? 30000,
+  };
+  if (shutdown.drainDelayMs + shutdown.spreadMs >= shutdown.timeoutMs) {
+    throw new ConfigError(
+      'SHUTDOWN_TIMEOUT_MS',
+      `(${shutdown.timeoutMs}) must exceed SHUTDOWN_DRAIN_DELAY_MS + SHUTDOWN_SPREAD_MS (${shutdown.drainDelayMs} + ${shutdown.spreadMs}), leaving time for in-flight work`,
+    );
+  }
+  return shutdown;
 }
 
 /** ADMIN_UI=true needs its own credentials: there is no default user or password. */

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { type Ack, fail, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import type { HttpErrorFilter } from '../common/http-exception.filter.js';
@@ -17,8 +17,9 @@ type Handler = (body: unknown) => Promise<unknown>;
  * response controller cost about a third of the server CPU of a `POST /internal/emit`
  * (docs/performance.md). The routes keep what the controller gave: a compiled validator
  * (emit-body.validator.ts), the same error bodies (HttpErrorFilter.send), the same
- * `gateway_internal_requests_total` count, and the intake limiter. The secret is checked before
- * them, as for every /internal route, by InternalSecretHook; every other Fastify hook
+ * `gateway_internal_requests_total` count, and the intake limiter (its load check before the body
+ * is read). The secret is checked before them, as for every /internal route, by InternalSecretHook,
+ * then the store by StoreAvailableHook; every other Fastify hook
  * (INTERNAL_PORT filter, request log) applies as to any route.
  */
 @Injectable()
@@ -33,6 +34,18 @@ export class EmitRoutes {
 
   /** Adds both routes to `fastify`; errors leave through `errors` like those of every Nest route. */
   register(fastify: FastifyInstance, errors: HttpErrorFilter): void {
+    // Before the body is read (after the secret and store hooks): a request the node cannot take
+    // now is answered 503 at once, whatever body it announces, and its connection closed rather
+    // than drained; a refusal costs next to nothing.
+    const admit = (_req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+      try {
+        this.limiter.admitNow();
+        done();
+      } catch (err) {
+        void reply.header('connection', 'close');
+        errors.send(reply, err);
+      }
+    };
     const route = (action: string, handle: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
       try {
         this.metrics.internalRequests.inc({ action, transport: 'http' });
@@ -42,8 +55,8 @@ export class EmitRoutes {
         return reply;
       }
     };
-    fastify.post('/internal/emit', route('emit', (body) => this.emit(body)));
-    fastify.post('/internal/emit/batch', route('emit_batch', (body) => this.batch(body)));
+    fastify.post('/internal/emit', { onRequest: admit }, route('emit', (body) => this.emit(body)));
+    fastify.post('/internal/emit/batch', { onRequest: admit }, route('emit_batch', (body) => this.batch(body)));
   }
 
   async emit(body: unknown): Promise<Ack<EmitResponse>> {

@@ -1,10 +1,17 @@
 import type { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import type { LoopLag } from '../admission/loop-lag.js';
 import { IntakeLimiter, OverloadedError } from './intake-limiter.js';
 
-function limiter(maxInFlight: number): IntakeLimiter {
-  const config = { intake: { maxInFlight, maxEventLoopDelayMs: 0 } } as AppConfig;
-  return new IntakeLimiter(config, new MetricsService());
+/** A lag whose `ms` the spec sets, with LoopLag's admission rule (the floor per turn included). */
+function fakeLag(ms = 0) {
+  const lag = { ms, turn: 0, admits: (max: number, floor: number) => !(max > 0 && lag.ms > max && lag.turn >= floor) && ++lag.turn > 0, nextTurn: () => (lag.turn = 0) };
+  return lag;
+}
+
+function limiter(maxInFlight: number, maxEventLoopDelayMs = 0, lag = fakeLag()): IntakeLimiter {
+  const config = { intake: { maxInFlight, maxEventLoopDelayMs } } as AppConfig;
+  return new IntakeLimiter(config, lag as unknown as LoopLag, new MetricsService());
 }
 
 describe('IntakeLimiter', () => {
@@ -37,6 +44,25 @@ describe('IntakeLimiter', () => {
       expect(() => sut.acquire(1)).toThrow(OverloadedError);
       sut.release(1);
       expect(() => sut.acquire(1)).not.toThrow();
+    });
+  });
+
+  describe('admitNow', () => {
+    it('while the event loop is later than INTAKE_MAX_EVENT_LOOP_DELAY_MS, admits the first request of a turn and refuses the others, with Retry-After', () => {
+      const lag = fakeLag(51);
+      const sut = limiter(10, 50, lag);
+      expect(() => sut.admitNow()).not.toThrow();
+      expect(() => sut.admitNow()).toThrow(OverloadedError);
+      lag.nextTurn();
+      expect(() => sut.admitNow()).not.toThrow();
+      lag.ms = 50;
+      expect(() => sut.admitNow()).not.toThrow();
+      expect(() => sut.admitNow()).not.toThrow();
+    });
+
+    it('never refuses with the check off (0)', () => {
+      const sut = limiter(10, 0, fakeLag(10_000));
+      for (let i = 0; i < 5; i++) expect(() => sut.admitNow()).not.toThrow();
     });
   });
 });

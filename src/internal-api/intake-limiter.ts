@@ -1,14 +1,15 @@
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
+import { LoopLag } from '../admission/loop-lag.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
-/** How often the event-loop delay is sampled; also what Retry-After suggests, rounded up to 1 s. */
-const LAG_WINDOW_MS = 500;
+/** Requests admitted in each event-loop turn however late the loop is (LoopLag.admits). */
+const INTAKE_FLOOR_PER_TURN = 1;
+
+/** What Retry-After suggests: the loop catches up within a second, or the in-flight emits end. */
 export const RETRY_AFTER_SEC = 1;
-const LAG_RESOLUTION_MS = 20;
 
 /** Thrown when the intake is past a bound; answered 503 with Retry-After (docs/protocol.md §6.3). */
 export class OverloadedError extends AppError {
@@ -20,21 +21,33 @@ export class OverloadedError extends AppError {
 }
 
 /**
- * Admission control of the backend intake: emits in progress (a batch item counts one) and the
- * median event-loop delay of the last window. A refused request is answered at once and emits nothing;
- * an admitted one always runs to the end, so nothing accepted is dropped. Costs two integer
- * updates per request; the delay is read from a histogram Node keeps anyway.
+ * Admission control of the backend intake (docs/reliability.md, Overload), on two signals:
+ * - the event loop's lag (LoopLag: how long the current turn has run, or a recent one), checked
+ *   when a request arrives, before its body is read. It sees the whole backlog — requests,
+ *   sockets, GC — and a refusal costs next to nothing, so a turn swamped by dozens of batches
+ *   admits those that fit in INTAKE_MAX_EVENT_LOOP_DELAY_MS and answers the rest at once:
+ *   /health/live and the sockets wait at most about that long. The first request of each turn
+ *   is always admitted, so a node short of CPU slows down instead of refusing everything;
+ * - emits in progress (a batch item counts one), which bounds the work waiting on Redis.
+ * A refused request emits nothing; an admitted one always runs to the end, so nothing accepted is
+ * dropped.
  */
 @Injectable()
-export class IntakeLimiter implements OnModuleDestroy {
+export class IntakeLimiter {
   private inFlight = 0;
-  private lagMs = 0;
-  private readonly histogram?: IntervalHistogram;
-  private readonly timer?: NodeJS.Timeout;
   private readonly rejections: Counter<'reason'>;
+  /**
+   * One error per reason, thrown again and again: a refusal must cost next to nothing, and
+   * building an Error (its stack trace) is most of what a refusal would otherwise cost.
+   */
+  private readonly refusals = {
+    in_flight: new OverloadedError('too many emits in progress'),
+    event_loop_delay: new OverloadedError('event loop delayed'),
+  };
 
   constructor(
     private readonly config: AppConfig,
+    private readonly lag: LoopLag,
     metrics: MetricsService,
   ) {
     const limiter = this;
@@ -47,19 +60,11 @@ export class IntakeLimiter implements OnModuleDestroy {
       },
     });
     this.rejections = new Counter({ name: 'gateway_intake_rejections_total', help: 'Intake requests answered 503 by reason', labelNames: ['reason'], registers: [metrics.registry] });
-    if (config.intake.maxEventLoopDelayMs > 0) {
-      const histogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-      histogram.enable();
-      this.histogram = histogram;
-      // The median, not the maximum: one long pause (start-up, a full GC) is not overload, a
-      // loop that is late on every tick is.
-      this.timer = setInterval(() => {
-        // Samples are whole timer intervals: the delay is what exceeds the resolution.
-        this.lagMs = Math.max(0, histogram.percentile(50) / 1e6 - LAG_RESOLUTION_MS);
-        histogram.reset();
-      }, LAG_WINDOW_MS);
-      this.timer.unref();
-    }
+  }
+
+  /** Refuses a request that arrives while the event loop is late, beyond the first of its turn (call before reading its body). */
+  admitNow(): void {
+    if (!this.lag.admits(this.config.intake.maxEventLoopDelayMs, INTAKE_FLOOR_PER_TURN)) this.refuse('event_loop_delay');
   }
 
   /**
@@ -67,9 +72,7 @@ export class IntakeLimiter implements OnModuleDestroy {
    * nothing else is in progress, so no batch the API accepts can wait forever.
    */
   acquire(count: number): void {
-    const { maxInFlight, maxEventLoopDelayMs } = this.config.intake;
-    if (this.inFlight > 0 && this.inFlight + count > maxInFlight) return this.refuse('in_flight');
-    if (maxEventLoopDelayMs > 0 && this.lagMs > maxEventLoopDelayMs) return this.refuse('event_loop_delay');
+    if (this.inFlight > 0 && this.inFlight + count > this.config.intake.maxInFlight) this.refuse('in_flight');
     this.inFlight += count;
   }
 
@@ -79,11 +82,6 @@ export class IntakeLimiter implements OnModuleDestroy {
 
   private refuse(reason: 'in_flight' | 'event_loop_delay'): never {
     this.rejections.inc({ reason });
-    throw new OverloadedError(reason === 'in_flight' ? 'too many emits in progress' : 'event loop delayed');
-  }
-
-  onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.histogram?.disable();
+    throw this.refusals[reason];
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AdmissionModule } from '../admission/admission.module.js';
 import { ChatModule } from '../chat/chat.module.js';
 import { StatusModule } from '../status/status.module.js';
 import { NotificationModule } from '../notification/notification.module.js';
@@ -16,11 +17,12 @@ import { IntakeLimiter } from './intake-limiter.js';
 import { InternalPortServer } from './internal-port.server.js';
 import { InternalSecretHook } from './internal-secret.hook.js';
 import { ServicesController } from './services.controller.js';
+import { StoreAvailableHook } from './store-available.hook.js';
 
 @Module({
-  imports: [SessionModule, PresenceModule, ServiceRegistryModule, SocketModule, DeliveryModule, NotificationModule, StatusModule, ChatModule, RateLimitModule],
+  imports: [AdmissionModule, SessionModule, PresenceModule, ServiceRegistryModule, SocketModule, DeliveryModule, NotificationModule, StatusModule, ChatModule, RateLimitModule],
   controllers: [InternalController, ServicesController, FeedsController, ChatsController],
-  providers: [InternalSecretHook, InternalPortServer, IntakeLimiter, EmitRoutes],
-  exports: [InternalPortServer, EmitRoutes, InternalSecretHook],
+  providers: [InternalSecretHook, StoreAvailableHook, InternalPortServer, IntakeLimiter, EmitRoutes],
+  exports: [InternalPortServer, EmitRoutes, InternalSecretHook, StoreAvailableHook],
 })
 export class InternalApiModule {}

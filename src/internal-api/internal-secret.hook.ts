@@ -15,7 +15,8 @@ function digest(value: string): Buffer {
 /** Addresses this node refuses after their failures spent the shared budget; bounded. */
 const MAX_BLOCKED_ADDRESSES = 10_000;
 
-const isInternalApi = (path: string) => {
+/** Whether `path` (as routed) is one of the /internal routes. */
+export const isInternalApi = (path: string) => {
   const p = path.toLowerCase();
   return p === '/internal' || p.startsWith('/internal/');
 };

@@ -50,7 +50,7 @@ export class ServiceHandshake {
   }
 
   private async check(socket: ServiceSocket): Promise<void> {
-    if (this.shutdown.shuttingDown) throw new AppError(ErrorCode.UNAVAILABLE, 'Server is shutting down');
+    if (this.shutdown.refusesHandshakes) throw new AppError(ErrorCode.UNAVAILABLE, 'Server is shutting down');
     await this.attempts.handshake(socket);
     const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
     const { serviceName, serviceKey } = auth;

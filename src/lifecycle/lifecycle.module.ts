@@ -6,12 +6,13 @@ import { PresenceModule } from '../presence/presence.module.js';
 import { SessionModule } from '../session/session.module.js';
 import { SocketModule } from '../socket/socket.module.js';
 import { ConnectionLifecycle } from './connection-lifecycle.service.js';
+import { DrainClock } from './drain-clock.js';
 import { InFlight } from './in-flight.js';
 import { LifecycleService } from './lifecycle.service.js';
 
 @Module({
   imports: [SocketModule, DeliveryModule, ChatModule, SessionModule, PresenceModule, CallModule],
-  providers: [InFlight, LifecycleService, ConnectionLifecycle],
+  providers: [InFlight, LifecycleService, ConnectionLifecycle, DrainClock],
   exports: [InFlight, LifecycleService, ConnectionLifecycle],
 })
 export class LifecycleModule {}

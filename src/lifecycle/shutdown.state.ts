@@ -1,15 +1,29 @@
 import { Injectable } from '@nestjs/common';
 
-/** Flipped once at SIGTERM/SIGINT: readiness answers 503 and new handshakes are refused. */
+/**
+ * The phases of the drain (docs/protocol.md §7), flipped once each: at SIGTERM/SIGINT readiness answers 503
+ * (`shuttingDown`) while everything is still served; after SHUTDOWN_DRAIN_DELAY_MS new
+ * handshakes are refused too (`refusesHandshakes`).
+ */
 @Injectable()
 export class ShutdownState {
-  private flag = false;
+  private draining = false;
+  private refusing = false;
 
   get shuttingDown(): boolean {
-    return this.flag;
+    return this.draining;
+  }
+
+  get refusesHandshakes(): boolean {
+    return this.refusing;
   }
 
   begin(): void {
-    this.flag = true;
+    this.draining = true;
+  }
+
+  refuseHandshakes(): void {
+    this.draining = true;
+    this.refusing = true;
   }
 }

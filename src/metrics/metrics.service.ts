@@ -35,6 +35,17 @@ export class MetricsService {
     registers: [this.registry],
   });
   readonly rateLimited = new Counter({ name: 'gateway_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['scope'], registers: [this.registry] });
+  readonly handshakeRefusals = new Counter({
+    name: 'gateway_handshake_admission_refusals_total',
+    help: 'New connections answered 503 + Retry-After before any work, by reason (pending: HANDSHAKE_MAX_PENDING; event_loop_delay)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly slowDisconnects = new Counter({
+    name: 'gateway_slow_disconnects_total',
+    help: 'Sockets whose transport was closed for holding more than SOCKET_MAX_BUFFERED_BYTES unsent',
+    registers: [this.registry],
+  });
   readonly recoveries = new Counter({
     name: 'gateway_recoveries_total',
     help: 'Connection-state recoveries by outcome (recovered; gap, overflow, taken, abandoned: the socket got a fresh connection)',

@@ -29,7 +29,7 @@ export class PresenceQueryService {
 
   async describe(userIds: string[]): Promise<{ users: PresenceView[] }> {
     const unique = [...new Set(userIds)];
-    const [counts, states] = await Promise.all([this.connections.socketCounts(unique, Date.now()), this.store.get(unique)]);
+    const [counts, states] = await Promise.all([this.connections.socketCounts(unique, Date.now()), this.store.get(unique, Date.now())]);
     return {
       users: unique.map((userId) => {
         const devices = counts.get(userId) ?? 0;

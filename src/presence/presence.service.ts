@@ -36,12 +36,13 @@ export class PresenceService {
 
   /** The user's last socket is gone (disconnect, or swept with a dead node). */
   async wentOffline(userId: string): Promise<void> {
-    await this.store.setLastSeen(userId, new Date().toISOString());
+    const now = Date.now();
+    await this.store.setLastSeen(userId, new Date(now).toISOString(), { now, ttlMs: this.config.presenceTtlMs });
     await this.announce(userId);
   }
 
   async setStatus(userId: string, status: PresenceStatus, customStatus: string | null): Promise<PresenceUpdate> {
-    await this.store.setStatus(userId, status, customStatus);
+    await this.store.setStatus(userId, status, customStatus, { now: Date.now(), ttlMs: this.config.presenceTtlMs });
     return this.broadcast(userId);
   }
 

@@ -11,6 +11,9 @@ import { installDispatcherBinding, type DispatchingAdapter } from './dispatcher-
 import { EventDispatcher } from './event-dispatcher.js';
 import { deliveryKind } from './delivery-count.js';
 import { countOutboundBytes, releaseFlushedBuffers } from './flushed-buffers.js';
+import { boundSlowConsumers } from './slow-consumers.js';
+import { admitHandshakes } from '../admission/handshake-admission.js';
+import { LoopLag } from '../admission/loop-lag.js';
 import { noBinaryParser } from './no-binary-parser.js';
 
 /**
@@ -27,7 +30,7 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
   private server?: Server;
 
   constructor(
-    app: INestApplicationContext,
+    private readonly app: INestApplicationContext,
     private readonly config: AppConfig,
   ) {
     super(app);
@@ -77,6 +80,8 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
     this.server = server;
     // Observability: bytes handed to client transports (the delivered messages are counted by the adapter).
     countOutboundBytes(server.engine, (bytes, transport) => this.metrics.outboundBytes(bytes, transport));
+    boundSlowConsumers(server.engine, this.config.socketMaxBufferedBytes, () => this.metrics.slowDisconnects.inc());
+    admitHandshakes(server, this.config.handshakeAdmission, this.app.get(LoopLag), (reason) => this.metrics.handshakeRefusals.inc({ reason }));
     return server;
   }
 }

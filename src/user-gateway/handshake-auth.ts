@@ -51,7 +51,7 @@ export class HandshakeAuth {
   };
 
   private async authenticate(socket: UserSocket): Promise<void> {
-    if (this.shutdown.shuttingDown) throw new AppError(ErrorCode.UNAVAILABLE, 'Server is shutting down');
+    if (this.shutdown.refusesHandshakes) throw new AppError(ErrorCode.UNAVAILABLE, 'Server is shutting down');
     const { handshake } = socket;
     // What connection-state recovery restored (another user's, possibly): checked once the identity is known.
     const restored = socket.recovered ? socket.data : undefined;

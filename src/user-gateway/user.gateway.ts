@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit, SubscribeMessage } from '@nestjs/websockets';
 import { AppConfig } from '../config/app-config.js';
 import { type Ack, ok } from '../common/ack.js';
@@ -22,6 +23,7 @@ import { TokenExpiry } from './token-expiry.js';
 /** The `/` namespace: authenticated user sockets (docs/protocol.md §2). */
 @UserEventsGateway()
 export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger(UserGateway.name);
 
   constructor(
     private readonly config: AppConfig,
@@ -76,7 +78,11 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     if (!socket.data.userId) return;
     // First, so that its history is kept from before the socket stops counting as live; tracked
     // like the lifecycle's own cleanup, so a draining node writes the record before it exits.
-    const departed = this.inFlight.track(this.recovery.departed(socket));
+    // Nothing awaits this handler's promise: a failure (Redis away) is logged here, or it would be
+    // an unhandled rejection that ends the process (docs/reliability.md, Redis outages).
+    const departed = this.inFlight.track(
+      this.recovery.departed(socket).catch((err: Error) => this.logger.warn({ reason: err.message }, 'Could not store the recovery record of a departed socket')),
+    );
     await Promise.all([departed, this.connections.disconnected(actorOf(socket))]);
   }
 

@@ -14,6 +14,8 @@ export interface StoreUnderTest<T> {
   store: T;
   /** A second handle on the same state, as a second node would have (the same object in memory). */
   other: T;
+  /** The Redis implementation's connections (undefined in memory), to check what it leaves in Redis. */
+  redis?: RedisConnections;
 }
 
 export interface Implementations<T> {
@@ -35,6 +37,7 @@ export function storeContract<T>(port: string, make: Implementations<T>, body: (
       connections = [new RedisConnections(config, new MetricsService()), new RedisConnections(config, new MetricsService())];
       await Promise.all(connections.map((c) => c.connect(5000)));
       [ctx.store, ctx.other] = connections.map((c) => make.redis(c));
+      ctx.redis = connections[0];
     });
 
     afterAll(async () => {

@@ -333,7 +333,7 @@ describe('as a process', () => {
       ].join('\n'),
     );
     const gw = await startGateway(
-      { PORT: String(await freePort()), HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, NODE_OPTIONS: `--import=${probe}`, ...env },
+      { PORT: String(await freePort()), HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, SHUTDOWN_DRAIN_DELAY_MS: '0', NODE_OPTIONS: `--import=${probe}`, ...env },
       cwd,
     );
     gw.child.kill('SIGTERM');

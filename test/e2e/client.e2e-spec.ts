@@ -4,6 +4,8 @@ import type { ChatMessage, EmitAck, UserSendReport } from '../../src/socket/even
 import { closeAllClients, connectUser } from '../support/client.js';
 import { signToken, startApp, TEST_INTERNAL_SECRET, type TestApp, userToken } from '../support/app.js';
 import { BILLING_KEY } from '../support/services.js';
+import { eventually } from '../support/eventually.js';
+import { LifecycleService } from '../../src/lifecycle/lifecycle.service.js';
 
 // The typed client (packages/client, `@realtime-gateway/client`; its tarball: client-package.e2e-spec.ts) against a real gateway: token refresh,
 // error codes, timeouts, session end, recovery and the /internal service variant.
@@ -308,6 +310,45 @@ describe('server-side disconnects that do not end the session', () => {
     expect(expired).toEqual([expect.objectContaining({ reason: 'idle', sessionId: sessions[0] })]);
     expect(sessions[1]).not.toBe(sessions[0]);
     await expect(service.request('get_online_users', { userIds: ['nobody'] })).resolves.toEqual({ users: expect.any(Array) });
+  });
+});
+
+describe('a draining node (server:shutdown)', () => {
+  let draining: TestApp;
+
+  beforeAll(async () => {
+    draining = await startApp({ SHUTDOWN_DRAIN_DELAY_MS: '0', SHUTDOWN_SPREAD_MS: '3000' });
+  });
+  afterAll(() => draining.close());
+
+  it('the client waits reconnectAfterMs before its next handshake, whatever its own reconnection delay', async () => {
+    const id = fresh('drained');
+    const attempts: number[] = [];
+    const source = tokenSource(id);
+    // The client's own delay is short: without reconnectAfterMs it would be back at once.
+    const sut = track(
+      connectGateway(draining.url, {
+        getToken: () => {
+          attempts.push(Date.now());
+          return source.getToken();
+        },
+        transports: ['websocket'],
+        forceNew: true,
+        reconnectionDelay: 50,
+        randomizationFactor: 0,
+      }),
+    );
+    await untilConnected(sut);
+    const notice = once<{ reconnect: boolean; reconnectAfterMs: number }>((h) => sut.on('server:shutdown', h), 'server:shutdown');
+    void draining.app.get(LifecycleService).drain();
+    const { reconnectAfterMs } = await notice;
+    const noticedAt = Date.now();
+    const before = attempts.length;
+
+    await eventually('the next handshake', async () => attempts.length, (n) => n > before, { timeoutMs: 5000, intervalMs: 10 });
+    const waited = attempts[before] - noticedAt;
+    expect(waited).toBeGreaterThanOrEqual(reconnectAfterMs - 20);
+    expect(waited).toBeLessThan(reconnectAfterMs + 1000);
   });
 });
 

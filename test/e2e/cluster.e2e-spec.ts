@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { encryptField, encryptJson } from '../../src/control-bus/producer.js';
-import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniquePrefix, userToken, fresh } from '../support/app.js';
+import { NO_LOAD_ADMISSION, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniquePrefix, userToken, fresh } from '../support/app.js';
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectError, connectUser, createClient, disconnected, firstOf, nextEvent, roundTrip, nextMatching } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 import { type Gateway, assertBuilt, exitOf, httpStatus, killAllGateways, startReadyGateways } from '../support/node-process.js';
@@ -64,9 +64,13 @@ function nodeEnv(prefix: string, extra: Record<string, string> = {}): Record<str
     INTERNAL_SERVICES: JSON.stringify({ [SERVICE_NAME]: { key: SERVICE_KEY, type: 'backend' } }),
     LOG_LEVEL: 'error',
     PRESENCE_NODE_TTL_MS: '1500',
+    SHUTDOWN_DRAIN_DELAY_MS: '0',
+    SHUTDOWN_SPREAD_MS: '500',
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     RECOVERY_WINDOW_MS: '60000',
     RATE_LIMIT_MAX_CONNECTIONS: '100000',
+    // These tests count every message and handshake; load admission has its own specs.
+    ...NO_LOAD_ADMISSION,
     ...extra,
   };
 }

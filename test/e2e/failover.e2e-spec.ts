@@ -1,4 +1,4 @@
-import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniquePrefix, userToken, fresh } from '../support/app.js';
+import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniquePrefix, userToken, fresh, NO_LOAD_ADMISSION } from '../support/app.js';
 import { type ClientSocket, closeAllClients, createClient } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 import { type Gateway, assertBuilt, exitOf, killAllGateways, startReadyGateways } from '../support/node-process.js';
@@ -58,6 +58,8 @@ describe.each(['SIGKILL', 'SIGTERM'] as const)('node A stopped with %s under tra
       SHUTDOWN_DRAIN_DELAY_MS: '200',
       SHUTDOWN_SPREAD_MS: '500',
       SHUTDOWN_TIMEOUT_MS: '5000',
+      // Every push must be accepted and every client let in; load admission has its own specs.
+      ...NO_LOAD_ADMISSION,
     };
     nodes = await startReadyGateways([env, env]);
     proxy = await startTcpProxy(nodes[0].port);

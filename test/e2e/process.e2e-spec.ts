@@ -232,7 +232,7 @@ describe('logs', () => {
 describe.each<[NodeJS.Signals]>([['SIGTERM'], ['SIGINT']])('%s with a connected client', (signal) => {
   it('readiness drops, the client gets server:shutdown then disconnect, new handshakes fail, exit 0 in time', async () => {
     const port = String(await freePort());
-    const gw = await startGateway({ PORT: port, HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, SHUTDOWN_TIMEOUT_MS: '5000' });
+    const gw = await startGateway({ PORT: port, HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, SHUTDOWN_DRAIN_DELAY_MS: '0', SHUTDOWN_SPREAD_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000' });
     expect(await status(gw.url, '/health/ready')).toBe(200);
     const socket = await connectUser(gw.url, signToken({ sub: 'leaving-user', session_id: 's1' }));
     const shutdownNotice = nextEvent(socket, 'server:shutdown');

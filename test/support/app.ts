@@ -40,6 +40,13 @@ export function redisEnv(prefix: string, url = process.env.TEST_REDIS_URL): Env 
   return { REDIS_URL: url, SOCKET_CONTROL_PREFIX: prefix };
 }
 
+/**
+ * Load admission (503 while the event loop is late, or too many handshakes are in progress) is off
+ * for apps in the test process: the tests' own work shares their event loop. The admission specs
+ * (overload-shed, reconnect-storm) run `node dist/main.js` with the defaults instead.
+ */
+export const NO_LOAD_ADMISSION: Env = { INTAKE_MAX_EVENT_LOOP_DELAY_MS: '0', HANDSHAKE_MAX_EVENT_LOOP_DELAY_MS: '0', HANDSHAKE_MAX_PENDING: '100000' };
+
 export function testConfig(overrides: Env = {}): AppConfig {
   return loadConfig({
     PORT: '0',
@@ -48,6 +55,7 @@ export function testConfig(overrides: Env = {}): AppConfig {
     INTERNAL_SECRET: TEST_INTERNAL_SECRET,
     LOG_LEVEL: 'error',
     RATE_LIMIT_MAX_CONNECTIONS: '100000',
+    ...NO_LOAD_ADMISSION,
     ...overrides,
   });
 }

@@ -1,10 +1,10 @@
 /** What a fake socket recorded: the events it was sent and its disconnect, in order. */
-export type SocketCall = { emit: string; payload: unknown } | { disconnect: boolean };
+export type SocketCall = { emit: string; payload: unknown } | { disconnect: boolean } | { closeTransport: true };
 
 /**
  * A stand-in for a server-side Socket.IO socket, for unit specs of the timer-driven parts:
- * records `nsp.local.to(id).emit(...)` (the farewell path) and `disconnect(close)`, and
- * flips `connected` on disconnect like the real one. Cast it to the socket type under test.
+ * records `nsp.local.to(id).emit(...)` (the farewell path), `disconnect(close)` and
+ * `conn.close()` (a closed transport), and flips `connected` on either like the real one. Cast it to the socket type under test.
  */
 export interface FakeSocket<D extends object = Record<string, unknown>> {
   id: string;
@@ -15,6 +15,7 @@ export interface FakeSocket<D extends object = Record<string, unknown>> {
   nsp: { local: { to(room: string): { emit(event: string, payload: unknown): void } } };
   join: (room: string) => Promise<void>;
   disconnect: (close?: boolean) => void;
+  conn: { close: () => void };
 }
 
 let seq = 0;
@@ -33,6 +34,12 @@ export function fakeSocket<D extends object = Record<string, unknown>>(data: D =
     disconnect: (close = false) => {
       calls.push({ disconnect: close });
       socket.connected = false;
+    },
+    conn: {
+      close: () => {
+        calls.push({ closeTransport: true });
+        socket.connected = false;
+      },
     },
   };
   return socket;

@@ -205,6 +205,16 @@ export interface StatusRefreshRequest {
 }
 
 /**
+ * This node is draining (docs/protocol.md §7): the socket's transport closes right after.
+ * `reconnectAfterMs` is this socket's share of SHUTDOWN_SPREAD_MS: waiting it before reconnecting
+ * spreads the returning clients evenly over the spread instead of landing on the other nodes at once.
+ */
+export interface ServerShutdown {
+  reconnect: boolean;
+  reconnectAfterMs: number;
+}
+
+/**
  * Server → client events of `/` (docs/protocol.md §2–§4, §7). Closed: an event not listed here cannot be
  * emitted by the gateway's code nor listened to by a typed client.
  *
@@ -218,7 +228,7 @@ export interface ServerToClientEvents {
   connected: (payload: ConnectedPayload) => void;
   'auth:expired': (payload: { expiredAt: string }) => void;
   'auth:logout': (payload: { reason: LogoutReason }) => void;
-  'server:shutdown': (payload: { reconnect: boolean }) => void;
+  'server:shutdown': (payload: ServerShutdown) => void;
   /** A failed event sent without an ack callback (docs/protocol.md §2.3). */
   error: (payload: ErrorBody) => void;
   message: (payload: UserDirectMessage | ServiceDirectMessage) => void;

@@ -1,6 +1,7 @@
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from './events.js';
 import { GatewayError } from './gateway-error.js';
+import { retryDelay, shutdownDelay } from './retry.js';
 import { refreshDelay, tokenExpiry } from './token.js';
 import { type ChannelEvents, connectErrorCode, DEFAULT_REQUEST_TIMEOUT_MS, TypedChannel } from './typed-channel.js';
 
@@ -29,7 +30,6 @@ export interface GatewayClientOptions extends Partial<ManagerOptions & SocketOpt
 
 const LOCAL_EVENTS = new Set(['session:ended', 'state', 'token:refreshed', 'token:refresh-failed']);
 const TERMINAL_CODES = new Set<string>(['AUTH_EXPIRED', 'SESSION_REVOKED', 'AUTH_INVALID', 'AUTH_REQUIRED']);
-const RETRY_BASE_MS = 1000;
 
 /**
  * A user connection to the gateway's `/` namespace, typed by the event map (`Extra`: events a
@@ -43,6 +43,8 @@ export class GatewayClient<Extra extends object = {}> extends TypedChannel<Serve
   private refreshTimer?: ReturnType<typeof setTimeout>;
   private retryTimer?: ReturnType<typeof setTimeout>;
   private retries = 0;
+  /** Set by `server:shutdown`: how long to wait once the draining node has closed the transport. */
+  private resumeAfterMs?: number;
   /** Server clock minus local clock, from `connected.serverTime`, so `exp` is compared with the gateway's time. */
   private skewMs = 0;
   private readonly getToken: () => string | Promise<string>;
@@ -59,6 +61,7 @@ export class GatewayClient<Extra extends object = {}> extends TypedChannel<Serve
     socket.on('connected', this.onConnected);
     socket.on('disconnect', this.onDisconnect);
     socket.on('connect_error', this.onConnectError);
+    socket.on('server:shutdown', this.onShutdown);
     socket.on('auth:expired', () => this.end('AUTH_EXPIRED', 'Token expired'));
     socket.on('auth:logout', (p: { reason?: string }) => this.end('SESSION_REVOKED', p?.reason ?? 'logout'));
     socket.io.on('reconnect_attempt', () => this.setState('reconnecting'));
@@ -117,9 +120,24 @@ export class GatewayClient<Extra extends object = {}> extends TypedChannel<Serve
     this.scheduleRefresh();
   };
 
+  /**
+   * The node drains (docs/protocol.md §7) and closes the transport next. Socket.IO would reconnect at once;
+   * waiting `reconnectAfterMs` instead spreads the node's clients over the drain's spread.
+   */
+  private readonly onShutdown = (p: { reconnectAfterMs?: unknown }): void => {
+    if (this.ended || !this.reconnects) return;
+    this.resumeAfterMs = shutdownDelay(p?.reconnectAfterMs);
+    this.socket.io.reconnection(false);
+  };
+
   private readonly onDisconnect = (reason: string): void => {
     clearTimeout(this.refreshTimer);
     if (this.ended) return;
+    if (this.resumeAfterMs !== undefined) {
+      const delay = this.resumeAfterMs;
+      this.resumeAfterMs = undefined;
+      return this.retryIn(delay);
+    }
     if (this.socket.active) return this.setState('reconnecting');
     // The server closed the socket without ending the session (shutdown of this node, idle
     // timeout): a new handshake goes to another node or starts afresh.
@@ -138,13 +156,18 @@ export class GatewayClient<Extra extends object = {}> extends TypedChannel<Serve
   };
 
   private retryLater(): void {
+    this.retryIn(retryDelay(this.retries++, this.socket.io.reconnectionDelayMax()));
+  }
+
+  /** Reconnects after `delayMs`; from then on Socket.IO's own reconnection (jittered by its randomizationFactor) applies again. */
+  private retryIn(delayMs: number): void {
     this.setState('reconnecting');
-    const max = this.socket.io.reconnectionDelayMax();
-    const delay = Math.min(max, RETRY_BASE_MS * 2 ** this.retries++);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
-      if (!this.ended) this.socket.connect();
-    }, delay);
+      if (this.ended) return;
+      this.socket.io.reconnection(true);
+      this.socket.connect();
+    }, delayMs);
   }
 
   private scheduleRefresh(): void {

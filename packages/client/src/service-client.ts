@@ -1,6 +1,7 @@
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import type { InternalClientToServerEvents, InternalServerToClientEvents } from './events.js';
 import { type ChannelEvents, connectErrorCode, DEFAULT_REQUEST_TIMEOUT_MS, TypedChannel } from './typed-channel.js';
+import { RETRY_BASE_MS, retryDelay, withJitter } from './retry.js';
 
 export interface ServiceEnded {
   /** `AUTH_INVALID`: wrong, unknown, pending or disabled service credentials. */
@@ -18,7 +19,6 @@ export interface ServiceClientOptions extends Partial<ManagerOptions & SocketOpt
 }
 
 const LOCAL_EVENTS = new Set(['session:ended', 'state']);
-const RETRY_BASE_MS = 1000;
 
 /**
  * A backend service's connection to the `/internal` namespace (docs/protocol.md §6.2), typed by the internal
@@ -57,7 +57,7 @@ export class ServiceClient extends TypedChannel<InternalServerToClientEvents, In
   private readonly onDisconnect = (reason: string): void => {
     if (this.ended) return;
     if (this.socket.active) return this.setState('reconnecting');
-    if (reason === 'io server disconnect' && this.reconnects) return this.retryLater(0);
+    if (reason === 'io server disconnect' && this.reconnects) return this.retryLater(withJitter(RETRY_BASE_MS / 2));
     this.setState('disconnected');
   };
 
@@ -71,7 +71,7 @@ export class ServiceClient extends TypedChannel<InternalServerToClientEvents, In
       this.emitLocal('session:ended', { code: 'AUTH_INVALID', reason: typeof err.data?.message === 'string' ? err.data.message : err.message });
       return;
     }
-    if (!this.socket.active && this.reconnects) this.retryLater(Math.min(this.socket.io.reconnectionDelayMax(), RETRY_BASE_MS * 2 ** this.retries++));
+    if (!this.socket.active && this.reconnects) this.retryLater(retryDelay(this.retries++, this.socket.io.reconnectionDelayMax()));
   };
 
   private retryLater(delayMs: number): void {

@@ -10,5 +10,9 @@ export class MemoryEngineHealth extends EngineHealth {
     return true;
   }
 
+  available(): boolean {
+    return true;
+  }
+
   onReconnect(): void {}
 }

@@ -1,3 +1,4 @@
+import { onFakeClock } from '../../../test/support/fake-clock.js';
 import type { SessionRules } from '../session.store.js';
 import { MemorySessionStore } from './memory-session.store.js';
 
@@ -27,6 +28,26 @@ describe('MemorySessionStore', () => {
 
       expect(await sut.liveSessions('u', rules(1000))).toEqual([]);
       expect(entries(sut)).toBe(0);
+    });
+
+    it('drops the entries of users who never come back, once everything in them lapsed, as others connect', async () => {
+      const sut = new MemorySessionStore();
+      for (let i = 0; i < 100; i++) await sut.claim(`gone-${i}`, 's', rules(i));
+      expect(entries(sut)).toBe(100);
+      // Long after: every one of them lapsed; other users' connects clear them away.
+      for (let i = 0; i < 30; i++) await sut.claim(`new-${i}`, 's', rules(5000 + i));
+      expect(entries(sut)).toBe(30);
+    });
+
+    it('drops lapsed entries by itself while nobody connects', async () => {
+      await onFakeClock(0, async (advanceTo) => {
+        const sut = new MemorySessionStore();
+        for (let i = 0; i < 100; i++) await sut.claim(`idle-${i}`, 's', rules(0));
+        // Lapsed at 1000; the next round of the sweep (every second) drops them.
+        advanceTo(2000);
+        expect(entries(sut)).toBe(0);
+        sut.onModuleDestroy();
+      });
     });
   });
 });

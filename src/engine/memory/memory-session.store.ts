@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { type ClaimResult, SessionStore, type SessionRules } from '../session.store.js';
 
 /** Shared by every entry with no live session; never written (markLive replaces it first). */
@@ -14,6 +14,8 @@ class UserSessions {
   seen: number[] = [];
   /** session id → time its revocation is forgotten */
   revoked?: Map<string, number>;
+  /** The caller's clock at the latest change: everything in the entry lapses revokeTtlMs after it. */
+  touched = 0;
 
   markLive(sessionId: string, now: number): void {
     const i = this.ids.indexOf(sessionId);
@@ -59,23 +61,58 @@ class UserSessions {
   }
 }
 
-/** Single-process SessionStore; same rules as the Redis Lua scripts. A user with nothing live or revoked takes no memory. */
+/** How often lapsed entries are dropped while nobody connects, and at most how many per round. */
+const SWEEP_EVERY_MS = 1000;
+const SWEEP_MAX = 10_000;
+
+/**
+ * Single-process SessionStore; same rules as the Redis Lua scripts. A user with nothing live or
+ * revoked takes no memory. Entries are kept in the order of their latest change, so those of
+ * users who never came back lapse at the front of the map: they are dropped there, a few at each
+ * change and in bounded rounds every second (like Redis expiring the keys), never by a walk over
+ * every user.
+ */
 @Injectable()
-export class MemorySessionStore extends SessionStore {
+export class MemorySessionStore extends SessionStore implements OnModuleDestroy {
   private readonly users = new Map<string, UserSessions>();
+  /** The revocation lifetime the callers use (SESSION_REVOKE_TTL), for the background rounds. */
+  private ttlMs?: number;
+  private readonly sweeper = setInterval(() => {
+    if (this.ttlMs !== undefined) this.evict(Date.now(), this.ttlMs, SWEEP_MAX);
+  }, SWEEP_EVERY_MS);
+
+  constructor() {
+    super();
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweeper);
+  }
 
   /** Runs `step` on the user's pruned entry, then drops the entry if it holds nothing. */
   private update<T>(userId: string, rules: { revokeTtlMs: number; now: number }, step: (e: UserSessions) => T): T {
+    this.ttlMs = rules.revokeTtlMs;
+    this.evict(rules.now, rules.revokeTtlMs, 4);
     let e = this.users.get(userId);
-    if (!e) {
-      e = new UserSessions();
-      this.users.set(userId, e);
-    }
+    if (e) this.users.delete(userId);
+    else e = new UserSessions();
     e.prune(rules);
     try {
       return step(e);
     } finally {
-      if (e.empty) this.users.delete(userId);
+      e.touched = Math.max(e.touched, rules.now);
+      // Re-inserted: the map stays ordered by latest change.
+      if (!e.empty) this.users.set(userId, e);
+    }
+  }
+
+  /** Drops up to `max` entries at the front whose every session and revocation has lapsed. */
+  private evict(now: number, ttlMs: number, max: number): void {
+    for (let i = 0; i < max; i++) {
+      const first = this.users.entries().next();
+      if (first.done || first.value[1].touched + ttlMs > now) return;
+      this.users.delete(first.value[0]);
     }
   }
 

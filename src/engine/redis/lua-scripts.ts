@@ -393,6 +393,19 @@ redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 return before`;
 
 /**
+ * KEYS: presence hash. ARGV: now, ttlMs, then field/value pairs. An entry whose `until` has passed
+ * is dropped before the fields are written; the entry then lives until now + ttlMs.
+ */
+export const PRESENCE_SET = `
+local hash, now, ttl = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+local untilv = tonumber(redis.call('HGET', hash, 'until'))
+if untilv and untilv <= now then redis.call('DEL', hash) end
+for i = 3, #ARGV, 2 do redis.call('HSET', hash, ARGV[i], ARGV[i + 1]) end
+redis.call('HSET', hash, 'until', now + ttl)
+redis.call('PEXPIRE', hash, ttl + ${KEY_SLACK_MS})
+return 1`;
+
+/**
  * Every script by the name the stores call it (RedisConnections.script), with its number of
  * keys; scripts without one take it as their first argument (the count varies per call).
  */
@@ -415,6 +428,7 @@ export const SCRIPTS = {
   gwCallExpireDue: { lua: CALL_EXPIRE_DUE, keys: 1 },
   gwIdemClaim: { lua: IDEMPOTENCY_CLAIM, keys: 1 },
   gwIdemComplete: { lua: IDEMPOTENCY_COMPLETE, keys: 1 },
+  gwPresenceSet: { lua: PRESENCE_SET, keys: 1 },
   // Standalone only (its keys span slots).
   gwPublish: { lua: PUBLISH, keys: undefined },
   gwPublishGroup: { lua: PUBLISH_GROUP, keys: undefined },

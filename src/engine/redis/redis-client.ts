@@ -37,3 +37,23 @@ export function createRedisClient(settings: RedisSettings, role: ClientRole): Re
   if (settings.url) return new Redis(settings.url, options);
   return new Redis({ ...options, host: settings.host, port: settings.port, password: settings.password });
 }
+
+/**
+ * Where the gateway looks for Redis, for people: the variable(s) it came from and the address,
+ * never a password (`redis://:***@host:port`).
+ */
+export function describeRedisTarget(settings: RedisSettings): string {
+  if (settings.clusterNodes?.length) return `REDIS_CLUSTER_NODES=${settings.clusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  if (settings.url) return `REDIS_URL=${withoutPassword(settings.url)}`;
+  return `REDIS_HOST=${settings.host ?? ''} REDIS_PORT=${settings.port}`;
+}
+
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return '(unparseable URL)';
+  }
+}

@@ -33,12 +33,19 @@ export class RedisConnections implements OnApplicationShutdown {
     this.subscriber = createRedisClient(config.redis, { name: 'subscriber', failFast: false, isClosing });
     this.clustered = (config.redis.clusterNodes?.length ?? 0) > 0;
     this.bus = createRedisClient(config.redis, { name: 'bus', failFast: false, isClosing, shardedPubSub: true });
-    // Never log the error object's command arguments: they may carry payloads.
-    const onError = (name: string) => (err: Error) => {
-      metrics.redisErrors.inc({ connection: name });
-      this.logger.warn({ connection: name, reason: err.message }, 'Redis connection error');
+    // Never log the error object's command arguments: they may carry payloads. One line per
+    // connection and outage: while Redis is away each reconnection attempt fails, and is counted.
+    const watch = (name: string, client: RedisClient) => {
+      let reported = false;
+      client.on('ready', () => (reported = false));
+      client.on('error', (err: Error) => {
+        metrics.redisErrors.inc({ connection: name });
+        if (reported) return;
+        reported = true;
+        this.logger.warn({ connection: name, reason: err.message }, 'Redis connection error (repeats are counted in gateway_redis_errors_total until it is ready again)');
+      });
     };
-    for (const [name, client] of this.clients()) client.on('error', onError(name));
+    for (const [name, client] of this.clients()) watch(name, client);
     for (const [name, { lua, keys }] of Object.entries(SCRIPTS) as Array<[ScriptName, (typeof SCRIPTS)[ScriptName]]>) {
       this.scripts.set(name, this.evalsha(lua, keys));
     }

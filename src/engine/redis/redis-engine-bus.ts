@@ -22,7 +22,15 @@ export class RedisEngineBus extends EngineBus {
     this.redis.subscriber.on('message', (channel: string, message: string) => {
       if (wanted.has(channel)) onMessage(channel, message);
     });
-    await this.redis.subscriber.subscribe(...channels);
+    const subscribed = this.redis.subscriber.subscribe(...channels);
+    if (this.redis.subscriber.status !== 'ready') {
+      // Redis is away (a node started during an outage, docs/protocol.md §8): the queued SUBSCRIBE goes out
+      // when it answers, and ioredis subscribes again after every reconnection. Waiting for it
+      // here would hold the whole start-up until then.
+      subscribed.catch(() => undefined);
+      return;
+    }
+    await subscribed;
   }
 
   recycleSubscriber(): void {

@@ -10,6 +10,10 @@ export class RedisEngineHealth extends EngineHealth {
     super();
   }
 
+  available(): boolean {
+    return this.redis.command.status === 'ready';
+  }
+
   onReconnect(listener: () => void): void {
     this.redis.command.on('ready', listener);
   }
