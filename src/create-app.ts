@@ -8,6 +8,7 @@ import type { Server } from 'socket.io';
 import { AppModule } from './app.module.js';
 import { HttpErrorFilter } from './common/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
+import { MAX_ID_LENGTH } from './common/validators.js';
 import type { AppConfig } from './config/app-config.js';
 import { RedisConnections } from './engine/redis/redis-connections.js';
 import { EmitRoutes } from './internal-api/emit.routes.js';
@@ -22,10 +23,10 @@ import { SocketServerRef } from './socket/socket-server.ref.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /**
- * Longer than any valid id (128 characters, percent-encoded up to 12 bytes each), so an
- * over-long id reaches IdParamPipe and gets its VALIDATION_FAILED instead of the router's 414.
+ * Longer than any valid id (percent-encoded, a character takes up to 12 bytes), so an over-long
+ * id reaches IdParamPipe and gets its VALIDATION_FAILED instead of the router's 414.
  */
-const MAX_PARAM_LENGTH = 12 * 128 + 1;
+const MAX_PARAM_LENGTH = 12 * MAX_ID_LENGTH + 1;
 const REDIS_CONNECT_WAIT_MS = 5000;
 
 export interface RunningApp {

@@ -8,6 +8,7 @@ import { type AdminUiSettings, AppConfig, type GcHelperThreads, type RateLimitRu
 import { EnvironmentVariables } from './environment.dto.js';
 import { isPlainObject } from '../common/json-object.js';
 import { RESERVED_EVENTS } from '../common/reserved-events.js';
+import { MAX_EVENT_NAME_LENGTH } from '../common/validators.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -252,7 +253,7 @@ function parseHostPorts(value: string): Array<{ host: string; port: number }> {
 function parseEventList(value: string): string[] {
   const events = splitList(value);
   for (const e of events) {
-    if (e.length > 128 || /\s/.test(e) || (e.includes('*') && !/^[^*]*\*$/.test(e))) {
+    if (e.length > MAX_EVENT_NAME_LENGTH || /\s/.test(e) || (e.includes('*') && !/^[^*]*\*$/.test(e))) {
       throw new ConfigError('EMIT_ALLOWED_EVENTS', `has an invalid entry "${e.slice(0, 64)}" (a "*" may only end an entry)`);
     }
     if (RESERVED_EVENTS.has(e)) throw new ConfigError('EMIT_ALLOWED_EVENTS', `lists "${e}", an event name Socket.IO reserves`);
