@@ -61,11 +61,7 @@ const commonRule = [
 
 /** socket/: the Socket.IO plumbing under every gateway (adapter, dispatcher, typed events). */
 const socketRule = [
-  ...restrict('socket/ sits under the gateways: it imports no transport and no feature but the two it wires into every gateway.', [
-    ...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS.filter((f) => f !== 'rate-limit' && f !== 'lifecycle')].map(into),
-    '^(\\.\\./)+rate-limit/(?!user-rate-limit\\.interceptor\\.js$)',
-    '^(\\.\\./)+lifecycle/(?!shutdown\\.state\\.js$)',
-  ]),
+  ...restrict('socket/ sits under the gateways and the features: it imports no transport and no feature.', [...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS].map(into)]),
   // The adapter is wired here: of the engine, the broker and node bus ports it hands over.
   ...restrict('socket/ uses only the broker and node bus ports of the engine (for the adapter).', ['^(\\.\\./)+engine/(?!(broker|node-bus)\\.js$)']),
 ];

@@ -8,10 +8,11 @@ import { SocketModule } from '../socket/socket.module.js';
 import { ConnectionLifecycle } from './connection-lifecycle.service.js';
 import { InFlight } from './in-flight.js';
 import { LifecycleService } from './lifecycle.service.js';
+import { ShutdownState } from './shutdown.state.js';
 
 @Module({
   imports: [SocketModule, DeliveryModule, ChatModule, SessionModule, PresenceModule, CallModule],
-  providers: [InFlight, LifecycleService, ConnectionLifecycle],
-  exports: [InFlight, LifecycleService, ConnectionLifecycle],
+  providers: [InFlight, LifecycleService, ConnectionLifecycle, ShutdownState],
+  exports: [InFlight, LifecycleService, ConnectionLifecycle, ShutdownState],
 })
 export class LifecycleModule {}

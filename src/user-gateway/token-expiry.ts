@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { DeadlineWheel } from '../socket/deadline-wheel.js';
+import { DeadlineWheel } from '../common/deadline-wheel.js';
 import type { UserSocket } from '../socket/events.js';
 import { emitThenDisconnect } from '../socket/farewell.js';
 
