@@ -17,7 +17,7 @@ function configOrExit(): AppConfig {
 async function main(): Promise<void> {
   const config = configOrExit();
   // Before the app exists: V8 flags set now apply to every collection of its heap.
-  const gcHelpers = !applyGcHelperThreads(config.gcHelperThreads);
+  const gcHelpers = applyGcHelperThreads(config.gcHelperThreads);
   applyGcPretenuring(config.gcPretenuring);
   // Loaded only once the configuration is valid: a configuration error exits without loading them.
   const [{ Logger }, { createApp }, { devBanner }, { LifecycleService }] = await Promise.all([

@@ -7,7 +7,7 @@ import type { HttpErrorFilter } from '../common/http-exception.filter.js';
 import { parseEmitBody } from '../delivery/dto/emit.dto.js';
 import { EmitService } from '../delivery/emit.service.js';
 import { type EmitResponse, toEmitResponse } from '../delivery/emit-response.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { type InternalActionName, MetricsService } from '../metrics/metrics.service.js';
 import { IntakeLimiter } from './intake-limiter.js';
 
 type Handler = (body: unknown) => Promise<unknown>;
@@ -43,9 +43,9 @@ export class EmitRoutes {
 
   /** Adds both routes to `fastify`; errors leave through `errors` like those of every Nest route. */
   register(fastify: FastifyInstance, errors: HttpErrorFilter): void {
-    const route = (action: string, handle: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const route = (action: InternalActionName, handle: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
       try {
-        this.metrics.internalRequests.inc({ action, transport: 'http' });
+        this.metrics.internalRequest(action, 'http');
         return await handle(req.body);
       } catch (err) {
         errors.send(reply, err);

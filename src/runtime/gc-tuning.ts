@@ -41,12 +41,12 @@ export function applyGcPretenuring(on: boolean): void {
 }
 
 /**
- * Applies `mode` to this process's V8 (main.ts, once, before the app is built); true when the
- * helpers were dropped. `availableParallelism` counts the CPUs the process may run on (its
+ * Applies `mode` to this process's V8 (main.ts, once, before the app is built); returns whether V8
+ * keeps its helper threads. `availableParallelism` counts the CPUs the process may run on (its
  * affinity), not a container's CPU quota: with a quota of one CPU, set GC_HELPER_THREADS=off.
  */
 export function applyGcHelperThreads(mode: GcHelperThreads, cpus = availableParallelism()): boolean {
-  if (keepsGcHelpers(mode, cpus)) return false;
+  if (keepsGcHelpers(mode, cpus)) return true;
   for (const flag of MAIN_THREAD_GC_FLAGS) setFlagsFromString(flag);
-  return true;
+  return false;
 }

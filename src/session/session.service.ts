@@ -4,7 +4,7 @@ import { AppError, ErrorCode } from '../common/error-codes.js';
 import { NodeBus } from '../engine/node-bus.js';
 import { SessionStore, type SessionRules } from '../engine/session.store.js';
 import type { LogoutReason } from '../socket/events.js';
-import { emitThenDisconnect } from '../socket/farewell.js';
+import { emitThenDisconnect } from '../socket/emit-then-disconnect.js';
 import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { DEFAULT_KICK_REASON } from './dto/kick.dto.js';

@@ -160,6 +160,8 @@ describe('/internal authentication', () => {
     // The gate is lifted: the same action now works, and none of the refused ones did anything.
     const online = await ack(socket, 'get_online_users', { userIds: [u] });
     expect(online).toMatchObject({ ok: true, data: { users: [{ userId: u, status: 'online', devices: 1 }] } });
+    // `/`'s spellings (a missing payload standing for {}) do not apply here: userIds is required.
+    expectError(await ack(socket, 'get_online_users', null), 'VALIDATION_FAILED');
     await roundTrip(user);
     expect(received).toEqual([]);
     expect(user.connected).toBe(true);

@@ -18,9 +18,9 @@ function call(app: TestApp, method: Method, path: string, body?: object, secret:
 const ROUTES: Array<[action: string, method: Method, path: string, body: object | undefined, status: number]> = [
   ['emit', 'post', '/internal/emit', { userId: 'm-u', event: 'message' }, 200],
   ['emit_batch', 'post', '/internal/emit/batch', { items: [{ userId: 'm-u', event: 'message' }] }, 200],
-  ['force-logout', 'post', '/internal/force-logout', { userId: 'm-u', sessionId: 's' }, 200],
+  ['force_logout', 'post', '/internal/force-logout', { userId: 'm-u', sessionId: 's' }, 200],
   ['kick', 'post', '/internal/kick', { userId: 'm-u' }, 200],
-  ['presence', 'get', '/internal/presence?userIds=m-u', undefined, 200],
+  ['get_online_users', 'get', '/internal/presence?userIds=m-u', undefined, 200],
   ['notify', 'post', '/internal/notifications', { userId: 'm-u', notification: { type: 't' } }, 200],
   ['report_status', 'post', '/internal/status', { service: 'm-svc', status: 'up' }, 200],
   ['uptime_kuma', 'post', '/internal/webhooks/uptime-kuma', { heartbeat: null, monitor: null, msg: 'Uptime Kuma Webhook Testing' }, 200],

@@ -12,7 +12,7 @@ import { shape, str } from '../../src/asyncapi/typed-schema.js';
 import type { Ack } from '../../src/common/ack.js';
 import type { ServiceSocket } from '../../src/internal-gateway/service-sessions.js';
 import type { DeliveryService } from '../../src/delivery/delivery.service.js';
-import type { emitThenDisconnect } from '../../src/socket/farewell.js';
+import type { emitThenDisconnect } from '../../src/socket/emit-then-disconnect.js';
 import type {
   AllowedEventName,
   BackendEvents,

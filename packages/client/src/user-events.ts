@@ -199,19 +199,6 @@ export interface ServerToClientEvents {
 /** Events a deployment adds to EMIT_ALLOWED_EVENTS, for a client to merge into its map. */
 export type BackendEvents<Name extends string, P = BackendPayload> = { [E in Name]: (payload: P) => void };
 
-/** The names in ServerToClientEvents that backends may push by default (EMIT_ALLOWED_EVENTS' default). */
-export type DefaultBackendEventName =
-  | 'profile:update'
-  | 'account:update'
-  | 'auth:logout'
-  | 'notification:new'
-  | 'message'
-  | 'message:new'
-  | 'message:edited'
-  | 'message:deleted'
-  | 'chat:updated'
-  | 'service:status';
-
 // ---------------------------------------------------------------------------------------------
 // Client → server payloads and ack data of `/` (the DTO classes implement the payloads)
 
