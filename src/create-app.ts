@@ -38,9 +38,10 @@ export interface RunningApp {
 
 /**
  * Fastify rather than Express: the backend intake (`POST /internal/emit`) is the hottest path of
- * the gateway and Express's per-request cost dominated it. Routing stays as forgiving as it was
- * with Express (case-insensitive, trailing and repeated slashes tolerated), so the INTERNAL_PORT
- * filter decides by the route a request matched, whatever its spelling.
+ * the gateway, and Express's per-request cost would dominate it (docs/performance.md). Routing is
+ * forgiving (case-insensitive, trailing and repeated slashes tolerated), as backends written
+ * against Express expect, so the INTERNAL_PORT filter decides by the route a request matched,
+ * whatever its spelling.
  */
 function fastifyAdapter(config: AppConfig, errors: HttpErrorFilter): FastifyAdapter {
   return new FastifyAdapter({

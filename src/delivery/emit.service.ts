@@ -87,7 +87,7 @@ interface StoredEmit {
 /**
  * A repeat of a key: the first call's data when the body is the same; 409 when it differs (a
  * reused key would otherwise silently drop the new message). A call still in flight has no
- * stored body yet: the repeat gets empty data, as before.
+ * stored body yet: the repeat gets empty data.
  */
 function repeated(stored: unknown, body: string): EmitResult {
   if (stored === undefined || stored === null) return {};
