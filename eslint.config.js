@@ -43,7 +43,15 @@ const transportRule = (own) => [
   ...ENGINE_INTERNALS,
   ...ENGINE_STATE,
 ];
+/** The HTTP server is a transport's business: a feature, the engine or the configuration never sees a request. */
+const NO_HTTP_SERVER = restrict('Only transports (and the composition root) touch Fastify: a feature takes plain values.', [
+  '^fastify$',
+  '^@fastify/',
+  '^@nestjs/platform-fastify$',
+]);
+
 const featureRule = (ownGateway) => [
+  ...NO_HTTP_SERVER,
   ...restrict('Features never import transports: the transport calls the feature, not the other way round.', [
     ...TRANSPORT_FOLDERS.map(into),
     OTHER_GATEWAY_FILE,
@@ -57,6 +65,24 @@ const commonRule = [
   ...restrict('common/ is the bottom layer: it imports no feature, transport or infrastructure folder.', [
     ...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS, 'metrics', 'socket', 'engine', 'config'].map(into),
   ]),
+];
+
+/**
+ * engine/: the store ports and their implementations sit under every feature. They import the
+ * configuration, common/, the metrics service and the room names; nothing that uses them.
+ */
+const engineRule = [
+  ...NO_HTTP_SERVER,
+  ...restrict('engine/ sits under the features and transports: it imports none of them, nor the Socket.IO wiring, cluster or recovery code.', [
+    ...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS, 'cluster', 'recovery', 'asyncapi', 'cli', 'demo', 'runtime'].map(into),
+    '^(\\.\\./)+socket/(?!rooms\\.js$)',
+    '^(\\.\\./)+(app\\.module|create-app|main|dev-banner)\\.js$',
+  ]),
+];
+/** config/: the environment, validated once; everything reads it, it reads nothing of the app but common/. */
+const configRule = [
+  ...NO_HTTP_SERVER,
+  ...restrict('config/ is read by everyone: it imports only common/.', ['^(\\.\\./)+(?!common/)[^/]+/', '^(\\.\\./)+[^/]+\\.js$']),
 ];
 
 /** socket/: the Socket.IO plumbing under every gateway (adapter, dispatcher, typed events). */
@@ -177,6 +203,14 @@ export default tseslint.config(
   {
     files: ['src/socket/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: socketRule }] },
+  },
+  {
+    files: ['src/engine/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: engineRule }] },
+  },
+  {
+    files: ['src/config/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: configRule }] },
   },
   {
     files: ['src/cluster/**/*.ts'],
