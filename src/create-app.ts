@@ -10,6 +10,7 @@ import { HttpErrorFilter } from './common/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
 import { MAX_ID_LENGTH } from './common/validators.js';
 import type { AppConfig } from './config/app-config.js';
+import type { LoadedConfig } from './config/config.module.js';
 import { RedisConnections } from './engine/redis/redis-connections.js';
 import { EmitRoutes } from './internal-api/emit.routes.js';
 import { InternalPortServer } from './internal-api/internal-port.server.js';
@@ -63,12 +64,13 @@ function fastifyAdapter(config: AppConfig, errors: HttpErrorFilter): FastifyAdap
 }
 
 /**
- * Builds and starts the gateway for `config` (main.ts and the e2e tests share this).
+ * Builds and starts the gateway for a loaded configuration (main.ts and the e2e tests share this).
  * Redis connects before the Socket.IO adapter is installed and before the app listens.
  */
-export async function createApp(config: AppConfig): Promise<RunningApp> {
+export async function createApp(loaded: LoadedConfig): Promise<RunningApp> {
+  const { config } = loaded;
   const errors = new HttpErrorFilter();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), fastifyAdapter(config, errors), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(loaded), fastifyAdapter(config, errors), {
     bufferLogs: true,
     // Fastify's own JSON parser only (Nest's would add urlencoded bodies, which no route takes).
     bodyParser: false,

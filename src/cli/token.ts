@@ -134,7 +134,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const env = readEnvironment();
+  const env = await readEnvironment();
   const config = loadConfig(env);
   const signer = signerFor(config, loadTokenPrivateKey(env, config.jwt));
   const now = Date.now();

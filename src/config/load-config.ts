@@ -28,17 +28,6 @@ export const DEFAULT_EMIT_ALLOWED_EVENTS =
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
 const KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'];
 
-/**
- * Reads `.env` from the working directory into `env` without overriding what is already
- * set, so real environment variables win.
- */
-export function readDotEnv(env: NodeJS.ProcessEnv, file = '.env'): void {
-  if (!existsSync(file)) return;
-  const before = { ...env };
-  process.loadEnvFile(file);
-  for (const [k, v] of Object.entries(before)) env[k] = v;
-}
-
 /** Parses and validates the whole configuration; throws ConfigError on the first problem. */
 export function loadConfig(rawEnv: Env): AppConfig {
   const env = dropEmpty(rawEnv);
