@@ -3,7 +3,7 @@
  * (tsconfig.json includes test/). Each `@ts-expect-error` line must fail to compile: a wrong
  * payload, a wrong ack type, an unknown event name, in both directions of both namespaces. If
  * the map stopped catching one of them, the directive itself would be the compile error.
- * Nothing here runs; test/types/event-map.e2e-spec.ts checks that typecheck compiles this file.
+ * Nothing here runs; test/types/event-map.spec.ts checks that typecheck compiles this file.
  * The AsyncAPI description of the events (src/asyncapi/event-catalog.ts) is checked here too.
  */
 import type { Socket as ClientSocket } from 'socket.io-client';
