@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, useApp } from '../support/app.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 
 // gateway_internal_requests_total{action,transport="http"}: one count per authorised call of
@@ -34,15 +34,7 @@ const ROUTES: Array<[action: string, method: Method, path: string, body: object 
 ];
 
 describe('gateway_internal_requests_total on the internal HTTP routes', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp();
-  });
-
-  afterAll(async () => {
-    await sut?.close();
-  });
+  const sut = useApp();
 
   it.each(ROUTES)('%s: %s %s counts once with transport http', async (action, method, path, body, status) => {
     const count = async () => sumOf(await scrapeMetrics(sut.url), COUNTER, { action, transport: 'http' });
