@@ -43,7 +43,15 @@ const transportRule = (own) => [
   ...ENGINE_INTERNALS,
   ...ENGINE_STATE,
 ];
+/** The HTTP server is a transport's business: a feature, the engine or the configuration never sees a request. */
+const NO_HTTP_SERVER = restrict('Only transports (and the composition root) touch Fastify: a feature takes plain values.', [
+  '^fastify$',
+  '^@fastify/',
+  '^@nestjs/platform-fastify$',
+]);
+
 const featureRule = (ownGateway) => [
+  ...NO_HTTP_SERVER,
   ...restrict('Features never import transports: the transport calls the feature, not the other way round.', [
     ...TRANSPORT_FOLDERS.map(into),
     OTHER_GATEWAY_FILE,
@@ -59,13 +67,27 @@ const commonRule = [
   ]),
 ];
 
+/**
+ * engine/: the store ports and their implementations sit under every feature. They import the
+ * configuration, common/, the metrics service and the room names; nothing that uses them.
+ */
+const engineRule = [
+  ...NO_HTTP_SERVER,
+  ...restrict('engine/ sits under the features and transports: it imports none of them, nor the Socket.IO wiring, cluster or recovery code.', [
+    ...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS, 'cluster', 'recovery', 'asyncapi', 'cli', 'demo', 'runtime'].map(into),
+    '^(\\.\\./)+socket/(?!rooms\\.js$)',
+    '^(\\.\\./)+(app\\.module|create-app|main|dev-banner)\\.js$',
+  ]),
+];
+/** config/: the environment, validated once; everything reads it, it reads nothing of the app but common/. */
+const configRule = [
+  ...NO_HTTP_SERVER,
+  ...restrict('config/ is read by everyone: it imports only common/.', ['^(\\.\\./)+(?!common/)[^/]+/', '^(\\.\\./)+[^/]+\\.js$']),
+];
+
 /** socket/: the Socket.IO plumbing under every gateway (adapter, dispatcher, typed events). */
 const socketRule = [
-  ...restrict('socket/ sits under the gateways: it imports no transport and no feature but the two it wires into every gateway.', [
-    ...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS.filter((f) => f !== 'rate-limit' && f !== 'lifecycle')].map(into),
-    '^(\\.\\./)+rate-limit/(?!user-rate-limit\\.interceptor\\.js$)',
-    '^(\\.\\./)+lifecycle/(?!shutdown\\.state\\.js$)',
-  ]),
+  ...restrict('socket/ sits under the gateways and the features: it imports no transport and no feature.', [...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS].map(into)]),
   // The adapter is wired here: of the engine, the broker and node bus ports it hands over.
   ...restrict('socket/ uses only the broker and node bus ports of the engine (for the adapter).', ['^(\\.\\./)+engine/(?!(broker|node-bus)\\.js$)']),
 ];
@@ -183,6 +205,14 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: socketRule }] },
   },
   {
+    files: ['src/engine/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: engineRule }] },
+  },
+  {
+    files: ['src/config/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: configRule }] },
+  },
+  {
     files: ['src/cluster/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: clusterRule }] },
   },
@@ -209,7 +239,7 @@ export default tseslint.config(
   },
   {
     // Socket.IO's Socket generics are invariant: `any` is the one way to accept every typed socket.
-    files: ['src/socket/event-dispatcher.ts', 'src/socket/farewell.ts'],
+    files: ['src/socket/event-dispatcher.ts', 'src/socket/emit-then-disconnect.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {

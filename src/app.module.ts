@@ -1,8 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AdmissionModule } from './admission/admission.module.js';
 import { AsyncApiModule } from './asyncapi/asyncapi.module.js';
-import type { AppConfig } from './config/app-config.js';
-import { AppConfigModule } from './config/config.module.js';
+import type { LoadedConfig } from './config/config.module.js';
 import { CallModule } from './call/call.module.js';
 import { ChatModule } from './chat/chat.module.js';
 import { ControlBusModule } from './control-bus/control-bus.module.js';
@@ -25,11 +24,11 @@ import { UserGatewayModule } from './user-gateway/user-gateway.module.js';
 /** The gateway, assembled for one validated configuration. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot({ config, module: configModule }: LoadedConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        AppConfigModule.forRoot(config),
+        configModule,
         MetricsModule,
         AdmissionModule,
         EngineModule.forRoot(config),

@@ -8,9 +8,11 @@ import type { Server } from 'socket.io';
 import { AppModule } from './app.module.js';
 import { HttpErrorFilter } from './common/http-exception.filter.js';
 import { AppValidationPipe } from './common/validation.pipe.js';
+import { MAX_ID_LENGTH } from './common/validators.js';
 import type { AppConfig } from './config/app-config.js';
 import { EngineHealth } from './engine/engine-health.js';
 import { describeRedisTarget } from './engine/redis/redis-client.js';
+import type { LoadedConfig } from './config/config.module.js';
 import { RedisConnections } from './engine/redis/redis-connections.js';
 import { EmitRoutes } from './internal-api/emit.routes.js';
 import { InternalPortServer } from './internal-api/internal-port.server.js';
@@ -25,10 +27,10 @@ import { SocketServerRef } from './socket/socket-server.ref.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 /**
- * Longer than any valid id (128 characters, percent-encoded up to 12 bytes each), so an
- * over-long id reaches IdParamPipe and gets its VALIDATION_FAILED instead of the router's 414.
+ * Longer than any valid id (percent-encoded, a character takes up to 12 bytes), so an over-long
+ * id reaches IdParamPipe and gets its VALIDATION_FAILED instead of the router's 414.
  */
-const MAX_PARAM_LENGTH = 12 * 128 + 1;
+const MAX_PARAM_LENGTH = 12 * MAX_ID_LENGTH + 1;
 const REDIS_CONNECT_WAIT_MS = 5000;
 /**
  * Connections the kernel may hold for us before we accept them: a reconnect storm (a neighbour
@@ -46,9 +48,10 @@ export interface RunningApp {
 
 /**
  * Fastify rather than Express: the backend intake (`POST /internal/emit`) is the hottest path of
- * the gateway and Express's per-request cost dominated it. Routing stays as forgiving as it was
- * with Express (case-insensitive, trailing and repeated slashes tolerated), so the INTERNAL_PORT
- * filter decides by the route a request matched, whatever its spelling.
+ * the gateway, and Express's per-request cost would dominate it (docs/performance.md). Routing is
+ * forgiving (case-insensitive, trailing and repeated slashes tolerated), as backends written
+ * against Express expect, so the INTERNAL_PORT filter decides by the route a request matched,
+ * whatever its spelling.
  */
 function fastifyAdapter(config: AppConfig, errors: HttpErrorFilter): FastifyAdapter {
   return new FastifyAdapter({
@@ -70,12 +73,13 @@ function fastifyAdapter(config: AppConfig, errors: HttpErrorFilter): FastifyAdap
 }
 
 /**
- * Builds and starts the gateway for `config` (main.ts and the e2e tests share this).
+ * Builds and starts the gateway for a loaded configuration (main.ts and the e2e tests share this).
  * Redis connects before the Socket.IO adapter is installed and before the app listens.
  */
-export async function createApp(config: AppConfig): Promise<RunningApp> {
+export async function createApp(loaded: LoadedConfig): Promise<RunningApp> {
+  const { config } = loaded;
   const errors = new HttpErrorFilter();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), fastifyAdapter(config, errors), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(loaded), fastifyAdapter(config, errors), {
     bufferLogs: true,
     // Fastify's own JSON parser only (Nest's would add urlencoded bodies, which no route takes).
     bodyParser: false,

@@ -1,12 +1,11 @@
 import 'reflect-metadata';
-import { type AppConfig } from './config/app-config.js';
-import { readEnvironment } from './config/environment.js';
-import { ConfigError, loadConfig } from './config/load-config.js';
+import { AppConfigModule, type LoadedConfig } from './config/config.module.js';
+import { ConfigError } from './config/load-config.js';
 import { applyGcHelperThreads, applyGcPretenuring } from './runtime/gc-tuning.js';
 
-function configOrExit(): AppConfig {
+async function configOrExit(): Promise<LoadedConfig> {
   try {
-    return loadConfig(readEnvironment());
+    return await AppConfigModule.fromEnvironment();
   } catch (err) {
     const line = err instanceof ConfigError ? err.message : `Invalid configuration: ${(err as Error).message}`;
     process.stderr.write(`${line.replace(/\s+/g, ' ')}\n`);
@@ -15,9 +14,10 @@ function configOrExit(): AppConfig {
 }
 
 async function main(): Promise<void> {
-  const config = configOrExit();
+  const loaded = await configOrExit();
+  const { config } = loaded;
   // Before the app exists: V8 flags set now apply to every collection of its heap.
-  const gcHelpers = !applyGcHelperThreads(config.gcHelperThreads);
+  const gcHelpers = applyGcHelperThreads(config.gcHelperThreads);
   applyGcPretenuring(config.gcPretenuring);
   // Loaded only once the configuration is valid: a configuration error exits without loading them.
   const [{ Logger }, { createApp }, { devBanner }, { LifecycleService }] = await Promise.all([
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     import('./dev-banner.js'),
     import('./lifecycle/lifecycle.service.js'),
   ]);
-  const { app, port } = await createApp(config);
+  const { app, port } = await createApp(loaded);
   const logger = new Logger('Bootstrap');
   logger.log({ port, engine: config.engine, node: config.nodeId, gcHelperThreads: gcHelpers, gcPretenuring: config.gcPretenuring }, 'Gateway listening');
   // Last, once the server listens: development mode writes its logs synchronously, so every

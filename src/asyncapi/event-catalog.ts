@@ -26,7 +26,7 @@ import type {
   ServiceEventName,
   ServicePayload,
 } from '../socket/events.js';
-import { dtoSchema } from './dto-schema.js';
+import { dtoSchema } from '../common/dto-schema.js';
 import * as S from './schemas.js';
 import { arrayOf, enumOf, int, isoTime, literal, none, nullable, oneOf, opt, shape, str, type TypedSchema } from './typed-schema.js';
 

@@ -5,12 +5,9 @@
  * describe that property's type.
  */
 
-export type JsonSchema = { [keyword: string]: unknown };
+import type { JsonSchema, TypedSchema } from '../common/dto-schema.js';
 
-declare const described: unique symbol;
-
-/** A schema of values of type T (invariant in T: it must describe T exactly). */
-export type TypedSchema<T> = JsonSchema & { readonly [described]?: (value: T) => T };
+export type { JsonSchema, TypedSchema };
 
 declare const optional: unique symbol;
 /** A property schema marked optional (its key is left out of `required`). */
@@ -25,7 +22,6 @@ function typed<T>(schema: JsonSchema): TypedSchema<T> {
 }
 
 export const str = typed<string>({ type: 'string' });
-export const num = typed<number>({ type: 'number' });
 export const int = typed<number>({ type: 'integer' });
 export const bool = typed<boolean>({ type: 'boolean' });
 /** Date-time as ISO 8601 text. */

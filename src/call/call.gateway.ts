@@ -1,7 +1,7 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
 import { actorOf } from '../session/actor.js';
-import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
+import { UserEventsGateway } from '../rate-limit/user-events-gateway.decorator.js';
 import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { CallService } from './call.service.js';
 import { AnswerCallDto, CallReasonDto, IceCandidateDto, InitiateCallDto } from './dto/call.dto.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/error-codes.js';
+import { assertExactlyOne } from '../common/validators.js';
 import { DeliveryService } from '../delivery/delivery.service.js';
 import type { Actor } from '../session/actor.js';
 import type { ChatMessage, Reaction, Receipt } from '../socket/events.js';
@@ -25,11 +26,7 @@ export class ChatMessageService {
   }
 
   async newMessage(actor: Actor, dto: NewMessageDto): Promise<{ messageId: string; tempId?: string; timestamp: string }> {
-    if ((dto.content === undefined) === (dto.encryptedContent === undefined)) {
-      throw new AppError(ErrorCode.VALIDATION_FAILED, 'Exactly one of content, encryptedContent is required', [
-        { field: 'content', errors: ['exactly one of content, encryptedContent must be given'] },
-      ]);
-    }
+    assertExactlyOne(dto, ['content', 'encryptedContent']);
     await this.member(actor, dto.chatId);
     const message: ChatMessage = {
       messageId: randomUUID(),

@@ -3,7 +3,7 @@ import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { PresenceQueryService } from '../presence/presence-query.service.js';
 import { actorOf } from '../session/actor.js';
-import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
+import { UserEventsGateway } from '../rate-limit/user-events-gateway.decorator.js';
 import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { ChatMessageService } from './chat-message.service.js';
 import { ChatService } from './chat.service.js';

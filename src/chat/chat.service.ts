@@ -66,9 +66,6 @@ export class ChatService {
     return this.store.members(chatId);
   }
 
-  friendsOf(userId: string): Promise<string[]> {
-    return this.store.friendsOf(userId);
-  }
 
   /** Join first, then announce, so the new member's sockets get the announcement too. */
   private joined(chatId: string, userId: string): void {

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { DeadlineWheel } from '../socket/deadline-wheel.js';
+import { DeadlineWheel } from '../common/deadline-wheel.js';
 
 /**
  * Typing states handled on this node: a state not refreshed within TYPING_TIMEOUT_MS ends with

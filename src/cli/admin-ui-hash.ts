@@ -1,8 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { parseArgs as parseFlags } from 'node:util';
 import bcrypt from 'bcryptjs';
-import { runCli } from './run-cli.js';
+import { parseFlags, runCli, UsageError } from './run-cli.js';
 
 export const DEFAULT_COST = 12;
 export const MIN_COST = 10;
@@ -21,7 +20,6 @@ never pass it as an argument. ${MIN_PASSWORD_LENGTH} characters to ${MAX_PASSWOR
   --help, -h  show this help
 `;
 
-class UsageError extends Error {}
 
 export interface HashOptions {
   cost: number;
@@ -30,17 +28,7 @@ export interface HashOptions {
 
 /** Pure argument parsing; throws an Error with a one-line message on bad input. */
 export function parseArgs(argv: string[]): HashOptions {
-  let values;
-  try {
-    ({ values } = parseFlags({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: { cost: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values } = parseFlags(argv, { cost: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } });
   const cost = values.cost === undefined ? DEFAULT_COST : Number(values.cost);
   if (!Number.isInteger(cost) || cost < MIN_COST || cost > MAX_COST) {
     throw new UsageError(`--cost must be an integer from ${MIN_COST} to ${MAX_COST}`);

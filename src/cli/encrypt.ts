@@ -1,7 +1,6 @@
-import { parseArgs as parseFlags } from 'node:util';
 import { encryptField, sealMessage, type CipherFormat } from '../control-bus/producer.js';
 import { codecSecretsFromEnvironment, controlPrefixFromEnvironment } from '../config/environment.js';
-import { runCli } from './run-cli.js';
+import { parseFlags, runCli, UsageError } from './run-cli.js';
 
 export interface CliOptions {
   /** `seal` (default): a whole sealed message; `field`: one encrypted field (legacy form). */
@@ -35,28 +34,20 @@ Without the text argument the input is read from stdin (one trailing newline is 
 
 const SHORT_CHANNELS = ['emit', 'force-logout', 'kick'];
 
-class UsageError extends Error {}
 
 /** Pure argument parsing; throws an Error with a one-line message on bad input. */
 export function parseArgs(argv: string[]): CliOptions {
-  let parsed;
-  try {
-    parsed = parseFlags({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string', short: 'f' },
-        channel: { type: 'string', short: 'c' },
-        field: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      format: { type: 'string', short: 'f' },
+      channel: { type: 'string', short: 'c' },
+      field: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    true,
+  );
   const format = values.format ?? 'gcm';
   if (format !== 'gcm' && format !== 'cbc') {
     throw new UsageError(`unknown format '${format}' (expected gcm or cbc)`);

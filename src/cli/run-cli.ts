@@ -1,5 +1,21 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+type Flags<O extends FlagOptions, P extends boolean> = ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: P; options: O }>>;
+
+/** A mistake in how the program was called: one line, no stack. */
+export class UsageError extends Error {}
+
+/** node:util's parseArgs over `argv`, strict; its errors become one-line UsageErrors. */
+export function parseFlags<const O extends FlagOptions, const P extends boolean = false>(argv: string[], options: O, allowPositionals?: P): Flags<O, P> {
+  try {
+    return parseArgs({ args: argv, strict: true as const, allowPositionals: (allowPositionals ?? false) as P, options });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
 
 /**
  * Runs `main` when the module at `moduleUrl` is the script node was started with (not when a

@@ -1,10 +1,9 @@
 import type { KeyObject } from 'node:crypto';
-import { parseArgs as parseFlags } from 'node:util';
 import jwt, { type Algorithm } from 'jsonwebtoken';
 import type { AppConfig } from '../config/app-config.js';
 import { readEnvironment } from '../config/environment.js';
 import { loadConfig, loadTokenPrivateKey } from '../config/load-config.js';
-import { runCli } from './run-cli.js';
+import { parseFlags, runCli, UsageError } from './run-cli.js';
 
 export const DEFAULT_TTL = '1h';
 /** A year: past it a token is a credential nobody remembers handing out. */
@@ -27,7 +26,6 @@ The token alone goes to stdout (TOKEN=$(npm run -s token -- --user alice)), a su
   --help, -h     show this help
 `;
 
-class UsageError extends Error {}
 
 export interface TokenOptions {
   user: string;
@@ -54,24 +52,14 @@ const list = (values: string[] | undefined): string[] =>
 
 /** Pure argument parsing; throws an Error with a one-line message on bad input. */
 export function parseArgs(argv: string[]): TokenOptions {
-  let values;
-  try {
-    ({ values } = parseFlags({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        user: { type: 'string', short: 'u' },
-        session: { type: 'string', short: 's' },
-        roles: { type: 'string', short: 'r', multiple: true },
-        chats: { type: 'string', multiple: true },
-        ttl: { type: 'string', short: 't' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const { values } = parseFlags(argv, {
+    user: { type: 'string', short: 'u' },
+    session: { type: 'string', short: 's' },
+    roles: { type: 'string', short: 'r', multiple: true },
+    chats: { type: 'string', multiple: true },
+    ttl: { type: 'string', short: 't' },
+    help: { type: 'boolean', short: 'h' },
+  });
   const help = values.help ?? false;
   const user = values.user?.trim() ?? '';
   if (!user && !help) throw new UsageError('--user is required (npm run token -- --user alice)');
@@ -134,7 +122,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const env = readEnvironment();
+  const env = await readEnvironment();
   const config = loadConfig(env);
   const signer = signerFor(config, loadTokenPrivateKey(env, config.jwt));
   const now = Date.now();

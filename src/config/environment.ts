@@ -1,10 +1,21 @@
+import { ConfigModule } from '@nestjs/config';
 import type { Env } from './load-config.js';
-import { readDotEnv } from './load-config.js';
 
-/** The process environment with `.env` merged in (real variables win): the one place it is read. */
-export function readEnvironment(dotEnvFile = '.env'): Env {
-  readDotEnv(process.env, dotEnvFile);
-  return { ...process.env };
+/**
+ * The process environment with `.env` under it (real variables win), loaded as the app loads it
+ * (`ConfigModule.forRoot`, see config.module.ts), for the programs of cli/ that run without the
+ * app. Nothing is written back to the process environment.
+ */
+export async function readEnvironment(envFilePath = '.env'): Promise<Env> {
+  let env: Env = {};
+  await ConfigModule.forRoot({
+    envFilePath,
+    validate: (loaded) => {
+      env = { ...(loaded as Env) };
+      return {};
+    },
+  });
+  return env;
 }
 
 /** SECRET_KEY / SECRET_IV for the producer CLI (empty means unset, as at start-up). */

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULT_EMIT_ALLOWED_EVENTS, loadConfig, readDotEnv } from './load-config.js';
+import { ConfigError, DEFAULT_EMIT_ALLOWED_EVENTS, loadConfig } from './load-config.js';
 
 const SECRET = 'unit-test-jwt-secret-0123456789';
 
@@ -254,23 +254,7 @@ describe('loadConfig', () => {
   });
 });
 
-describe('readDotEnv', () => {
-  it('reads .env without overriding variables already set', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dotenv-'));
-    const file = join(dir, '.env');
-    writeFileSync(file, 'PORT=4100\nHOST=127.0.0.2\n');
-    const env: NodeJS.ProcessEnv = { PORT: '4200' };
-    const saved = { PORT: process.env.PORT, HOST: process.env.HOST };
-    try {
-      readDotEnv(env, file);
-    } finally {
-      process.env.PORT = saved.PORT;
-      process.env.HOST = saved.HOST;
-      if (saved.PORT === undefined) delete process.env.PORT;
-      if (saved.HOST === undefined) delete process.env.HOST;
-    }
-    expect(env.PORT).toBe('4200');
-  });
+describe('loadConfig', () => {
   describe('ADMIN_UI', () => {
     // A real bcrypt hash (cost 4) of "operator-password-0123".
     const HASH = '$2b$04$mMtkg/YvdmMY48KFFCceV.JoGcNhijTF6CmrrvAUoLCumpZAoQnDm';

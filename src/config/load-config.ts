@@ -8,6 +8,7 @@ import { type AdminUiSettings, AppConfig, type GcHelperThreads, type RateLimitRu
 import { EnvironmentVariables } from './environment.dto.js';
 import { isPlainObject } from '../common/json-object.js';
 import { RESERVED_EVENTS } from '../common/reserved-events.js';
+import { MAX_EVENT_NAME_LENGTH } from '../common/validators.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -26,17 +27,6 @@ export const DEFAULT_EMIT_ALLOWED_EVENTS =
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512'];
 const KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512'];
-
-/**
- * Reads `.env` from the working directory into `env` without overriding what is already
- * set, so real environment variables win.
- */
-export function readDotEnv(env: NodeJS.ProcessEnv, file = '.env'): void {
-  if (!existsSync(file)) return;
-  const before = { ...env };
-  process.loadEnvFile(file);
-  for (const [k, v] of Object.entries(before)) env[k] = v;
-}
 
 /** Parses and validates the whole configuration; throws ConfigError on the first problem. */
 export function loadConfig(rawEnv: Env): AppConfig {
@@ -258,7 +248,7 @@ function parseHostPorts(value: string): Array<{ host: string; port: number }> {
 function parseEventList(value: string): string[] {
   const events = splitList(value);
   for (const e of events) {
-    if (e.length > 128 || /\s/.test(e) || (e.includes('*') && !/^[^*]*\*$/.test(e))) {
+    if (e.length > MAX_EVENT_NAME_LENGTH || /\s/.test(e) || (e.includes('*') && !/^[^*]*\*$/.test(e))) {
       throw new ConfigError('EMIT_ALLOWED_EVENTS', `has an invalid entry "${e.slice(0, 64)}" (a "*" may only end an entry)`);
     }
     if (RESERVED_EVENTS.has(e)) throw new ConfigError('EMIT_ALLOWED_EVENTS', `lists "${e}", an event name Socket.IO reserves`);

@@ -33,8 +33,10 @@ describe('parseControlMessage', () => {
 
     it('decrypts each element of userIds and the room', () => {
       const enc = (t: string) => encryptField(t, SECRETS);
-      const sut = parseControlMessage('emit', JSON.stringify({ userIds: [enc('a'), enc('b')], room: enc('chat:1'), event: enc('message') }), codec, true);
-      expect(sut.channel === 'emit' && sut.emit).toMatchObject({ userIds: ['a', 'b'], room: 'chat:1' });
+      const users = parseControlMessage('emit', JSON.stringify({ userIds: [enc('a'), enc('b')], event: enc('message') }), codec, true);
+      expect(users.channel === 'emit' && users.emit).toMatchObject({ userIds: ['a', 'b'] });
+      const room = parseControlMessage('emit', JSON.stringify({ room: enc('chat:1'), event: enc('message') }), codec, true);
+      expect(room.channel === 'emit' && room.emit).toMatchObject({ room: 'chat:1' });
     });
   });
 
@@ -65,6 +67,10 @@ describe('parseControlMessage', () => {
       ['emit', plain({ userId: 7, event: 'message' }), 'invalid_field:userId'],
       ['emit', plain({ userId: 'u', event: 'has space' }), 'invalid_field:event'],
       ['emit', plain({ userIds: [], event: 'message' }), 'invalid_field:userIds'],
+      ['emit', plain({ event: 'message' }), 'missing_field:userId'],
+      ['emit', plain({ userIds: ['a'], room: 'r', event: 'message' }), 'invalid_field:userIds'],
+      ['emit', plain({ room: 'r'.repeat(257), event: 'message' }), 'invalid_field:room'],
+      ['emit', plain({ userId: 'u', event: 'm', payload: JSON.parse('['.repeat(17) + ']'.repeat(17)) as unknown }), 'invalid_field:payload'],
       ['emit', plain({ userId: 'x'.repeat(129), event: 'message' }), 'invalid_field:userId'],
       ['emit', JSON.stringify({ encrypted: 'no', userId: 'u', event: 'm' }), 'invalid_field:encrypted'],
       ['emit', JSON.stringify({ userId: 'plain-text', event: 'message' }), 'decrypt_failed:userId'],

@@ -1,4 +1,11 @@
+import { DtoValidator } from '../common/dto-validator.js';
+import { AppError } from '../common/error-codes.js';
+import type { FieldError } from '../common/validation.pipe.js';
+import { assertExactlyOne, MAX_ID_LENGTH } from '../common/validators.js';
+import { EMIT_TARGETS, parseEmitBody } from '../delivery/dto/emit.dto.js';
 import type { EmitCommand } from '../delivery/emit.service.js';
+import { ForceLogoutDto } from '../session/dto/force-logout.dto.js';
+import { KickDto } from '../session/dto/kick.dto.js';
 import { CodecError, type ControlCodec } from './control-codec.js';
 
 export const CONTROL_CHANNELS = ['emit', 'force-logout', 'kick'] as const;
@@ -46,7 +53,6 @@ export class ControlMessageError extends Error {
 }
 
 const MAX_MESSAGE_BYTES = 1024 * 1024;
-const MAX_ID = 128;
 
 type Raw = Record<string, unknown>;
 
@@ -71,7 +77,7 @@ export function parseControlMessage(
   const encrypted = m.encrypted !== false;
   if (!encrypted && !allowPlaintext) throw new ControlMessageError('plaintext_refused');
   if (encrypted && !codec.canDecrypt) throw new ControlMessageError('no_key');
-  return readCommand(channel, m, new FieldReader(m, encrypted ? codec : undefined));
+  return readCommand(channel, m, encrypted ? codec : undefined);
 }
 
 function parseObject(text: string): Raw {
@@ -98,99 +104,85 @@ function openSealed(channel: ControlChannel, sealed: unknown, codec: ControlCode
   const m = parseObject(text);
   if (typeof m.ts !== 'number' || !Number.isFinite(m.ts)) throw new ControlMessageError('missing_field', 'ts');
   if (Math.abs(rules.now - m.ts) > SEALED_WINDOW_MS) throw new ControlMessageError('stale', 'ts');
-  if (typeof m.id !== 'string' || m.id.length === 0 || m.id.length > MAX_ID) throw new ControlMessageError('missing_field', 'id');
+  if (typeof m.id !== 'string' || m.id.length === 0 || m.id.length > MAX_ID_LENGTH) throw new ControlMessageError('missing_field', 'id');
   // Sealing authenticates the whole message: its fields are plain inside.
-  return { ...readCommand(channel, m, new FieldReader(m)), sealedId: m.id };
+  return { ...readCommand(channel, m), sealedId: m.id };
 }
 
-function readCommand(channel: ControlChannel, m: Raw, read: FieldReader): ControlCommand {
-  switch (channel) {
-    case 'emit': {
-      const userId = read.optionalId('userId') ?? read.optionalId('user_id');
-      const userIds = read.optionalIdList('userIds');
-      const room = read.optionalString('room', 256);
-      // Checked here, not only in EmitService, so every node drops it alike (no claim, no 'duplicate').
-      if (userId === undefined && userIds === undefined && room === undefined) throw new ControlMessageError('missing_field', 'userId');
-      const event = read.requiredString('event', 128);
-      if (/\s/.test(event)) throw new ControlMessageError('invalid_field', 'event');
-      return { channel, emit: { userId, userIds, room, event, payload: read.payload('payload') } };
-    }
-    case 'force-logout':
-      return { channel, userId: read.requiredId('userId'), sessionId: read.requiredId('sessionId') };
-    case 'kick': {
-      const inv = m.invalidateSession;
-      if (inv !== undefined && typeof inv !== 'boolean') throw new ControlMessageError('invalid_field', 'invalidateSession');
-      return {
-        channel,
-        userId: read.requiredId('userId'),
-        reason: read.optionalString('reason', 256),
-        invalidateSession: inv === true,
-      };
-    }
-  }
-}
+/** How a field travels in a legacy encrypted message: one encrypted text, a list of them, encrypted JSON text, or as is. */
+type Carriage = 'text' | 'texts' | 'json' | 'plain';
 
-class FieldReader {
-  constructor(
-    private readonly m: Raw,
-    private readonly codec?: ControlCodec,
-  ) {}
+/** Each channel's fields; the DTOs of POST /internal/emit, /internal/force-logout and /internal/kick validate them. */
+const CHANNEL_FIELDS: { [C in ControlChannel]: Record<string, Carriage> } = {
+  emit: { userId: 'text', userIds: 'texts', room: 'text', event: 'text', payload: 'json' },
+  'force-logout': { userId: 'text', sessionId: 'text' },
+  kick: { userId: 'text', reason: 'text', invalidateSession: 'plain' },
+};
+const forceLogoutDto = new DtoValidator(ForceLogoutDto);
+const kickDto = new DtoValidator(KickDto);
 
-  private text(field: string, value: unknown): string {
-    if (typeof value !== 'string') throw new ControlMessageError('invalid_field', field);
-    if (!this.codec) return value;
-    try {
-      return this.codec.decryptField(value);
-    } catch (err) {
-      if (err instanceof CodecError) {
-        throw new ControlMessageError(err.reason === 'bad_format' || err.reason === 'decrypt_failed' || err.reason === 'no_iv' ? 'decrypt_failed' : 'no_key', field);
+function readCommand(channel: ControlChannel, m: Raw, codec?: ControlCodec): ControlCommand {
+  // `user_id` is the seeds' spelling of an emit's userId.
+  const source = channel === 'emit' && (m.userId === undefined || m.userId === null) ? { ...m, userId: m.user_id } : m;
+  const fields = readFields(source, CHANNEL_FIELDS[channel], codec);
+  try {
+    switch (channel) {
+      case 'emit': {
+        const emit = parseEmitBody(fields);
+        // Checked here as well as in EmitService, so every node drops it alike (no claim, no 'duplicate').
+        assertExactlyOne(emit, EMIT_TARGETS);
+        const { userId, userIds, room, event, payload } = emit;
+        return { channel, emit: { userId, userIds, room, event, payload } };
       }
-      throw err;
+      case 'force-logout': {
+        const { userId, sessionId } = forceLogoutDto.parse(fields);
+        return { channel, userId, sessionId };
+      }
+      case 'kick': {
+        const { userId, reason, invalidateSession } = kickDto.parse(fields);
+        return { channel, userId, reason, invalidateSession: invalidateSession === true };
+      }
     }
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    // The first field named: missing when the message lacks it, invalid otherwise; a payload too deep or wide names no field.
+    const field = (err.details as FieldError[] | undefined)?.[0]?.field || 'payload';
+    throw new ControlMessageError(fields[field] === undefined ? 'missing_field' : 'invalid_field', field);
   }
+}
 
-  optionalString(field: string, max: number): string | undefined {
-    if (this.m[field] === undefined || this.m[field] === null) return undefined;
-    const v = this.text(field, this.m[field]);
-    if (v.length === 0 || v.length > max) throw new ControlMessageError('invalid_field', field);
-    return v;
+/** The channel's fields of a message, decrypted when it is encrypted; null stands for absent, except for a JSON payload. */
+function readFields(m: Raw, carriage: Record<string, Carriage>, codec?: ControlCodec): Raw {
+  const fields: Raw = {};
+  for (const [field, how] of Object.entries(carriage)) {
+    const v = m[field];
+    if (v === undefined || (v === null && how !== 'json' && how !== 'plain')) continue;
+    if (!codec || how === 'plain') fields[field] = v;
+    else if (how === 'text') fields[field] = decrypt(codec, field, v);
+    else if (how === 'texts') fields[field] = Array.isArray(v) ? v.map((item) => decrypt(codec, field, item)) : v;
+    else fields[field] = decryptJson(codec, field, v);
   }
+  return fields;
+}
 
-  requiredString(field: string, max: number): string {
-    const v = this.optionalString(field, max);
-    if (v === undefined) throw new ControlMessageError('missing_field', field);
-    return v;
-  }
-
-  optionalId(field: string): string | undefined {
-    return this.optionalString(field, MAX_ID);
-  }
-
-  requiredId(field: string): string {
-    return this.requiredString(field, MAX_ID);
-  }
-
-  optionalIdList(field: string): string[] | undefined {
-    const v = this.m[field];
-    if (v === undefined || v === null) return undefined;
-    if (!Array.isArray(v) || v.length === 0 || v.length > 10000) throw new ControlMessageError('invalid_field', field);
-    return v.map((item) => {
-      const id = this.text(field, item);
-      if (id.length === 0 || id.length > MAX_ID) throw new ControlMessageError('invalid_field', field);
-      return id;
-    });
-  }
-
-  /** Plain: any JSON value. Encrypted: the encrypted JSON text of the value. */
-  payload(field: string): unknown {
-    const v = this.m[field];
-    if (v === undefined) return undefined;
-    if (!this.codec) return v;
-    const text = this.text(field, v);
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw new ControlMessageError('invalid_field', field);
+function decrypt(codec: ControlCodec, field: string, value: unknown): string {
+  if (typeof value !== 'string') throw new ControlMessageError('invalid_field', field);
+  try {
+    return codec.decryptField(value);
+  } catch (err) {
+    if (err instanceof CodecError) {
+      throw new ControlMessageError(err.reason === 'bad_format' || err.reason === 'decrypt_failed' || err.reason === 'no_iv' ? 'decrypt_failed' : 'no_key', field);
     }
+    throw err;
+  }
+}
+
+/** An encrypted payload is the encrypted JSON text of the value. */
+function decryptJson(codec: ControlCodec, field: string, value: unknown): unknown {
+  const text = decrypt(codec, field, value);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ControlMessageError('invalid_field', field);
   }
 }

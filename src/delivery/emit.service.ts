@@ -3,18 +3,14 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { IdempotencyStore } from '../engine/idempotency.store.js';
-import type { AllowedEventName } from '../socket/events.js';
+import { assertExactlyOne } from '../common/validators.js';
+import type { AllowedEventName, EmitPayload } from '../socket/events.js';
 import { DeliveryService, type RecipientReport } from './delivery.service.js';
+import { EMIT_TARGETS } from './dto/emit.dto.js';
 import { EventAllowlist } from './event-allowlist.js';
 
-export interface EmitCommand {
-  userId?: string;
-  userIds?: string[];
-  room?: string;
-  event: string;
-  payload?: unknown;
-  idempotencyKey?: string;
-}
+/** A validated emit (EmitDto's fields), whichever path it came by. */
+export type EmitCommand = EmitPayload;
 
 export interface EmitResult {
   recipients?: RecipientReport;
@@ -41,12 +37,7 @@ export class EmitService {
   }
 
   async emit(cmd: EmitCommand): Promise<EmitResult> {
-    const targets = [cmd.userId, cmd.userIds, cmd.room].filter((t) => t !== undefined).length;
-    if (targets !== 1) {
-      throw new AppError(ErrorCode.VALIDATION_FAILED, 'Exactly one of userId, userIds, room is required', [
-        { field: 'userId', errors: ['exactly one of userId, userIds, room must be given'] },
-      ]);
-    }
+    assertExactlyOne(cmd, EMIT_TARGETS);
     const event = cmd.event;
     if (!this.isAllowed(event)) {
       throw new AppError(ErrorCode.EVENT_NOT_ALLOWED, `Event "${event}" is not in EMIT_ALLOWED_EVENTS`);
@@ -96,7 +87,7 @@ interface StoredEmit {
 /**
  * A repeat of a key: the first call's data when the body is the same; 409 when it differs (a
  * reused key would otherwise silently drop the new message). A call still in flight has no
- * stored body yet: the repeat gets empty data, as before.
+ * stored body yet: the repeat gets empty data.
  */
 function repeated(stored: unknown, body: string): EmitResult {
   if (stored === undefined || stored === null) return {};

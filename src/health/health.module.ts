@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
 import { PresenceModule } from '../presence/presence.module.js';
 import { SocketModule } from '../socket/socket.module.js';
 import { TerminusModule } from '@nestjs/terminus';
@@ -6,7 +7,7 @@ import { EngineHealthIndicator } from './engine.health.js';
 import { HealthController } from './health.controller.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), SocketModule, PresenceModule],
+  imports: [TerminusModule.forRoot({ logger: false }), SocketModule, LifecycleModule, PresenceModule],
   controllers: [HealthController],
   providers: [EngineHealthIndicator],
 })

@@ -2,21 +2,31 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { type Ack, fail, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
+import { schemaValidator } from '../common/dto-validator.js';
 import type { HttpErrorFilter } from '../common/http-exception.filter.js';
+import { parseEmitBody } from '../delivery/dto/emit.dto.js';
 import { EmitService } from '../delivery/emit.service.js';
 import { type EmitResponse, toEmitResponse } from '../delivery/emit-response.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { batchItems, toEmitCommand } from './emit-body.validator.js';
+import { type InternalActionName, MetricsService } from '../metrics/metrics.service.js';
 import { IntakeLimiter } from './intake-limiter.js';
 
 type Handler = (body: unknown) => Promise<unknown>;
+
+export const MAX_BATCH_ITEMS = 500;
+
+/** The batch envelope `{ items: [1..500] }`; each item is an emit body, checked on its own. */
+const checkBatch = schemaValidator({
+  type: 'object',
+  properties: { items: { type: 'array', minItems: 1, maxItems: MAX_BATCH_ITEMS } },
+  required: ['items'],
+});
 
 /**
  * The backend intake, the hottest HTTP path (docs/protocol.md §6.1, §6.3), as two plain Fastify routes
  * rather than a Nest controller: Nest's router context, its RxJS interceptor chain and its
  * response controller cost about a third of the server CPU of a `POST /internal/emit`
- * (docs/performance.md). The routes keep what the controller gave: a compiled validator
- * (emit-body.validator.ts), the same error bodies (HttpErrorFilter.send), the same
+ * (docs/performance.md). The routes keep what the controller gave: EmitDto's rules as a compiled
+ * validator (`parseEmitBody`), the same error bodies (HttpErrorFilter.send), the same
  * `gateway_internal_requests_total` count, and the intake limiter (its load check before the body
  * is read). The secret is checked before them, as for every /internal route, by InternalSecretHook,
  * then the store by StoreAvailableHook; every other Fastify hook
@@ -46,9 +56,9 @@ export class EmitRoutes {
         errors.send(reply, err);
       }
     };
-    const route = (action: string, handle: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const route = (action: InternalActionName, handle: Handler) => async (req: FastifyRequest, reply: FastifyReply) => {
       try {
-        this.metrics.internalRequests.inc({ action, transport: 'http' });
+        this.metrics.internalRequest(action, 'http');
         return await handle(req.body);
       } catch (err) {
         errors.send(reply, err);
@@ -60,7 +70,7 @@ export class EmitRoutes {
   }
 
   async emit(body: unknown): Promise<Ack<EmitResponse>> {
-    const cmd = toEmitCommand(body);
+    const cmd = parseEmitBody(body);
     this.limiter.acquire(1);
     try {
       return ok(toEmitResponse(await this.emitter.emit(cmd)));
@@ -75,13 +85,14 @@ export class EmitRoutes {
    * idempotencyKey waits for it, so it returns that item's data like a repeated request would.
    */
   async batch(body: unknown): Promise<Ack<{ results: Array<Ack<EmitResponse>> }>> {
-    const items = batchItems(body);
+    checkBatch(body);
+    const { items } = body as { items: unknown[] };
     this.limiter.acquire(items.length);
     try {
       const byKey = new Map<string, Promise<unknown>>();
       const results = items.map((item) => {
         const run = async (): Promise<Ack<EmitResponse>> => {
-          const cmd = toEmitCommand(item);
+          const cmd = parseEmitBody(item);
           const earlier = cmd.idempotencyKey === undefined ? undefined : byKey.get(cmd.idempotencyKey);
           if (earlier) await earlier;
           return ok(toEmitResponse(await this.emitter.emit(cmd)));

@@ -11,17 +11,18 @@ import { ServiceRegistryModule } from '../service-registry/service-registry.modu
 import { SessionModule } from '../session/session.module.js';
 import { ChatsController } from './chats.controller.js';
 import { EmitRoutes } from './emit.routes.js';
-import { FeedsController } from './feeds.controller.js';
 import { InternalController } from './internal.controller.js';
 import { IntakeLimiter } from './intake-limiter.js';
 import { InternalPortServer } from './internal-port.server.js';
 import { InternalSecretHook } from './internal-secret.hook.js';
+import { NotificationsController } from './notifications.controller.js';
 import { ServicesController } from './services.controller.js';
+import { StatusController } from './status.controller.js';
 import { StoreAvailableHook } from './store-available.hook.js';
 
 @Module({
   imports: [AdmissionModule, SessionModule, PresenceModule, ServiceRegistryModule, SocketModule, DeliveryModule, NotificationModule, StatusModule, ChatModule, RateLimitModule],
-  controllers: [InternalController, ServicesController, FeedsController, ChatsController],
+  controllers: [InternalController, ServicesController, NotificationsController, StatusController, ChatsController],
   providers: [InternalSecretHook, StoreAvailableHook, InternalPortServer, IntakeLimiter, EmitRoutes],
   exports: [InternalPortServer, EmitRoutes, InternalSecretHook, StoreAvailableHook],
 })

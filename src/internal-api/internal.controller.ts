@@ -17,7 +17,7 @@ export class InternalController {
   ) {}
 
   @Post('force-logout')
-  @InternalAction('force-logout')
+  @InternalAction('force_logout')
   @HttpCode(200)
   async forceLogout(@Body() dto: ForceLogoutDto): Promise<Ack<{ revokedSessions: number }>> {
     return ok(await this.sessions.forceLogout(dto.userId, dto.sessionId));
@@ -31,7 +31,7 @@ export class InternalController {
   }
 
   @Get('presence')
-  @InternalAction('presence')
+  @InternalAction('get_online_users')
   async presenceOf(@Query() query: PresenceQueryDto): Promise<Ack<{ users: PresenceView[] }>> {
     return ok(await this.presence.describe(query.userIds));
   }

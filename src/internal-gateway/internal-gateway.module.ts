@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { LifecycleModule } from '../lifecycle/lifecycle.module.js';
 import { SocketModule } from '../socket/socket.module.js';
 import { StatusModule } from '../status/status.module.js';
 import { NotificationModule } from '../notification/notification.module.js';
@@ -14,7 +15,7 @@ import { ServiceHandshake } from './service-handshake.js';
 import { ServiceSessions } from './service-sessions.js';
 
 @Module({
-  imports: [SessionModule, MessagingModule, PresenceModule, ServiceRegistryModule, DeliveryModule, NotificationModule, StatusModule, SocketModule, RateLimitModule],
+  imports: [SessionModule, MessagingModule, PresenceModule, ServiceRegistryModule, DeliveryModule, NotificationModule, StatusModule, SocketModule, LifecycleModule, RateLimitModule],
   providers: [InternalGateway, ServiceAttempts, ServiceHandshake, ServiceSessions],
 })
 export class InternalGatewayModule {}

@@ -18,7 +18,7 @@ import { EmitDto } from '../delivery/dto/emit.dto.js';
 import { ForceLogoutDto } from '../session/dto/force-logout.dto.js';
 import { KickDto } from '../session/dto/kick.dto.js';
 import { toEmitResponse } from '../delivery/emit-response.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { type InternalActionName, MetricsService } from '../metrics/metrics.service.js';
 import { DirectMessageService } from '../messaging/direct-message.service.js';
 import { ServiceSendMessageDto } from '../messaging/dto/send-message.dto.js';
 import { PushNotificationDto } from '../notification/dto/notification.dto.js';
@@ -35,7 +35,7 @@ import { ServiceAuthGuard } from './service-auth.guard.js';
 import { ServiceHandshake } from './service-handshake.js';
 import { type ServiceIdentity, ServiceRegistry } from '../service-registry/service-registry.service.js';
 import { type ServiceNamespace, ServiceSessions, type ServiceSocket } from './service-sessions.js';
-import type { ServiceAckData } from '../socket/events.js';
+import type { ServiceAckData, ServiceEventName } from '../socket/events.js';
 
 /**
  * `/internal`: backend services on a persistent connection (docs/protocol.md §6.2). Every action calls the
@@ -111,7 +111,7 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
 
   @SubscribeMessage('force_logout')
   async forceLogout(@ConnectedSocket() socket: ServiceSocket, @MessageBody() dto: ForceLogoutDto): Promise<Ack<ServiceAckData<'force_logout'>>> {
-    await this.act(socket, 'force-logout');
+    await this.act(socket, 'force_logout');
     return ok(await this.userSessions.forceLogout(dto.userId, dto.sessionId));
   }
 
@@ -140,14 +140,14 @@ export class InternalGateway implements OnGatewayInit, OnGatewayConnection, OnGa
   }
 
   /** The caller's identity, refusing sockets that are not (or no longer) an active service. */
-  private async act(socket: ServiceSocket, action: string): Promise<ServiceIdentity> {
+  private async act(socket: ServiceSocket, action: ServiceEventName & InternalActionName): Promise<ServiceIdentity> {
     const service = socket.data.service;
     if (!service) throw new AppError(ErrorCode.AUTH_REQUIRED, 'Authenticate with authenticate_service first');
     if (!(await this.registry.isActive(service.name))) {
       socket.disconnect(true);
       throw new AppError(ErrorCode.AUTH_INVALID, 'Service is no longer active');
     }
-    this.metrics.internalRequests.inc({ action, transport: 'socket' });
+    this.metrics.internalRequest(action, 'socket');
     return { name: service.name, type: service.type };
   }
 }

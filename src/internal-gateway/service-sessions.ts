@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Namespace, Socket } from 'socket.io';
 import { AppConfig } from '../config/app-config.js';
 import type { InternalClientToServerEvents, InternalServerToClientEvents, NoInterServerEvents, ServiceSessionInfo } from '../socket/events.js';
-import { emitThenDisconnect } from '../socket/farewell.js';
+import { emitThenDisconnect } from '../socket/emit-then-disconnect.js';
 import { Rooms } from '../socket/rooms.js';
 import type { ServiceIdentity } from '../service-registry/service-registry.service.js';
 

@@ -9,10 +9,11 @@ import { ConnectionLifecycle } from './connection-lifecycle.service.js';
 import { DrainClock } from './drain-clock.js';
 import { InFlight } from './in-flight.js';
 import { LifecycleService } from './lifecycle.service.js';
+import { ShutdownState } from './shutdown.state.js';
 
 @Module({
   imports: [SocketModule, DeliveryModule, ChatModule, SessionModule, PresenceModule, CallModule],
-  providers: [InFlight, LifecycleService, ConnectionLifecycle, DrainClock],
-  exports: [InFlight, LifecycleService, ConnectionLifecycle],
+  providers: [InFlight, LifecycleService, ConnectionLifecycle, DrainClock, ShutdownState],
+  exports: [InFlight, LifecycleService, ConnectionLifecycle, ShutdownState],
 })
 export class LifecycleModule {}

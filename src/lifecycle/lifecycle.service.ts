@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import type { UserSocket } from '../socket/events.js';
-import { farewell } from '../socket/farewell.js';
+import { farewell } from '../socket/emit-then-disconnect.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { DrainClock } from './drain-clock.js';
 import { planWaves, WAVE_INTERVAL_MS } from './drain-plan.js';

@@ -1,6 +1,6 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
-import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
+import { UserEventsGateway } from '../rate-limit/user-events-gateway.decorator.js';
 import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { DirectMessageService } from './direct-message.service.js';
 import { SendMessageDto } from './dto/send-message.dto.js';

@@ -5,6 +5,27 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export type DeliveryKind = 'targeted' | 'room' | 'broadcast';
 
 /**
+ * What a backend asked for: the `action` label of gateway_internal_requests_total. One name per
+ * action whichever transport carried it, spelled like the `/internal` events (snake_case), so
+ * `POST /internal/force-logout` and the `force_logout` event count under the same label.
+ */
+export type InternalActionName =
+  | 'emit'
+  | 'emit_batch'
+  | 'send_message'
+  | 'force_logout'
+  | 'kick'
+  | 'get_online_users'
+  | 'notify'
+  | 'report_status'
+  | 'uptime_kuma'
+  | 'chat_members'
+  | 'friends'
+  | 'list_services'
+  | 'approve_service'
+  | 'remove_service';
+
+/**
  * Prometheus metrics of docs/protocol.md §7. Each app instance owns its registry, so several
  * instances in one process (tests) do not collide.
  */
@@ -59,12 +80,17 @@ export class MetricsService {
     help: 'Internal API requests refused for a missing or wrong bearer secret',
     registers: [this.registry],
   });
-  readonly internalRequests = new Counter({
+  private readonly internalRequests = new Counter({
     name: 'gateway_internal_requests_total',
     help: 'Internal API calls by action and transport',
     labelNames: ['action', 'transport'],
     registers: [this.registry],
   });
+
+  /** One backend request that passed authentication (gateway_internal_requests_total). */
+  internalRequest(action: InternalActionName, transport: 'http' | 'socket'): void {
+    this.internalRequests.inc({ action, transport });
+  }
 
   readonly messagesDelivered = new Counter({
     name: 'gateway_messages_delivered_total',

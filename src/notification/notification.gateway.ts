@@ -2,7 +2,7 @@ import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websocke
 import { type Ack, ok } from '../common/ack.js';
 import { AppError } from '../common/error-codes.js';
 import { HasAck } from '../common/has-ack.decorator.js';
-import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
+import { UserEventsGateway } from '../rate-limit/user-events-gateway.decorator.js';
 import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { NotificationIdDto } from './dto/notification.dto.js';
 import { NotificationService } from './notification.service.js';

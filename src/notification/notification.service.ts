@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
+import { assertExactlyOne } from '../common/validators.js';
 import { DeliveryService } from '../delivery/delivery.service.js';
 import { NotificationStore, type NotificationRules, type StoredNotification } from '../engine/notification.store.js';
 import { Rooms } from '../socket/rooms.js';
@@ -31,12 +32,8 @@ export class NotificationService {
   }
 
   async push(target: { userId?: string; userIds?: string[] }, body: NotificationBodyDto): Promise<PushResult> {
-    const userIds = target.userIds ?? (target.userId !== undefined ? [target.userId] : []);
-    if (userIds.length === 0 || (target.userId !== undefined && target.userIds !== undefined)) {
-      throw new AppError(ErrorCode.VALIDATION_FAILED, 'Exactly one of userId, userIds is required', [
-        { field: 'userId', errors: ['exactly one of userId, userIds must be given'] },
-      ]);
-    }
+    assertExactlyOne(target, ['userId', 'userIds']);
+    const userIds = target.userIds ?? [target.userId as string];
     const notification: StoredNotification = {
       id: body.id ?? randomUUID(),
       type: body.type,

@@ -1,6 +1,6 @@
 import { ConnectedSocket, MessageBody, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
-import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
+import { UserEventsGateway } from '../rate-limit/user-events-gateway.decorator.js';
 import type { ClientAckData, PresenceUpdate, UserSocket } from '../socket/events.js';
 import { OnlinePageDto, PresenceUpdateDto, PresenceUsersDto } from './dto/presence.dto.js';
 import type { PresenceView } from './presence-query.service.js';

@@ -19,9 +19,9 @@ export const MAIN_THREAD_GC_FLAGS = [
 /**
  * Whether V8 keeps its GC helper threads. On one CPU they cannot run beside the event loop, only
  * instead of it (the scheduler shares the core), so `auto` drops them there and marking runs in
- * incremental steps on the loop. Measured on the perf harness's batch ladder this did not shorten
- * the stall of a major collection (the sweep then runs on the loop): each setting passed and
- * failed once in four runs (docs/performance.md). `on` restores V8's default.
+ * incremental steps on the loop. It does not shorten the stall of a major collection (the sweep
+ * then runs on the loop), so its benefit is unproven (docs/performance.md); `on` restores V8's
+ * default.
  */
 export function keepsGcHelpers(mode: GcHelperThreads, cpus: number): boolean {
   return mode === 'on' || (mode === 'auto' && cpus > 1);
@@ -29,24 +29,23 @@ export function keepsGcHelpers(mode: GcHelperThreads, cpus: number): boolean {
 
 /**
  * V8 moves an allocation site's objects straight to the old generation once most of them
- * survive a scavenge. Under load the packets and frames of a delivery did (engine.io's dead write
- * buffers kept them alive, see socket/flushed-buffers.ts), so V8 allocated them old, the old
- * generation filled at MB/s and needed a major collection every few seconds. Measured with
- * the performance harness's batch step at 6,000 deliveries/s: 46–50 % server CPU instead of 53–76 %; at
- * 7,000 with the buffers emptied, pretenuring on still gave 7 scavenges in 10 s of 13 ms each
- * instead of 66 of 4 ms (docs/performance.md). GC_PRETENURING=true keeps the V8 default.
+ * survive a scavenge. Under load the packets, frames and requests of a delivery do (they wait for
+ * their socket writes and answers), so V8 would allocate them old: the old generation would fill
+ * at MB/s and need a major collection every few seconds, and scavenges would get rarer and longer.
+ * With pretenuring off they stay young and die in scavenges (docs/performance.md has the figures).
+ * GC_PRETENURING=true keeps the V8 default.
  */
 export function applyGcPretenuring(on: boolean): void {
   if (!on) setFlagsFromString('--no-allocation-site-pretenuring');
 }
 
 /**
- * Applies `mode` to this process's V8 (main.ts, once, before the app is built); true when the
- * helpers were dropped. `availableParallelism` counts the CPUs the process may run on (its
+ * Applies `mode` to this process's V8 (main.ts, once, before the app is built); returns whether V8
+ * keeps its helper threads. `availableParallelism` counts the CPUs the process may run on (its
  * affinity), not a container's CPU quota: with a quota of one CPU, set GC_HELPER_THREADS=off.
  */
 export function applyGcHelperThreads(mode: GcHelperThreads, cpus = availableParallelism()): boolean {
-  if (keepsGcHelpers(mode, cpus)) return false;
+  if (keepsGcHelpers(mode, cpus)) return true;
   for (const flag of MAIN_THREAD_GC_FLAGS) setFlagsFromString(flag);
-  return true;
+  return false;
 }

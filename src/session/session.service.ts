@@ -3,11 +3,18 @@ import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { NodeBus } from '../engine/node-bus.js';
 import { SessionStore, type SessionRules } from '../engine/session.store.js';
-import type { LogoutOrder, LogoutReason } from '../socket/events.js';
-import { emitThenDisconnect } from '../socket/farewell.js';
+import type { LogoutReason } from '../socket/events.js';
+import { emitThenDisconnect } from '../socket/emit-then-disconnect.js';
 import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { DEFAULT_KICK_REASON } from './dto/kick.dto.js';
+
+/** A logout every node applies to its own sockets in one step. */
+export interface LogoutOrder {
+  rooms: string[];
+  except: string[];
+  reason: LogoutReason;
+}
 
 declare module '../engine/node-bus.js' {
   interface NodeTopics {

@@ -1,11 +1,11 @@
 import type { Server, Socket } from 'socket.io';
-import type { ClientToServerEvents, LogoutReason, ServerToClientEvents } from '@realtime-gateway/client/events';
+import type { ClientToServerEvents, ServerToClientEvents } from '@realtime-gateway/client/events';
 
 /*
  * The event map of docs/protocol.md §2–§9 is the client package's wire contract
  * (packages/client/src/events.ts): the gateways, the services, the tests and the AsyncAPI
  * document import it from here, where the server-side typing (socket.io's Server and Socket
- * over the maps, the socket data, the node-to-node events) is added. Types only.
+ * over the maps, the socket data) is added. Types only.
  */
 export type * from '@realtime-gateway/client/events';
 
@@ -28,20 +28,8 @@ export interface UserSocketData {
   activeAt?: number;
 }
 
-/** A logout every node applies to its own sockets in one step (SessionService). */
-export interface LogoutOrder {
-  rooms: string[];
-  except: string[];
-  reason: LogoutReason;
-}
-
-/** Node-to-node events through the adapter (`serverSideEmit`). */
-export interface InterServerEvents {
-  'session:logout': (order: LogoutOrder) => void;
-}
-
-export type UserServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, UserSocketData>;
-export type UserSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, UserSocketData>;
-
-/** `/internal` sends nothing node-to-node. */
+/** No namespace sends Socket.IO's server-side events: what nodes tell each other goes through the engine's NodeBus. */
 export type NoInterServerEvents = Record<string, never>;
+
+export type UserServer = Server<ClientToServerEvents, ServerToClientEvents, NoInterServerEvents, UserSocketData>;
+export type UserSocket = Socket<ClientToServerEvents, ServerToClientEvents, NoInterServerEvents, UserSocketData>;

@@ -18,13 +18,12 @@ const SENDS_AT_ONCE = new Set(['websocket', 'polling']);
  * Empties each write buffer engine.io has handed to a transport, once the transport has sent it.
  *
  * engine.io starts a new write buffer per flush and leaves the packets in the array it sent. With
- * thousands of sockets that array lives from one message to the socket's next (seconds), so V8 has
- * promoted it to the old generation; dead, it still points at the packets, pre-encoded frames and
- * strings of the last flush. A scavenge treats every old-to-young pointer as a root, so it kept
- * them alive and promoted them too: about 700 bytes per delivered message reached the old
- * generation and forced a major collection (a stall of hundreds of ms) every few seconds under
- * load. Measured on the performance harness's batch step at 7,000 deliveries/s: 5.0 MB/s promoted before,
- * 0.5 MB/s after, scavenges 8 ms → 3 ms (docs/performance.md).
+ * thousands of sockets that array lives from one message to the socket's next (seconds), long
+ * enough for V8 to promote it to the old generation; dead, it still points at the packets,
+ * pre-encoded frames and strings of the last flush. A scavenge treats every old-to-young pointer
+ * as a root, so those would stay alive and be promoted too: every delivered message would reach
+ * the old generation, which would then need a major collection (a stall of hundreds of ms) every
+ * few seconds under load. An emptied array holds nothing (docs/performance.md has the figures).
  *
  * It uses engine.io's documented server events `flush` (socket, buffer) and `drain` (socket),
  * which `Socket#flush()` emits around `transport.send(buffer)`, in the same call.

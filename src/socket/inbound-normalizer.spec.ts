@@ -41,11 +41,6 @@ describe('normalizeInbound', () => {
     expect(sut('presence:update', [ack])).toEqual({ event: 'presence:update', args: [ack] });
     expect(sut('no-such-event', ['n-1'])).toEqual({ event: 'no-such-event', args: ['n-1'] });
   });
-
-  it("applies only /internal's table on /internal (its get_online_users requires userIds)", () => {
-    expect(sut('get_online_users', [ack], '/internal')).toEqual({ event: 'get_online_users', args: [ack] });
-    expect(sut('user:typing', [{ chatId: 'c1' }], '/internal')).toEqual({ event: 'user:typing', args: [{ chatId: 'c1' }] });
-  });
 });
 
 describe('canonicalEvent', () => {
@@ -53,6 +48,5 @@ describe('canonicalEvent', () => {
     expect(canonicalEvent('user:typing')).toBe('message:typing');
     expect(canonicalEvent('user:stop-typing')).toBe('message:stop-typing');
     expect(canonicalEvent('message:new')).toBe('message:new');
-    expect(canonicalEvent('user:typing', '/internal')).toBe('user:typing');
   });
 });

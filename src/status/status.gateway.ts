@@ -1,7 +1,7 @@
 import { ConnectedSocket, SubscribeMessage } from '@nestjs/websockets';
 import { type Ack, ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
-import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
+import { UserEventsGateway } from '../rate-limit/user-events-gateway.decorator.js';
 import type { ClientAckData, UserSocket } from '../socket/events.js';
 import { StatusService } from './status.service.js';
 import { Rooms } from '../socket/rooms.js';

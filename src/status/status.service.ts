@@ -1,10 +1,9 @@
-import { Rooms } from '../socket/rooms.js';
 import { Injectable, Logger } from '@nestjs/common';
 import { DeliveryService } from '../delivery/delivery.service.js';
 import { EngineBus } from '../engine/engine-bus.js';
 import { type ServiceStatusEntry, StatusStore } from '../engine/status.store.js';
+import { Rooms } from '../socket/rooms.js';
 import type { StatusReport } from './uptime-kuma.js';
-
 
 /** The status page (docs/protocol.md §4.7): snapshot in the store, changes broadcast to `status-updates`. */
 @Injectable()

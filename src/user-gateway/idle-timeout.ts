@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import { DeadlineWheel } from '../socket/deadline-wheel.js';
+import { DeadlineWheel } from '../common/deadline-wheel.js';
 import type { UserSocket } from '../socket/events.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { DeadlineWheel } from '../socket/deadline-wheel.js';
+import { DeadlineWheel } from '../common/deadline-wheel.js';
 import type { UserSocket } from '../socket/events.js';
-import { emitThenDisconnect } from '../socket/farewell.js';
+import { emitThenDisconnect } from '../socket/emit-then-disconnect.js';
 
 /** Expiry checks run every quarter second: `auth:expired` comes at most that long after `exp`. */
 const RESOLUTION_MS = 250;

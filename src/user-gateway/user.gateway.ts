@@ -10,7 +10,7 @@ import { actorOf } from '../session/actor.js';
 import { SessionService } from '../session/session.service.js';
 import { EventDispatcher } from '../socket/event-dispatcher.js';
 import { normalizeInbound } from '../socket/inbound-normalizer.js';
-import { UserEventsGateway } from '../socket/user-events-gateway.decorator.js';
+import { UserEventsGateway } from '../rate-limit/user-events-gateway.decorator.js';
 import type { ClientAckData, UserServer, UserSocket } from '../socket/events.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { AuthRefreshDto } from './dto/auth-refresh.dto.js';

@@ -4,7 +4,7 @@ import { MetricsService } from '../../src/metrics/metrics.service.js';
 import { redisEnv, testConfig, uniquePrefix } from '../support/app.js';
 
 /**
- * The runner of the store contract: each `<port>.e2e-spec.ts` here states the behaviour of one
+ * The runner of the store contract: each `<port>.spec.ts` here states the behaviour of one
  * store port (src/engine/*.store.ts) that the protocol and the services rely on, and this runs it against
  * the memory and the Redis implementation alike (a real redis-server, from the test setup).
  *

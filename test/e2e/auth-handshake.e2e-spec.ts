@@ -8,8 +8,9 @@ import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, redisEnv, signToke
 import { type ClientSocket, type ConnectErrorLike, type ConnectOptions, closeAllClients, collect, connectError, connectUser, createClient, disconnected, firstOf, nextEvent } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import type { Ack } from '../../src/socket/events.js';
+import { push } from '../support/backend.js';
 
-type Ack = { ok: true; data?: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
@@ -52,19 +53,12 @@ function expMsOf(token: string): number {
   return (jwt.decode(token) as { exp: number }).exp * 1000;
 }
 
-function pushTo(sut: TestApp, userId: string, payload: unknown) {
-  return request(sut.app.getHttpServer())
-    .post('/internal/emit')
-    .set('Authorization', `Bearer ${TEST_INTERNAL_SECRET}`)
-    .send({ userId, event: 'notification:new', payload })
-    .expect(200);
-}
 
 /** Proves the socket is connected and in `user:{userId}`: a push to the user arrives on it. */
 async function expectReachable(sut: TestApp, socket: ClientSocket, userId: string): Promise<void> {
   const marker = { probe: Math.random().toString(36).slice(2) };
   const arrived = nextEvent(socket, 'notification:new');
-  await pushTo(sut, userId, marker);
+  await push(sut, { userId, event: 'notification:new', payload: marker });
   await expect(arrived).resolves.toEqual(marker);
 }
 

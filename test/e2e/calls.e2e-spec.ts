@@ -3,39 +3,15 @@ import request from 'supertest';
 import type { Env } from '../../src/config/load-config.js';
 import { type AckBody, type ClientSocket, ack as ackOn, closeAllClients, collect, connectUser, nextEvent, nextMatching } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
+import type { CallEnded, IceCandidate, IncomingCall, Notification } from '../../src/socket/events.js';
+import { barrier as pushBarrier } from '../support/backend.js';
 
 // docs/protocol.md §4.5 (calls), §4.6 (call:missed is a notification), §4.9 (call:initiate: 5 per 60 s).
 
-interface Incoming {
-  callId: string;
-  callerId: string;
-  callType: 'audio' | 'video';
-  sdp?: Record<string, unknown>;
-  chatId?: string;
-}
+type Incoming = IncomingCall;
+type CallEnd = CallEnded;
+type Relay = IceCandidate;
 
-interface CallEnd {
-  callId: string;
-  reason: string;
-  by?: string;
-}
-
-interface Relay {
-  callId: string;
-  candidate: Record<string, unknown>;
-  from: string;
-}
-
-interface Notification {
-  id: string;
-  type: string;
-  data?: Record<string, unknown>;
-  createdAt: string;
-}
-
-interface Barrier {
-  barrier: string;
-}
 
 /** Every call event a socket can receive, recorded from the moment it connected. */
 interface Tab {
@@ -106,16 +82,8 @@ async function initiate(caller: Tab, calleeId: string, extra: Record<string, unk
  * adapter after everything under test was emitted, and waits until each socket got it.
  * Anything wrongly broadcast earlier travels the same adapter stream and so arrives first.
  */
-async function barrier(app: TestApp, tabs: Tab[]): Promise<void> {
-  const id = randomUUID();
-  const arrived = tabs.map((t) => waitFor<Barrier>(t, 'profile:update', (p) => p?.barrier === id));
-  const userIds = [...new Set(tabs.map((t) => t.userId))];
-  await request(app.app.getHttpServer())
-    .post('/internal/emit')
-    .set('Authorization', `Bearer ${TEST_INTERNAL_SECRET}`)
-    .send({ userIds, event: 'profile:update', payload: { barrier: id } })
-    .expect(200);
-  await Promise.all(arrived);
+function barrier(app: TestApp, tabs: Tab[]): Promise<void> {
+  return pushBarrier(app, tabs.map((t) => t.userId), tabs.map((t) => t.socket));
 }
 
 /** Asserts that none of `tabs` received any call event or notification about `callId`. */

@@ -3,13 +3,14 @@ import request from 'supertest';
 import { type ClientSocket, ack, closeAllClients, connectUser, nextMatching, roundTrip } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 import { type TestApp, TEST_INTERNAL_SECRET, fresh, startApp, uniquePrefix, userToken, useApp, useApps, redisEnv } from '../support/app.js';
+import type { NewMessageAck } from '../../src/socket/events.js';
 
 // docs/protocol.md §4.4 (chat messages) and the chat rows of §4.9 (rate limits).
 
 const TYPING_TIMEOUT_MS = 500;
 
 /** The ack data of message:new. */
-type Sent = { messageId: string; tempId?: string; timestamp: string };
+type Sent = NewMessageAck;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 async function putMembers(app: TestApp, chatId: string, userIds: string[]): Promise<void> {

@@ -1,35 +1,21 @@
 import { Redis } from 'ioredis';
-import request from 'supertest';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, useApp, fresh, useApps, redisEnv } from '../support/app.js';
+import { type TestApp, startApp, uniquePrefix, userToken, useApp, fresh, useApps, redisEnv } from '../support/app.js';
+import { internal, push } from '../support/backend.js';
 
 // docs/protocol.md §4.3 (chats and friends) and the §6.1 chat-member and friends routes.
 
 const LONG_ID = 'x'.repeat(129);
 
-function http(app: TestApp) {
-  return request(app.app.getHttpServer());
-}
-const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
-function putMembers(app: TestApp, chatId: string, body: unknown) {
-  return http(app).put(`/internal/chats/${chatId}/members`).set('Authorization', bearer).send(body as object);
-}
-function addMembers(app: TestApp, chatId: string, body: unknown) {
-  return http(app).post(`/internal/chats/${chatId}/members`).set('Authorization', bearer).send(body as object);
-}
-function removeMember(app: TestApp, chatId: string, userId: string) {
-  return http(app).delete(`/internal/chats/${chatId}/members/${userId}`).set('Authorization', bearer);
-}
-function putFriends(app: TestApp, userId: string, body: unknown) {
-  return http(app).put(`/internal/users/${userId}/friends`).set('Authorization', bearer).send(body as object);
-}
+// The routes under test, with any body (invalid ones included).
+const putMembers = (app: TestApp, chatId: string, body: unknown) => internal(app, 'put', `/chats/${chatId}/members`, body);
+const addMembers = (app: TestApp, chatId: string, body: unknown) => internal(app, 'post', `/chats/${chatId}/members`, body);
+const removeMember = (app: TestApp, chatId: string, userId: string) => internal(app, 'delete', `/chats/${chatId}/members/${userId}`);
+const putFriends = (app: TestApp, userId: string, body: unknown) => internal(app, 'put', `/users/${userId}/friends`, body);
+
 /** Internal emit to a user's or a room's sockets: a delivery path independent of the chat gateway. */
 function emitTo(app: TestApp, target: { userId: string } | { room: string }, event: string, payload: unknown) {
-  return http(app)
-    .post('/internal/emit')
-    .set('Authorization', bearer)
-    .send({ ...target, event, payload })
-    .expect(200);
+  return push(app, { ...target, event, payload });
 }
 
 function connect(app: TestApp, userId: string, device = 'd1', extra: Record<string, unknown> = {}): Promise<ClientSocket> {
@@ -151,10 +137,10 @@ describe('chat members and friends over HTTP (Redis engine)', () => {
 
   it('requires the Bearer secret', async () => {
     const chat = fresh('chat');
-    await http(sut).put(`/internal/chats/${chat}/members`).send({ userIds: ['u'] }).expect(401);
-    await http(sut).post(`/internal/chats/${chat}/members`).set('Authorization', 'Bearer nope').send({ userIds: ['u'] }).expect(401);
-    await http(sut).delete(`/internal/chats/${chat}/members/u`).expect(401);
-    await http(sut).put('/internal/users/u/friends').send({ friendIds: [] }).expect(401);
+    await internal(sut, 'put', `/chats/${chat}/members`, { userIds: ['u'] }, null).expect(401);
+    await internal(sut, 'post', `/chats/${chat}/members`, { userIds: ['u'] }, 'nope').expect(401);
+    await internal(sut, 'delete', `/chats/${chat}/members/u`, undefined, null).expect(401);
+    await internal(sut, 'put', '/users/u/friends', { friendIds: [] }, null).expect(401);
     expect(await redis.exists(`${prefix}:chat:{${chat}}:members`)).toBe(0);
   });
 });

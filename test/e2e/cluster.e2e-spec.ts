@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
 import { encryptField, encryptJson } from '../../src/control-bus/producer.js';
 import { NO_LOAD_ADMISSION, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniquePrefix, userToken, fresh } from '../support/app.js';
-import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectError, connectUser, createClient, disconnected, firstOf, nextEvent, roundTrip, nextMatching } from '../support/client.js';
+import { type ClientSocket, closeAllClients, collect, connectError, type ConnectErrorLike, connectUser, createClient, disconnected, firstOf, nextEvent, nextMatching, roundTrip, untyped } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 import { type Gateway, assertBuilt, exitOf, httpStatus, killAllGateways, startReadyGateways } from '../support/node-process.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
+import { befriend, presenceOf, push, setMembers } from '../support/backend.js';
 
 // docs/protocol.md §8 (scale-out), §4.8 (recovery across nodes) and §7 (shutdown) at process level: several
 // `node dist/main.js` children on one private redis-server, driven by real socket.io clients.
@@ -94,32 +95,13 @@ function redisClient(): Redis {
   return client;
 }
 
-async function internal<T>(node: Gateway, method: string, path: string, body?: unknown): Promise<{ status: number; body: { ok: boolean; data: T } }> {
-  const res = await fetch(`${node.url}/internal${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${TEST_INTERNAL_SECRET}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(5000),
-  });
-  return { status: res.status, body: (await res.json()) as { ok: boolean; data: T } };
-}
-
-/** POST /internal/emit to one user; resolves once the node answered 200. */
+/** POST /internal/emit to one user or several; resolves once the node answered 200. */
 async function httpEmit(node: Gateway, userId: string | string[], event: string, payload: unknown): Promise<void> {
-  const target = Array.isArray(userId) ? { userIds: userId } : { userId };
-  const res = await internal(node, 'POST', '/emit', { ...target, event, payload });
-  if (res.status !== 200) throw new Error(`POST /internal/emit answered ${res.status}: ${JSON.stringify(res.body)}`);
+  await push(node, { ...(Array.isArray(userId) ? { userIds: userId } : { userId }), event, payload });
 }
 
-async function presenceOf(node: Gateway, userId: string): Promise<PresenceView> {
-  const res = await internal<{ users: PresenceView[] }>(node, 'GET', `/presence?userIds=${encodeURIComponent(userId)}`);
-  expect(res.status).toBe(200);
-  return res.body.data.users[0];
-}
-
-async function befriend(node: Gateway, a: string, b: string): Promise<void> {
-  expect((await internal(node, 'PUT', `/users/${a}/friends`, { friendIds: [b] })).status).toBe(200);
-  expect((await internal(node, 'PUT', `/users/${b}/friends`, { friendIds: [a] })).status).toBe(200);
+async function presenceOfOne(node: Gateway, userId: string): Promise<PresenceView> {
+  return (await presenceOf(node, [userId]))[0];
 }
 
 /** Resolves once `socket` received `event` with every key in `keys` (keyOf maps a payload to its key). */
@@ -250,7 +232,7 @@ describe('three nodes on one Redis', () => {
     const u = fresh('u');
     const v = fresh('v');
     const chatId = fresh('chat');
-    expect((await internal(nodes[0], 'PUT', `/chats/${chatId}/members`, { userIds: [u, v] })).status).toBe(200);
+    await setMembers(nodes[0], chatId, [u, v]);
     const token = userToken(u); // one session, one tab per node
     const sockets = await Promise.all(nodes.map((n) => connectUser(n.url, token)));
     const pushes = sockets.map((s) => collect<Tagged>(s, 'notification:new'));
@@ -373,7 +355,7 @@ describe('three nodes on one Redis', () => {
       await next;
       await roundTrip(socket);
       expect(pushes.map((p) => p.tag)).toEqual(['missed#1', 'missed#2', 'missed#3', 'after']);
-      expect(await presenceOf(nodes[2], u)).toEqual(expect.objectContaining({ status: 'online', devices: 1 }));
+      expect(await presenceOfOne(nodes[2], u)).toEqual(expect.objectContaining({ status: 'online', devices: 1 }));
     });
 
     it('a client that drops and comes back on another node while traffic flows misses nothing and gets nothing twice', async () => {
@@ -494,14 +476,14 @@ describe('a node killed with SIGKILL', () => {
     expect(await exitOf(nodes[1])).toEqual({ code: null, signal: 'SIGKILL' });
 
     expect(await offline).toEqual(expect.objectContaining({ userId: u, status: 'offline', lastSeen: expect.any(String) }));
-    expect(await presenceOf(nodes[0], u)).toEqual(expect.objectContaining({ userId: u, status: 'offline', devices: 0 }));
+    expect(await presenceOfOne(nodes[0], u)).toEqual(expect.objectContaining({ userId: u, status: 'offline', devices: 0 }));
     await victimGone;
 
     const backOnline = nextMatching<PresenceUpdate>(watcher, 'presence:update', (p) => p.userId === u && p.status === 'online');
     const again = await connectUser(nodes[2].url, token);
     await backOnline;
     expect(again.connected).toBe(true);
-    expect(await presenceOf(nodes[0], u)).toEqual(expect.objectContaining({ status: 'online', devices: 1 }));
+    expect(await presenceOfOne(nodes[0], u)).toEqual(expect.objectContaining({ status: 'online', devices: 1 }));
   });
 });
 
@@ -532,7 +514,7 @@ describe('a node stopped with SIGTERM under traffic', () => {
         const old = await connectUser(nodes[0].url, token, { reconnection: true, reconnectionDelay: 50 });
         const before: number[] = [];
         const after: number[] = [];
-        old.on('notification:new', (p: { seq: number }) => before.push(p.seq));
+        untyped(old).on('notification:new', (p: { seq: number }) => before.push(p.seq));
         let boundary = Number.POSITIVE_INFINITY;
         const notice = nextEvent(old, 'server:shutdown', 10_000);
         notice.catch(() => undefined); // awaited below; a failure elsewhere must not leave it unhandled

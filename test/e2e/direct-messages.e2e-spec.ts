@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { collect, connectUser, nextEvent } from '../support/client.js';
+import { collect, connectUser, nextEvent, untyped } from '../support/client.js';
 import { TEST_INTERNAL_SECRET, redisEnv, uniquePrefix, userToken, useApps } from '../support/app.js';
 
 describe('send_message between users across nodes (docs/protocol.md §4.1)', () => {
@@ -49,7 +49,7 @@ describe('send_message between users across nodes (docs/protocol.md §4.1)', () 
     [{ recipientIds: ['u'], message: 'x', metadata: null }, 'metadata'],
   ])('refuses %j with VALIDATION_FAILED naming %s', async (payload, field) => {
     const sender = await connectUser(b.url, userToken('dm-invalid'));
-    const res = await sender.timeout(5000).emitWithAck('send_message', payload);
+    const res = await untyped(sender).timeout(5000).emitWithAck('send_message', payload);
     expect(res.ok).toBe(false);
     expect(res.error.code).toBe('VALIDATION_FAILED');
     expect(res.error.details.map((d: { field: string }) => d.field)).toContain(field);

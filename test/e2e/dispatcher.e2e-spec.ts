@@ -6,7 +6,7 @@ import type { Socket } from 'socket.io';
 import { AppValidationPipe } from '../../src/common/validation.pipe.js';
 import { SocketServerRef } from '../../src/socket/socket-server.ref.js';
 import { TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
-import { connectUser, nextEvent } from '../support/client.js';
+import { connectUser, nextEvent, untyped } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 
 describe('event dispatcher', () => {
@@ -42,7 +42,7 @@ describe('event dispatcher', () => {
       const bodyCalls = transform.mock.calls.filter(([, meta]) => meta.type === 'body');
       expect(bodyCalls).toHaveLength(1);
 
-      const bad = await socket.timeout(5000).emitWithAck('presence:update', { status: 'sleeping' });
+      const bad = await untyped(socket).timeout(5000).emitWithAck('presence:update', { status: 'sleeping' });
       expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
     } finally {
       transform.mockRestore();
@@ -54,7 +54,7 @@ describe('event dispatcher', () => {
     const pending = await socket.timeout(5000).emitWithAck('notification:get-pending', {});
     expect(pending).toEqual({ ok: true, data: { notifications: [] } });
     const error = nextEvent<{ code: string }>(socket, 'error');
-    socket.emit('chat:join', { chatId: '' });
+    untyped(socket).emit('chat:join', { chatId: '' });
     expect(await error).toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 

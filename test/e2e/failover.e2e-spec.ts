@@ -4,6 +4,7 @@ import { eventually } from '../support/eventually.js';
 import { type Gateway, assertBuilt, exitOf, killAllGateways, startReadyGateways } from '../support/node-process.js';
 import { type RedisServerHandle, startRedisServer } from '../support/redis-server.js';
 import { type TcpProxy, startTcpProxy } from '../support/tcp-proxy.js';
+import { push } from '../support/backend.js';
 
 // docs/protocol.md §4.8 "recovery survives the node", at process level: two `node dist/main.js`
 // on one redis-server, 50 clients on node A reaching it through a TCP proxy (a load balancer).
@@ -31,15 +32,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function push(node: Gateway, userIds: string[], seq: number): Promise<void> {
-  const res = await fetch(`${node.url}/internal/emit`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${TEST_INTERNAL_SECRET}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ userIds, event: 'notification:new', payload: { seq } }),
-    signal: AbortSignal.timeout(5000),
-  });
-  if (res.status !== 200) throw new Error(`push answered ${res.status}`);
-  await res.body?.cancel();
+async function pushSeq(node: Gateway, userIds: string[], seq: number): Promise<void> {
+  await push(node, { userIds, event: 'notification:new', payload: { seq } });
 }
 
 describe.each(['SIGKILL', 'SIGTERM'] as const)('node A stopped with %s under traffic, its clients back on node B', (signal) => {
@@ -87,7 +81,7 @@ describe.each(['SIGKILL', 'SIGTERM'] as const)('node A stopped with %s under tra
     let nextSeq = 0;
     let traffic = true;
     const pump = (async () => {
-      while (traffic) await push(b, users, nextSeq++);
+      while (traffic) await pushSeq(b, users, nextSeq++);
     })();
     let back: number;
     try {

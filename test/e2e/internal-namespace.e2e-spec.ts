@@ -3,22 +3,14 @@ import { type ClientSocket, type ConnectErrorLike, closeAllClients, collect, con
 import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, fresh, redisEnv } from '../support/app.js';
 import type { Env } from '../../src/config/load-config.js';
 import { BILLING_KEY, INTERNAL_SERVICES, OFF_KEY } from '../support/services.js';
+import type { ServiceSessionExpired, ServiceSessionInfo } from '../../src/socket/events.js';
 
 // docs/protocol.md §6.2 (the `/internal` namespace), the services routes of §6.1 and the user side of §4.1.
 
 const SERVICES_ENV: Env = { INTERNAL_SERVICES };
 
-interface SessionInfo {
-  serviceName: string;
-  serviceType: string;
-  sessionId: string;
-  expiresAt: string;
-}
-
-interface Expired {
-  reason: string;
-  sessionId: string;
-}
+type SessionInfo = ServiceSessionInfo;
+type Expired = ServiceSessionExpired;
 
 /** A service name that matches the registration pattern. */
 function freshService(label: string): string {
@@ -160,6 +152,8 @@ describe('/internal authentication', () => {
     // The gate is lifted: the same action now works, and none of the refused ones did anything.
     const online = await ack(socket, 'get_online_users', { userIds: [u] });
     expect(online).toMatchObject({ ok: true, data: { users: [{ userId: u, status: 'online', devices: 1 }] } });
+    // `/`'s spellings (a missing payload standing for {}) do not apply here: userIds is required.
+    expectError(await ack(socket, 'get_online_users', null), 'VALIDATION_FAILED');
     await roundTrip(user);
     expect(received).toEqual([]);
     expect(user.connected).toBe(true);

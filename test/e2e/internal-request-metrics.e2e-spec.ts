@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, useApp } from '../support/app.js';
 import { scrapeMetrics, sumOf } from '../support/metrics.js';
 
 // gateway_internal_requests_total{action,transport="http"}: one count per authorised call of
@@ -18,9 +18,9 @@ function call(app: TestApp, method: Method, path: string, body?: object, secret:
 const ROUTES: Array<[action: string, method: Method, path: string, body: object | undefined, status: number]> = [
   ['emit', 'post', '/internal/emit', { userId: 'm-u', event: 'message' }, 200],
   ['emit_batch', 'post', '/internal/emit/batch', { items: [{ userId: 'm-u', event: 'message' }] }, 200],
-  ['force-logout', 'post', '/internal/force-logout', { userId: 'm-u', sessionId: 's' }, 200],
+  ['force_logout', 'post', '/internal/force-logout', { userId: 'm-u', sessionId: 's' }, 200],
   ['kick', 'post', '/internal/kick', { userId: 'm-u' }, 200],
-  ['presence', 'get', '/internal/presence?userIds=m-u', undefined, 200],
+  ['get_online_users', 'get', '/internal/presence?userIds=m-u', undefined, 200],
   ['notify', 'post', '/internal/notifications', { userId: 'm-u', notification: { type: 't' } }, 200],
   ['report_status', 'post', '/internal/status', { service: 'm-svc', status: 'up' }, 200],
   ['uptime_kuma', 'post', '/internal/webhooks/uptime-kuma', { heartbeat: null, monitor: null, msg: 'Uptime Kuma Webhook Testing' }, 200],
@@ -34,15 +34,7 @@ const ROUTES: Array<[action: string, method: Method, path: string, body: object 
 ];
 
 describe('gateway_internal_requests_total on the internal HTTP routes', () => {
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    sut = await startApp();
-  });
-
-  afterAll(async () => {
-    await sut?.close();
-  });
+  const sut = useApp();
 
   it.each(ROUTES)('%s: %s %s counts once with transport http', async (action, method, path, body, status) => {
     const count = async () => sumOf(await scrapeMetrics(sut.url), COUNTER, { action, transport: 'http' });

@@ -2,11 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import request from 'supertest';
 import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip, ack, ackData, nextMatching } from '../support/client.js';
 import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, redisEnv, startApp, uniquePrefix, userToken, fresh } from '../support/app.js';
+import { befriend, internal, presenceOf, setMembers } from '../support/backend.js';
 import { eventually } from '../support/eventually.js';
 import { freePort } from '../support/redis-server.js';
+import type { PresenceStatus, PresenceUpdate, PresenceView } from '../../src/socket/events.js';
 
 // docs/protocol.md §4.2 (presence), the visibility rules of §4.3 (friends, chat co-members) and
 // GET /internal/presence of §6.1, on two nodes sharing one Redis, plus a node that dies
@@ -15,38 +16,8 @@ import { freePort } from '../support/redis-server.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const MAIN = join(ROOT, 'dist/main.js');
 
-type Status = 'online' | 'away' | 'busy' | 'offline';
-interface PresenceUpdate {
-  userId: string;
-  status: Status;
-  customStatus: string | null;
-  lastSeen: string | null;
-}
-interface PresenceView extends PresenceUpdate {
-  devices: number;
-}
-const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
+type Status = PresenceStatus;
 const sorted = (xs: string[]) => [...xs].sort();
-
-function http(app: TestApp) {
-  return request(app.app.getHttpServer());
-}
-
-/** Friend lists are symmetric by contract: the backend sends both sides. */
-async function befriend(app: TestApp, a: string, b: string): Promise<void> {
-  await http(app).put(`/internal/users/${a}/friends`).set('Authorization', bearer).send({ friendIds: [b] }).expect(200);
-  await http(app).put(`/internal/users/${b}/friends`).set('Authorization', bearer).send({ friendIds: [a] }).expect(200);
-}
-
-async function shareChat(app: TestApp, chatId: string, userIds: string[]): Promise<void> {
-  await http(app).put(`/internal/chats/${chatId}/members`).set('Authorization', bearer).send({ userIds }).expect(200);
-}
-
-async function presenceOf(app: TestApp, userIds: string[]): Promise<PresenceView[]> {
-  const res = await http(app).get(`/internal/presence?userIds=${userIds.join(',')}`).set('Authorization', bearer).expect(200);
-  expect(res.body.ok).toBe(true);
-  return (res.body as { data: { users: PresenceView[] } }).data.users;
-}
 
 function connect(url: string, userId: string, extra: Record<string, unknown> = {}): Promise<ClientSocket> {
   // One session per user (SESSION_POLICY single): every tab of a user carries the same session id.
@@ -199,7 +170,7 @@ describe('presence on two nodes (Redis engine)', () => {
 
   it('members of a shared chat watch each other like friends', async () => {
     const [m, u, chatId] = [fresh('member'), fresh('user'), fresh('chat')];
-    await shareChat(a, chatId, [m, u]);
+    await setMembers(a, chatId, [m, u]);
     const member = await connect(b.url, m);
 
     const online = updateOf(member, u);
@@ -227,7 +198,7 @@ describe('presence on two nodes (Redis engine)', () => {
     const [s, f, w, u, admin, chatId] = [fresh('stranger'), fresh('friend'), fresh('watcher'), fresh('user'), fresh('admin'), fresh('chat')];
     await befriend(a, s, f);
     await befriend(a, u, w);
-    await shareChat(a, chatId, [u, w]);
+    await setMembers(a, chatId, [u, w]);
 
     // The stranger is on node A, where the user connects: any broadcast reaching the stranger
     // would be emitted locally by A, so a round trip on the stranger's socket is a full barrier.
@@ -342,9 +313,9 @@ describe('presence on two nodes (Redis engine)', () => {
 
   it('GET /internal/presence shows anyone to a backend, with devices counted across nodes', async () => {
     const [u, never] = [fresh('user'), fresh('never')];
-    await http(a).get(`/internal/presence?userIds=${u}`).expect(401);
-    await http(a).get(`/internal/presence?userIds=${u}`).set('Authorization', `Bearer ${TEST_INTERNAL_SECRET}x`).expect(401);
-    await http(a).get('/internal/presence').set('Authorization', bearer).expect(400);
+    await internal(a, 'get', `/presence?userIds=${u}`, undefined, null).expect(401);
+    await internal(a, 'get', `/presence?userIds=${u}`, undefined, `${TEST_INTERNAL_SECRET}x`).expect(401);
+    await internal(a, 'get', '/presence').expect(400);
 
     const onA = await connect(a.url, u);
     const onB = await connect(b.url, u);
@@ -356,7 +327,7 @@ describe('presence on two nodes (Redis engine)', () => {
     ];
     await expect(presenceOf(a, [u, never])).resolves.toEqual(expected);
     await expect(presenceOf(b, [u, never])).resolves.toEqual(expected);
-    const repeated = await http(b).get(`/internal/presence?userIds=${u}&userIds=${never}`).set('Authorization', bearer).expect(200);
+    const repeated = await internal(b, 'get', `/presence?userIds=${u}&userIds=${never}`).expect(200);
     expect(repeated.body).toEqual({ ok: true, data: { users: expected } });
 
     onB.close();
@@ -423,9 +394,9 @@ describe('a node that dies without cleaning up (Redis engine)', () => {
 
     // U is only on node B; V has a tab on each node. W (on A) is friends with both.
     const [w, u, v] = [fresh('watcher'), fresh('user'), fresh('both')];
-    await http(a).put(`/internal/users/${w}/friends`).set('Authorization', bearer).send({ friendIds: [u, v] }).expect(200);
-    await http(a).put(`/internal/users/${u}/friends`).set('Authorization', bearer).send({ friendIds: [w] }).expect(200);
-    await http(a).put(`/internal/users/${v}/friends`).set('Authorization', bearer).send({ friendIds: [w] }).expect(200);
+    await internal(a, 'put', `/users/${w}/friends`, { friendIds: [u, v] }).expect(200);
+    await internal(a, 'put', `/users/${u}/friends`, { friendIds: [w] }).expect(200);
+    await internal(a, 'put', `/users/${v}/friends`, { friendIds: [w] }).expect(200);
     const watcher = await connect(a.url, w);
     const seen = collect<PresenceUpdate>(watcher, 'presence:update');
     const online = updateOf(watcher, u, 'online');

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
+import { type TestApp, userToken, useApp } from '../support/app.js';
+import { push } from '../support/backend.js';
 
 // docs/protocol.md §4.8 (clients in other languages): Debian's python3-socketio (installed by .ci/run) as
 // a user client, with connection-state recovery on and off.
@@ -71,13 +71,9 @@ function runClient(args: string[]): PythonClient {
   return { line, exited };
 }
 
-async function push(app: TestApp, userId: string, event: string, payload: unknown): Promise<void> {
-  const res = await request(app.app.getHttpServer())
-    .post('/internal/emit')
-    .set('Authorization', `Bearer ${TEST_INTERNAL_SECRET}`)
-    .send({ userId, event, payload })
-    .expect(200);
-  expect(res.body.data.recipients).toEqual({ total: 1, sent: 1, failed: 0 });
+/** Pushes to the Python client's user, who is online. */
+async function pushTo(app: TestApp, userId: string, event: string, payload: unknown): Promise<void> {
+  expect((await push(app, { userId, event, payload })).recipients).toEqual({ total: 1, sent: 1, failed: 0 });
 }
 
 afterAll(() => {
@@ -92,7 +88,7 @@ describe('Python client (python3-socketio) with recovery on', () => {
     const client = runClient([sut.url, userToken(user), 'profile:update']);
     expect((await client.line('ready')).ready).toMatchObject({ userId: user, sessionId: `s-${user}` });
 
-    await push(sut, user, 'profile:update', { name: 'Ada', nested: { n: 1 } });
+    await pushTo(sut, user, 'profile:update', { name: 'Ada', nested: { n: 1 } });
     const args = (await client.line('push')).push as unknown[];
     // The trailing argument is Socket.IO's recovery offset: a one-argument handler would fail.
     expect(args).toEqual([{ name: 'Ada', nested: { n: 1 } }, expect.any(String)]);
@@ -109,7 +105,7 @@ describe('Python client (python3-socketio) with RECOVERY_WINDOW_MS=0', () => {
     const user = `py-${process.pid}-off`;
     const client = runClient([sut.url, userToken(user), 'profile:update', 'one-arg']);
     await client.line('ready');
-    await push(sut, user, 'profile:update', { name: 'Grace' });
+    await pushTo(sut, user, 'profile:update', { name: 'Grace' });
     expect((await client.line('push')).push).toEqual([{ name: 'Grace' }]);
     expect((await client.line('ack')).ack).toMatchObject({ ok: true, data: { userId: user, status: 'away' } });
     expect(await client.exited).toBe(0);

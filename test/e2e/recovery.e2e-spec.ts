@@ -1,8 +1,8 @@
-import request from 'supertest';
 import { Broker } from '../../src/engine/broker.js';
-import { type TestApp, TEST_INTERNAL_SECRET, startApp, uniquePrefix, userToken, fresh, redisEnv } from '../support/app.js';
+import { type TestApp, startApp, uniquePrefix, userToken, fresh, redisEnv } from '../support/app.js';
 import { type AckBody, type ClientSocket, type ConnectErrorLike, closeAllClients, collect, connectUser, createClient, firstOf, nextEvent, roundTrip } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
+import { befriend, internal, presenceOf, push, setMembers } from '../support/backend.js';
 
 // docs/protocol.md §4.8, connection-state recovery, the same cases on the memory engine (one
 // app) and on two apps sharing one Redis (the client comes back to the other one): missed
@@ -10,7 +10,6 @@ import { eventually } from '../support/eventually.js';
 // the current memberships; a recovery id restores at most one socket, and a refused handshake
 // changes nothing of another connection's recovery.
 
-const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
 /** A recovering handshake takes several store round trips on a busy machine: wait generously. */
 const HANDSHAKE_WAIT_MS = 15_000;
 
@@ -26,17 +25,13 @@ interface Recovery {
   offset: string;
 }
 
-function http(app: TestApp) {
-  return request(app.app.getHttpServer());
-}
-
-async function push(app: TestApp, userId: string, tag: string): Promise<void> {
-  await http(app).post('/internal/emit').set('Authorization', bearer).send({ userId, event: 'notification:new', payload: { tag } }).expect(200);
+/** A tagged notification:new pushed to `userId`. */
+async function pushTag(app: TestApp, userId: string, tag: string): Promise<void> {
+  await push(app, { userId, event: 'notification:new', payload: { tag } });
 }
 
 async function devices(app: TestApp, userId: string): Promise<number> {
-  const res = await http(app).get(`/internal/presence?userIds=${userId}`).set('Authorization', bearer).expect(200);
-  return (res.body as { data: { users: Array<{ devices: number }> } }).data.users[0].devices;
+  return (await presenceOf(app, [userId]))[0].devices;
 }
 
 /** What socket.io-client offers when it reconnects: its recovery id (pid) and last offset. */
@@ -98,14 +93,14 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
       const idBefore = socket.id;
       const pushes = collect<Tagged>(socket, 'notification:new');
       await dropTransport(a, socket, u);
-      for (const tag of ['missed#1', 'missed#2', 'missed#3']) await push(a, u, tag);
+      for (const tag of ['missed#1', 'missed#2', 'missed#3']) await pushTag(a, u, tag);
 
       await comeBack(socket, b.url);
       expect(socket.recovered).toBe(true);
       expect(socket.id).toBe(idBefore);
       expect(pushes.map((p) => p.tag)).toEqual(['missed#1', 'missed#2', 'missed#3']);
       const live = nextEvent<Tagged>(socket, 'notification:new');
-      await push(a, u, 'live');
+      await pushTag(a, u, 'live');
       await live;
       await roundTrip(socket);
       expect(pushes.map((p) => p.tag)).toEqual(['missed#1', 'missed#2', 'missed#3', 'live']);
@@ -118,8 +113,8 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
       await nextEvent(socket, 'connected');
       const pushes = collect<Tagged>(socket, 'notification:new');
       await dropTransport(a, socket, u);
-      await push(a, other, 'not-mine');
-      await push(a, u, 'mine');
+      await pushTag(a, other, 'not-mine');
+      await pushTag(a, u, 'mine');
       await comeBack(socket, b.url);
       expect(socket.recovered).toBe(true);
       await roundTrip(socket);
@@ -131,7 +126,7 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
       const aliceSocket = await connectUser(a.url, userToken(alice));
       const oldId = aliceSocket.id;
       const recovery = await dropTransport(a, aliceSocket, alice);
-      await push(a, alice, 'missed-by-alice');
+      await pushTag(a, alice, 'missed-by-alice');
 
       const { socket: carolSocket, pushes: carolPushes } = await handshakeWith(b.url, userToken(carol), recovery);
       await roundTrip(carolSocket);
@@ -140,9 +135,9 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
       expect(carolPushes).toEqual([]);
 
       // Alice's later traffic does not reach carol either; carol's own does.
-      await push(b, alice, 'to-alice');
+      await pushTag(b, alice, 'to-alice');
       const toCarol = nextEvent(carolSocket, 'notification:new');
-      await push(a, carol, 'to-carol');
+      await pushTag(a, carol, 'to-carol');
       await toCarol;
       await roundTrip(carolSocket);
       expect(carolPushes.map((p) => p.tag)).toEqual(['to-carol']);
@@ -154,7 +149,7 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
       const first = await connectUser(a.url, userToken(bob, 's1'));
       const firstId = first.id;
       const recovery = await dropTransport(a, first, bob);
-      await push(a, bob, 'missed-by-s1');
+      await pushTag(a, bob, 'missed-by-s1');
 
       // A new session replaces s1 (single policy) and presents s1's recovery id.
       const { socket: second, pushes } = await handshakeWith(b.url, userToken(bob, 's2'), recovery);
@@ -163,7 +158,7 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
       expect(second.id).not.toBe(firstId);
       expect(pushes).toEqual([]);
       const toS2 = nextEvent(second, 'notification:new');
-      await push(a, bob, 'to-s2');
+      await pushTag(a, bob, 'to-s2');
       await toS2;
       expect(pushes.map((p) => p.tag)).toEqual(['to-s2']);
     });
@@ -174,13 +169,13 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
       await nextEvent(socket, 'connected');
       const pushes = collect<Tagged>(socket, 'notification:new');
       const recovery = await dropTransport(a, socket, victim);
-      await push(a, victim, 'before-attempts');
+      await pushTag(a, victim, 'before-attempts');
 
       // Another user, and no token at all: both refused (or made fresh), the record untouched.
       const stranger = await handshakeWith(b.url, userToken(attacker), recovery);
       expect(stranger.socket.recovered).toBe(false);
       expect((await handshakeWith(b.url, undefined, recovery)).refused?.message).toBe('AUTH_REQUIRED');
-      await push(b, victim, 'after-attempts');
+      await pushTag(b, victim, 'after-attempts');
 
       await comeBack(socket, b.url);
       expect(socket.recovered).toBe(true);
@@ -208,11 +203,11 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
 
       // The live socket still gets its traffic and is still reached by a kick.
       const live = nextEvent<Tagged>(socket, 'notification:new');
-      await push(b, bob, 'still-reached');
+      await pushTag(b, bob, 'still-reached');
       expect(await live).toEqual({ tag: 'still-reached' });
       const logout = nextEvent<{ reason: string }>(socket, 'auth:logout');
       const gone = new Promise<string>((resolve) => socket.once('disconnect', resolve));
-      await http(b).post('/internal/kick').set('Authorization', bearer).send({ userId: bob, reason: 'kicked', invalidateSession: true }).expect(200);
+      await internal(b, 'post', '/kick', { userId: bob, reason: 'kicked', invalidateSession: true }).expect(200);
       expect(await logout).toEqual({ reason: 'kicked' });
       expect(await gone).toBe('io server disconnect');
       expect(pushes.map((p) => p.tag)).toEqual(['still-reached']);
@@ -221,16 +216,16 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
 
     it('a member removed while away is not put back in the chat room, and misses none of its other packets', async () => {
       const [bob, dave, chatId] = [fresh('bob'), fresh('dave'), fresh('c1')];
-      await http(a).put(`/internal/chats/${chatId}/members`).set('Authorization', bearer).send({ userIds: [bob, dave] }).expect(200);
+      await setMembers(a, chatId, [bob, dave]);
       const bobSocket = createClient(a.url, { auth: { token: userToken(bob) }, reconnection: false });
       await nextEvent(bobSocket, 'connected');
       const daveSocket = await connectUser(b.url, userToken(dave));
 
       await dropTransport(a, bobSocket, bob);
-      await http(b).delete(`/internal/chats/${chatId}/members/${bob}`).set('Authorization', bearer).expect(200);
+      await internal(b, 'delete', `/chats/${chatId}/members/${bob}`).expect(200);
       const sent = await emitOnce<AckBody>(daveSocket, 'message:new', { chatId, content: 'after removal', messageType: 'text' });
       expect(sent.ok).toBe(true);
-      await push(b, bob, 'missed-by-bob');
+      await pushTag(b, bob, 'missed-by-bob');
 
       const chatMessages = collect<ChatMessage>(bobSocket, 'message:new');
       const pushes = collect<Tagged>(bobSocket, 'notification:new');
@@ -250,7 +245,7 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
 
     it('the same user and session recovers its missed packets and rooms, chat included', async () => {
       const [bob, dave, chatId] = [fresh('bob'), fresh('dave'), fresh('c2')];
-      await http(a).put(`/internal/chats/${chatId}/members`).set('Authorization', bearer).send({ userIds: [bob, dave] }).expect(200);
+      await setMembers(a, chatId, [bob, dave]);
       const bobSocket = createClient(a.url, { auth: { token: userToken(bob) }, reconnection: false });
       await nextEvent(bobSocket, 'connected');
       const daveSocket = await connectUser(b.url, userToken(dave));
@@ -258,7 +253,7 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
 
       await dropTransport(a, bobSocket, bob);
       await emitOnce(daveSocket, 'message:new', { chatId, content: 'while away', messageType: 'text' });
-      await push(b, bob, 'missed');
+      await pushTag(b, bob, 'missed');
 
       const chatMessages = collect<ChatMessage>(bobSocket, 'message:new');
       const pushes = collect<Tagged>(bobSocket, 'notification:new');
@@ -272,8 +267,7 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
 
     it('presence and status-page subscriptions come back with the socket', async () => {
       const [watcher, friend] = [fresh('watcher'), fresh('friend')];
-      await http(a).put(`/internal/users/${watcher}/friends`).set('Authorization', bearer).send({ friendIds: [friend] }).expect(200);
-      await http(a).put(`/internal/users/${friend}/friends`).set('Authorization', bearer).send({ friendIds: [watcher] }).expect(200);
+      await befriend(a, watcher, friend);
       const socket = createClient(a.url, { auth: { token: userToken(watcher) }, reconnection: false });
       await nextEvent(socket, 'connected');
       expect((await emitOnce<AckBody>(socket, 'presence:subscribe', { userIds: [friend] })).ok).toBe(true);
@@ -283,7 +277,7 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
       await comeBack(socket, b.url);
       expect(socket.recovered).toBe(true);
       const status = nextEvent<{ service: string }>(socket, 'service:status');
-      await http(b).post('/internal/status').set('Authorization', bearer).send({ service: `svc-${watcher}`, status: 'down' }).expect(200);
+      await internal(b, 'post', '/status', { service: `svc-${watcher}`, status: 'down' }).expect(200);
       expect(await status).toEqual(expect.objectContaining({ service: `svc-${watcher}` }));
       const online = nextEvent<{ userId: string; status: string }>(socket, 'presence:update');
       await connectUser(a.url, userToken(friend));
@@ -321,7 +315,7 @@ describe('memory engine, RECOVERY_BUFFER_BYTES=4096', () => {
     const pushes = collect<Tagged>(socket, 'notification:new');
     await dropTransport(app, socket, u);
     // 30 publications of ~300 bytes: far more than the 4 KiB bound.
-    for (let i = 0; i < 30; i++) await push(app, u, `${i}-${'x'.repeat(300)}`);
+    for (let i = 0; i < 30; i++) await pushTag(app, u, `${i}-${'x'.repeat(300)}`);
     const held = (app.app.get(Broker) as unknown as { bytes: number }).bytes;
     expect(held).toBeLessThanOrEqual(4096);
     expect(held).toBeGreaterThan(0);
@@ -330,7 +324,7 @@ describe('memory engine, RECOVERY_BUFFER_BYTES=4096', () => {
     expect(socket.recovered).toBe(false);
     await roundTrip(socket);
     expect(pushes).toEqual([]);
-    await push(app, u, 'fresh');
+    await pushTag(app, u, 'fresh');
     await roundTrip(socket);
     expect(pushes.map((p) => p.tag)).toEqual(['fresh']);
   });

@@ -2,7 +2,7 @@
 // buffered, a transport that never joins a namespace is closed after CONNECT_TIMEOUT_MS, and one
 // user holds at most MAX_SOCKETS_PER_USER sockets across every node.
 import { fresh, redisEnv, TEST_INTERNAL_SECRET, uniquePrefix, useApp, useApps, userToken } from '../support/app.js';
-import { closeAllClients, connectError, connectUser, disconnected, roundTrip } from '../support/client.js';
+import { closeAllClients, connectError, connectUser, disconnected, roundTrip, untyped } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 import { closeAllRawSockets, closedWithin, openRawSocket, openRawUserSocket } from '../support/raw-socket.js';
 
@@ -32,7 +32,7 @@ describe('binary attachments (SPEC §2.3: no event takes binary)', () => {
   it('a socket.io-client emitting a Buffer is disconnected; other sockets keep working', async () => {
     const bystander = await connectUser(sut.url, userToken(fresh('bystander')));
     const offender = await connectUser(sut.url, userToken(fresh('offender')));
-    offender.emit('message:new', { chatId: 'c', content: 'x', blob: Buffer.alloc(1024) });
+    untyped(offender).emit('message:new', { chatId: 'c', content: 'x', blob: Buffer.alloc(1024) });
     expect(await disconnected(offender, 3000)).toBe('transport close');
     await roundTrip(bystander);
     expect(bystander.connected).toBe(true);

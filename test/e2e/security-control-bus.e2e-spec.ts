@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { encryptField, sealMessage } from '../../src/control-bus/producer.js';
-import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, startApp, uniquePrefix, userToken, redisEnv } from '../support/app.js';
-import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
+import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniquePrefix, userToken, redisEnv, useApps } from '../support/app.js';
+import { type ClientSocket, collect, connectUser, nextEvent, roundTrip } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
 import { assertBuilt, killAllGateways, spawnGateway, untilLive } from '../support/node-process.js';
 import { freePort } from '../support/redis-server.js';
@@ -25,9 +25,8 @@ let seq = 0;
 const fresh = (label: string) => `${label}-${process.pid}-${++seq}-${randomUUID().slice(0, 8)}`;
 
 describe('control bus with CONTROL_ALLOW_LEGACY=false on two nodes', () => {
-  let prefix: string;
-  let a: TestApp;
-  let b: TestApp;
+  const prefix = uniquePrefix('sealed');
+  const [a, b] = useApps(2, () => ({ ...redisEnv(prefix), SECRET_KEY, SECRET_IV, CONTROL_ALLOW_LEGACY: 'false' }), { closeClients: 'each' });
   let publisher: Redis;
 
   const channel = (name: string) => `${prefix}:${name}`;
@@ -42,19 +41,12 @@ describe('control bus with CONTROL_ALLOW_LEGACY=false on two nodes', () => {
     await Promise.all(sockets.map((s) => roundTrip(s)));
   }
 
-  beforeAll(async () => {
-    prefix = uniquePrefix('sealed');
-    const env = { ...redisEnv(prefix), SECRET_KEY, SECRET_IV, CONTROL_ALLOW_LEGACY: 'false' };
-    [a, b] = [await startApp(env), await startApp(env)];
+  beforeAll(() => {
     publisher = new Redis(process.env.TEST_REDIS_URL!);
   });
 
-  afterEach(() => closeAllClients());
-
   afterAll(async () => {
     await publisher?.quit();
-    await a?.close();
-    await b?.close();
   });
 
   it('fields captured from field-encrypted messages cannot be assembled into a kick', async () => {

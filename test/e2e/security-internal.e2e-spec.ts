@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, TEST_JWT_SECRET, startApp, uniquePrefix, useApp, fresh, redisEnv } from '../support/app.js';
+import { TEST_INTERNAL_SECRET, TEST_JWT_SECRET, uniquePrefix, useApp, fresh, redisEnv } from '../support/app.js';
 import { type ClientSocket, type ConnectErrorLike, closeAllClients, connectError, createClient, firstOf, ack, type AckBody } from '../support/client.js';
 import { assertBuilt, killAllGateways, spawnGateway, untilLive } from '../support/node-process.js';
 import { eventually } from '../support/eventually.js';
@@ -78,19 +78,8 @@ describe('/internal rate limits per client IP (RATE_LIMIT_MAX_CONNECTIONS=5, one
 });
 
 describe('register_service abuse (Redis engine, approval required, MAX_SERVICES=3)', () => {
-  let app: TestApp;
+  const app = useApp(() => ({ ...redisEnv(uniquePrefix('reg-abuse')), INTERNAL_SERVICES: SERVICES, SERVICE_REGISTRATION: 'true', MAX_SERVICES: '3' }), { closeClients: 'each' });
   const http = () => request(app.app.getHttpServer());
-
-  beforeAll(async () => {
-    app = await startApp({
-      ...redisEnv(uniquePrefix('reg-abuse')),
-      INTERNAL_SERVICES: SERVICES,
-      SERVICE_REGISTRATION: 'true',
-      MAX_SERVICES: '3',
-    });
-  });
-  afterEach(() => closeAllClients());
-  afterAll(async () => app?.close());
 
   it('names are unique without regard to case; a pending registration shows when it expires (24 h)', async () => {
     const socket = await anonymous(app.url, '127.0.0.1');

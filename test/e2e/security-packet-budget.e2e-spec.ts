@@ -2,7 +2,7 @@
 // its packet budget, SOCKET_MAX_PACKETS per second averaged over 5 s; past it the socket gets
 // `error { code: "RATE_LIMITED" }` and is disconnected. Unknown events never reset the idle timer.
 import { fresh, userToken, useApp } from '../support/app.js';
-import { ack, type ClientSocket, connectUser, createClient, disconnected, firstOf, nextMatching, roundTrip } from '../support/client.js';
+import { ack, type ClientSocket, connectUser, createClient, disconnected, firstOf, nextMatching, roundTrip, untyped } from '../support/client.js';
 import { BILLING_KEY, INTERNAL_SERVICES } from '../support/services.js';
 
 /** SOCKET_MAX_PACKETS=10: 50 packets per 5 s. */
@@ -21,7 +21,7 @@ describe('packet budget on / (SOCKET_MAX_PACKETS=10)', () => {
     const flooder = await connectUser(sut.url, userToken(fresh('flooder')));
     const error = budgetError(flooder);
     const gone = disconnected(flooder);
-    for (let i = 0; i < 4 * BUDGET; i++) flooder.emit(`no-such-event-${i % 7}`, { i });
+    for (let i = 0; i < 4 * BUDGET; i++) untyped(flooder).emit(`no-such-event-${i % 7}`, { i });
     expect(await error).toEqual({ code: 'RATE_LIMITED', message: expect.any(String) });
     expect(await gone).toBe('io server disconnect');
     await roundTrip(bystander);
@@ -47,7 +47,7 @@ describe('packet budget on / (SOCKET_MAX_PACKETS=10)', () => {
 
   it('a socket within its budget keeps working', async () => {
     const socket = await connectUser(sut.url, userToken(fresh('calm')));
-    for (let i = 0; i < BUDGET - 10; i++) socket.emit('no-such-event', i);
+    for (let i = 0; i < BUDGET - 10; i++) untyped(socket).emit('no-such-event', i);
     await roundTrip(socket);
     expect(socket.connected).toBe(true);
   });
@@ -61,7 +61,7 @@ describe('packet budget on /internal (SOCKET_MAX_PACKETS=10)', () => {
     await firstOf(socket, ['connect']);
     const error = budgetError(socket);
     const gone = disconnected(socket);
-    for (let i = 0; i < 4 * BUDGET; i++) socket.emit('no-such-event', i);
+    for (let i = 0; i < 4 * BUDGET; i++) untyped(socket).emit('no-such-event', i);
     expect((await error).code).toBe('RATE_LIMITED');
     expect(await gone).toBe('io server disconnect');
   });
@@ -80,7 +80,7 @@ describe('unknown events and the idle timer (MAX_IDLE_TIME=1000)', () => {
 
   it('a socket that sends only unknown events is disconnected as idle', async () => {
     const socket = await connectUser(sut.url, userToken(fresh('idler')));
-    const keepAlive = setInterval(() => socket.emit('no-such-event'), 100);
+    const keepAlive = setInterval(() => untyped(socket).emit('no-such-event'), 100);
     try {
       expect(await disconnected(socket, 4000)).toBe('io server disconnect');
     } finally {

@@ -1,20 +1,16 @@
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, fresh } from '../support/app.js';
-import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip, ack } from '../support/client.js';
+import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, uniquePrefix, userToken, fresh, useApps } from '../support/app.js';
+import { type ClientSocket, collect, connectUser, nextEvent, roundTrip, ack } from '../support/client.js';
+import type { PresenceUpdate } from '../../src/socket/events.js';
 
 // Strangers learn nothing (issue 9, items 2 and 7): presence subscriptions end with visibility
 // (docs/protocol.md §4.2), send_message lists unseen recipients as `accepted` (§4.1), and only users who
 // may see each other can call (§4.5). Two nodes on one Redis.
 
-interface PresenceUpdate {
-  userId: string;
-  status: string;
-}
 const bearer = `Bearer ${TEST_INTERNAL_SECRET}`;
 
 describe('two nodes on one Redis', () => {
-  let a: TestApp;
-  let b: TestApp;
+  const [a, b] = useApps(2, () => redisEnv(uniquePrefix('sec-presence')), { closeClients: 'each' });
   const http = (app: TestApp) => request(app.app.getHttpServer());
   const friends = (app: TestApp, userId: string, friendIds: string[]) =>
     http(app).put(`/internal/users/${userId}/friends`).set('Authorization', bearer).send({ friendIds }).expect(200);
@@ -28,15 +24,6 @@ describe('two nodes on one Redis', () => {
     await roundTrip(socket);
   }
 
-  beforeAll(async () => {
-    const env = redisEnv(uniquePrefix('sec-presence'));
-    [a, b] = [await startApp(env), await startApp(env)];
-  });
-  afterEach(() => closeAllClients());
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-  });
 
   it('a presence subscription ends when the friendship and the last shared chat end, on any node', async () => {
     const [alice, bob, chatId] = [fresh('alice'), fresh('bob'), fresh('chat')];

@@ -2,23 +2,16 @@ import { Redis } from 'ioredis';
 import FormData from 'form-data';
 import request from 'supertest';
 import type { Env } from '../../src/config/load-config.js';
-import { type ClientSocket, closeAllClients, collect, connectUser, nextEvent, roundTrip, ack, errorFields, nextMatching } from '../support/client.js';
+import { type ClientSocket, collect, connectUser, nextEvent, roundTrip, ack, errorFields, nextMatching } from '../support/client.js';
 import { eventually } from '../support/eventually.js';
-import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, startApp, uniquePrefix, userToken, useApp, fresh } from '../support/app.js';
+import { type TestApp, TEST_INTERNAL_SECRET, redisEnv, uniquePrefix, userToken, useApp, fresh, useApps } from '../support/app.js';
+import type { ServiceStatusChange, StatusSnapshot } from '../../src/socket/events.js';
 
 // docs/protocol.md §4.7 (service status), §4.9 (rate limits apply to these events), §6.1 POST /internal/status
 // and POST /internal/webhooks/uptime-kuma.
 
-interface ServiceStatus {
-  service: string;
-  status: string;
-  message?: string;
-  timestamp: string;
-}
-
-interface Snapshot {
-  services: Record<string, { status: string; message?: string; updatedAt: string }>;
-}
+type ServiceStatus = ServiceStatusChange;
+type Snapshot = StatusSnapshot;
 
 /** `secret: null` sends no Authorization header. */
 function post(app: TestApp, path: string, body: unknown, secret: string | null = TEST_INTERNAL_SECRET) {
@@ -322,23 +315,14 @@ describe.each<[string, () => Env]>([
 });
 
 describe('service status across two nodes (redis engine)', () => {
-  let a: TestApp;
-  let b: TestApp;
-  let prefix: string;
+  const prefix = uniquePrefix('status-2n');
+  const [a, b] = useApps(2, () => redisEnv(prefix), { closeClients: 'each' });
   let listener: Redis;
 
-  beforeAll(async () => {
-    prefix = uniquePrefix('status-2n');
-    const env = redisEnv(prefix);
-    [a, b] = await Promise.all([startApp(env), startApp(env)]);
+  beforeAll(() => {
     listener = new Redis(process.env.TEST_REDIS_URL!);
   });
-  afterAll(async () => {
-    closeAllClients();
-    listener?.disconnect();
-    await Promise.all([a?.close(), b?.close()]);
-  });
-  afterEach(() => closeAllClients());
+  afterAll(() => listener?.disconnect());
 
   it('a report posted to B reaches a subscriber on A exactly once', async () => {
     const service = fresh('x-api');

@@ -2,11 +2,11 @@
 // input (malformed, deep, wide or oversized payloads) that must neither crash the process,
 // leak to other users, nor stop the socket's other events from working.
 import request from 'supertest';
-import { type TestApp, TEST_INTERNAL_SECRET, userToken, useApp } from '../support/app.js';
-import { type ClientSocket, collect, connectUser, disconnected, nextEvent, roundTrip } from '../support/client.js';
+import { type TestApp, userToken, useApp } from '../support/app.js';
+import { type ClientSocket, collect, connectUser, disconnected, nextEvent, roundTrip, untyped } from '../support/client.js';
+import type { Ack, ErrorBody } from '../../src/socket/events.js';
+import { push } from '../support/backend.js';
 
-type ErrorBody = { code: string; message: string; details?: unknown };
-type Ack = { ok: true; data?: unknown } | { ok: false; error: ErrorBody };
 
 const ACK_TIMEOUT_MS = 15_000;
 
@@ -70,19 +70,11 @@ function expectValidationFailed(ack: Ack, fields?: string[]): void {
   }
 }
 
-function push(sut: TestApp, userId: string, payload: unknown) {
-  return request(sut.app.getHttpServer())
-    .post('/internal/emit')
-    .set('Authorization', `Bearer ${TEST_INTERNAL_SECRET}`)
-    .send({ userId, event: 'notification:new', payload })
-    .expect(200);
-}
-
 /** The socket is connected and its user room still delivers: a backend push arrives. */
 async function expectWorking(sut: TestApp, socket: ClientSocket, userId: string): Promise<void> {
   const marker = { probe: Math.random().toString(36).slice(2) };
   const arrived = nextEvent(socket, 'notification:new');
-  await push(sut, userId, marker);
+  await push(sut, { userId, event: 'notification:new', payload: marker });
   await expect(arrived).resolves.toEqual(marker);
 }
 
@@ -167,7 +159,7 @@ describe('acks and errors on / (docs/protocol.md §2.3)', () => {
       expect(withAck).toEqual({ ok: false, error: expect.objectContaining({ code }) });
 
       const errorEvent = nextEvent<ErrorBody>(socket, 'error');
-      socket.emit('auth:refresh', payload());
+      untyped(socket).emit('auth:refresh', payload());
       const body = await errorEvent;
       expect(body).toEqual((withAck as { error: ErrorBody }).error);
 
@@ -189,7 +181,7 @@ describe('acks and errors on / (docs/protocol.md §2.3)', () => {
 
       const hostile = 'x'.repeat(1000);
       const names = ['no:such:event', hostile, '__proto__', 'constructor', 'hasOwnProperty', 'toString'];
-      for (const name of names) socket.emit(name, { some: 'payload' });
+      for (const name of names) untyped(socket).emit(name, { some: 'payload' });
       await roundTrip(socket);
 
       const after = await metricValue(sut, 'gateway_unknown_events_total');
@@ -217,7 +209,7 @@ describe('a frame larger than SOCKETIO_MAX_BUFFER_SIZE', () => {
     expect(offender.connected).toBe(true);
 
     const gone = disconnected(offender);
-    offender.emit('auth:refresh', { token: 'x'.repeat(10_240) });
+    untyped(offender).emit('auth:refresh', { token: 'x'.repeat(10_240) });
     await expect(gone).resolves.toBe('transport close');
 
     await expectWorking(sut, bystander, 'big-2');

@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { type Env, loadConfig } from '../../src/config/load-config.js';
+import { AppConfigModule } from '../../src/config/config.module.js';
 import { createApp } from '../../src/create-app.js';
 import { closeAllClients } from './client.js';
 
@@ -63,7 +64,7 @@ export function testConfig(overrides: Env = {}): AppConfig {
 /** Boots the real app (HTTP + Socket.IO) on a free port. */
 export async function startApp(overrides: Env = {}): Promise<TestApp> {
   const config = testConfig(overrides);
-  const { app, port, internalPort } = await createApp(config);
+  const { app, port, internalPort } = await createApp(await AppConfigModule.forConfig(config));
   return {
     app,
     config,

@@ -3,7 +3,7 @@
  * (tsconfig.json includes test/). Each `@ts-expect-error` line must fail to compile: a wrong
  * payload, a wrong ack type, an unknown event name, in both directions of both namespaces. If
  * the map stopped catching one of them, the directive itself would be the compile error.
- * Nothing here runs; test/types/event-map.e2e-spec.ts checks that typecheck compiles this file.
+ * Nothing here runs; test/types/event-map.spec.ts checks that typecheck compiles this file.
  * The AsyncAPI description of the events (src/asyncapi/event-catalog.ts) is checked here too.
  */
 import type { Socket as ClientSocket } from 'socket.io-client';
@@ -12,7 +12,7 @@ import { shape, str } from '../../src/asyncapi/typed-schema.js';
 import type { Ack } from '../../src/common/ack.js';
 import type { ServiceSocket } from '../../src/internal-gateway/service-sessions.js';
 import type { DeliveryService } from '../../src/delivery/delivery.service.js';
-import type { emitThenDisconnect } from '../../src/socket/farewell.js';
+import type { emitThenDisconnect } from '../../src/socket/emit-then-disconnect.js';
 import type {
   AllowedEventName,
   BackendEvents,

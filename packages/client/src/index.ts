@@ -3,6 +3,6 @@
 export { connectGateway, GatewayClient, type GatewayClientEvents, type GatewayClientOptions, type SessionEndCode, type SessionEnded } from './gateway-client.js';
 export { connectService, ServiceClient, type ServiceClientEvents, type ServiceClientOptions, type ServiceEnded } from './service-client.js';
 export { GatewayError, type GatewayErrorCode } from './gateway-error.js';
-export type { AckDataOf, ConnectionState, PayloadOf, RequestArgs, RequestOptions } from './typed-channel.js';
+export type { ConnectionState, RequestArgs, RequestOptions } from './typed-channel.js';
 // The wire contract (event maps, payloads, acks, error codes): the types the gateway is written against.
 export type * from './events.js';

@@ -1,17 +1,9 @@
 import type { Socket } from 'socket.io-client';
+import type { AckDataOf, PayloadOf } from './contract.js';
 import { GatewayError } from './gateway-error.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- conditional types over the event maps' function signatures */
 
-/** The payload type of an event-map entry `(payload: P, ack) => void`. */
-export type PayloadOf<F> = F extends (payload: infer P, ...rest: any[]) => void ? P : undefined;
-
-/** The ack `data` type of an entry `(payload, ack: (res: Ack<D>) => void) => void`. */
-export type AckDataOf<F> = F extends (payload: any, ack: (res: infer R) => void) => void
-  ? Extract<R, { ok: true }> extends { data?: infer D }
-    ? D
-    : undefined
-  : undefined;
 
 export interface RequestOptions {
   /** Milliseconds to wait for the ack before rejecting with `TIMEOUT` (default: the client's `requestTimeout`). */

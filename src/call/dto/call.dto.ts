@@ -1,6 +1,6 @@
 import { IsIn, IsString, MaxLength } from 'class-validator';
 import { IsJsonObject } from '../../common/json-object.js';
-import { IsId, Optional } from '../../common/validators.js';
+import { IsId, MAX_REASON_LENGTH, Optional } from '../../common/validators.js';
 import type { AnswerCallPayload, CallReasonPayload, IceCandidatePayload, InitiateCallPayload } from '../../socket/events.js';
 
 export class InitiateCallDto implements InitiateCallPayload {
@@ -17,7 +17,7 @@ export class AnswerCallDto implements AnswerCallPayload {
 
 export class CallReasonDto implements CallReasonPayload {
   @IsId() callId!: string;
-  @Optional() @IsString() @MaxLength(256) reason?: string;
+  @Optional() @IsString() @MaxLength(MAX_REASON_LENGTH) reason?: string;
 }
 
 export class IceCandidateDto implements IceCandidatePayload {

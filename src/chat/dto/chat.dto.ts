@@ -1,6 +1,6 @@
 import { IsIn, IsString, Length, MaxLength } from 'class-validator';
 import { IsJsonObject } from '../../common/json-object.js';
-import { IsId, IsIdArray, Optional } from '../../common/validators.js';
+import { IsId, IsIdArray, MAX_TARGET_USERS, Optional } from '../../common/validators.js';
 import type { ChatIdPayload, ChatIdsPayload, NewMessagePayload, ReactionPayload, ReceiptPayload } from '../../socket/events.js';
 
 export const MESSAGE_TYPES = ['text', 'image', 'video', 'audio', 'file', 'voice'] as const;
@@ -15,11 +15,11 @@ export class ChatIdsDto implements ChatIdsPayload {
 }
 
 export class UserIdsDto {
-  @IsIdArray(0, 10000) userIds!: string[];
+  @IsIdArray(0, MAX_TARGET_USERS) userIds!: string[];
 }
 
 export class FriendIdsDto {
-  @IsIdArray(0, 10000) friendIds!: string[];
+  @IsIdArray(0, MAX_TARGET_USERS) friendIds!: string[];
 }
 
 export class NewMessageDto implements NewMessagePayload {

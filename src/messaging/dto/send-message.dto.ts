@@ -1,6 +1,6 @@
 import { IsString, Length, MaxLength } from 'class-validator';
 import { IsJsonObject } from '../../common/json-object.js';
-import { IsIdArray, Optional } from '../../common/validators.js';
+import { IsIdArray, MAX_EVENT_NAME_LENGTH, Optional } from '../../common/validators.js';
 import type { SendMessagePayload, ServiceSendMessagePayload } from '../../socket/events.js';
 
 export const MAX_MESSAGE_LENGTH = 64 * 1024;
@@ -14,5 +14,5 @@ export class SendMessageDto implements SendMessagePayload {
 
 /** `send_message` from a service (docs/protocol.md §6.2): the user form plus the event name. */
 export class ServiceSendMessageDto extends SendMessageDto implements ServiceSendMessagePayload {
-  @Optional() @IsString() @Length(1, 128) event?: string;
+  @Optional() @IsString() @Length(1, MAX_EVENT_NAME_LENGTH) event?: string;
 }

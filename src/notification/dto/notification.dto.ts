@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsDefined, IsString, Length, MaxLength, ValidateNested } from 'class-validator';
 import { IsJsonObject } from '../../common/json-object.js';
-import { IsId, IsIdArray, Optional } from '../../common/validators.js';
+import { IsId, IsIdArray, MAX_TARGET_USERS, Optional } from '../../common/validators.js';
 import type { NotificationBody, NotificationIdPayload, PushNotificationPayload } from '../../socket/events.js';
 
 export class NotificationBodyDto implements NotificationBody {
@@ -15,7 +15,7 @@ export class NotificationBodyDto implements NotificationBody {
 /** POST /internal/notifications and the `notify` event (docs/protocol.md §6): one of userId/userIds. */
 export class PushNotificationDto implements PushNotificationPayload {
   @Optional() @IsId() userId?: string;
-  @Optional() @IsIdArray(1, 10000) userIds?: string[];
+  @Optional() @IsIdArray(1, MAX_TARGET_USERS) userIds?: string[];
   @IsDefined() @ValidateNested() @Type(() => NotificationBodyDto) notification!: NotificationBodyDto;
 }
 

@@ -1,8 +1,8 @@
 import { applyDecorators, UseFilters, UseInterceptors } from '@nestjs/common';
 import { WebSocketGateway } from '@nestjs/websockets';
-import { WsAckExceptionFilter } from './ws-ack-exception.filter.js';
-import { WsMetricsInterceptor } from './ws-metrics.interceptor.js';
-import { UserRateLimitInterceptor } from '../rate-limit/user-rate-limit.interceptor.js';
+import { WsAckExceptionFilter } from '../socket/ws-ack-exception.filter.js';
+import { WsMetricsInterceptor } from '../socket/ws-metrics.interceptor.js';
+import { UserRateLimitInterceptor } from './user-rate-limit.interceptor.js';
 
 /**
  * A gateway of user events on `/`: the ack/`error` filter, latency metrics and the per-user rate

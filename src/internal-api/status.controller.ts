@@ -1,30 +1,18 @@
 import { Body, Controller, HttpCode, Post, Req, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { type Ack, ok } from '../common/ack.js';
+import { ok } from '../common/ack.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
-import { PushNotificationDto } from '../notification/dto/notification.dto.js';
-import { NotificationService, type PushResult } from '../notification/notification.service.js';
 import { ReportStatusDto } from '../status/dto/status.dto.js';
 import { StatusService } from '../status/status.service.js';
 import { fromUptimeKuma, kumaMessageKind } from '../status/uptime-kuma.js';
-import { readKumaWebhook } from '../status/uptime-kuma-body.js';
 import { InternalAction, InternalRequestMetrics } from './internal-request-metrics.interceptor.js';
+import { readKumaWebhook } from './uptime-kuma-body.js';
 
-/** Backends feeding user features: notifications and the status page (docs/protocol.md §6.1). */
+/** Backends and Uptime Kuma feed the status page (docs/protocol.md §6.1). */
 @Controller('internal')
 @UseInterceptors(InternalRequestMetrics)
-export class FeedsController {
-  constructor(
-    private readonly notifications: NotificationService,
-    private readonly status: StatusService,
-  ) {}
-
-  @Post('notifications')
-  @InternalAction('notify')
-  @HttpCode(200)
-  async notify(@Body() dto: PushNotificationDto): Promise<Ack<PushResult>> {
-    return ok(await this.notifications.push(dto, dto.notification));
-  }
+export class StatusController {
+  constructor(private readonly status: StatusService) {}
 
   @Post('status')
   @InternalAction('report_status')

@@ -1,24 +1,38 @@
 import { getMetadataStorage } from 'class-validator';
-import type { JsonSchema, TypedSchema } from './typed-schema.js';
 
-interface Rule {
+export type JsonSchema = { [keyword: string]: unknown };
+
+declare const described: unique symbol;
+
+/** A schema of values of type T (a phantom parameter, invariant in T: it must describe T exactly). */
+export type TypedSchema<T> = JsonSchema & { readonly [described]?: (value: T) => T };
+
+/** One class-validator rule as its metadata storage keeps it. */
+export interface DtoRule {
   type: string;
   name?: string;
   propertyName: string;
   constraints?: unknown[];
   each?: boolean;
+  message?: unknown;
 }
 
-type DtoClass<T> = new () => T;
+export type DtoClass<T> = new () => T;
+
+/** The class-validator rules of a DTO class (its parents' included). */
+export function dtoRules(cls: DtoClass<unknown>): DtoRule[] {
+  return getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false) as DtoRule[];
+}
 
 /**
  * The JSON Schema of a DTO class, read from its class-validator decorators: what the validation
- * pipe enforces is what the document says. A decorator this does not know fails the build of
- * the document (so a new kind of rule cannot silently drop out of the contract).
+ * pipe enforces is what the AsyncAPI document says and what the compiled validators of the hot
+ * paths check (common/dto-validator.ts). A decorator this does not know throws (so a new kind of
+ * rule cannot silently drop out of the contract).
  */
 export function dtoSchema<T>(cls: DtoClass<T>): TypedSchema<T> {
-  const rules = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false) as Rule[];
-  const byProperty = new Map<string, Rule[]>();
+  const rules = dtoRules(cls);
+  const byProperty = new Map<string, DtoRule[]>();
   for (const rule of rules) {
     const list = byProperty.get(rule.propertyName) ?? [];
     list.push(rule);
@@ -34,7 +48,7 @@ export function dtoSchema<T>(cls: DtoClass<T>): TypedSchema<T> {
   return { type: 'object', properties, ...(required.length > 0 ? { required } : {}) };
 }
 
-function propertySchema(cls: DtoClass<unknown>, property: string, rules: Rule[]): { schema: JsonSchema; optional: boolean } {
+function propertySchema(cls: DtoClass<unknown>, property: string, rules: DtoRule[]): { schema: JsonSchema; optional: boolean } {
   const value: JsonSchema = {};
   const items: JsonSchema = {};
   let optional = false;

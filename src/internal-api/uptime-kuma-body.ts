@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { isPlainObject } from '../common/json-object.js';
 import { assertPayloadShape } from '../common/payload-guard.js';
-import type { UptimeKumaWebhook } from './uptime-kuma.js';
+import type { UptimeKumaWebhook } from '../status/uptime-kuma.js';
 
 const notKuma = (why: string) =>
   new AppError(ErrorCode.VALIDATION_FAILED, 'Not an Uptime Kuma webhook', [{ field: 'data', errors: [why] }]);
