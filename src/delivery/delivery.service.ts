@@ -40,11 +40,6 @@ export class DeliveryService {
     this.to(rooms).except(except).emit(event, ...args);
   }
 
-  /** Every connection of this node only (no other node hears it): the shutdown notice. */
-  toLocal<E extends ServerEventName>(event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
-    this.sockets.io.local.emit(event, ...args);
-  }
-
   /** Whether the connection `socketId` (on this node) is in `room`. */
   isIn(socketId: string, room: string): boolean {
     return this.sockets.io.sockets.sockets.get(socketId)?.rooms.has(room) ?? false;

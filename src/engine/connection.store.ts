@@ -33,6 +33,8 @@ export abstract class ConnectionStore {
    * of a crashed node come back elsewhere and recover what was sent meanwhile.
    */
   abstract sweepNode(nodeId: string, keepHistoryMs: number): Promise<string[]>;
+  /** The sockets `nodeId` has registered, as [userId, socketId] (what a sweep of it would remove). */
+  abstract registeredBy(nodeId: string): Promise<Array<[userId: string, socketId: string]>>;
   /** Every user with a socket, paged (cursor '0' starts and ends). */
   abstract scanOnline(cursor: string, count: number): Promise<{ cursor: string; userIds: string[] }>;
 }

@@ -69,22 +69,35 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
     return this.resyncs === 0;
   }
 
-  /** Re-registers every socket of this node in the store; idempotent. */
+  /**
+   * Makes the store's registrations by this node match its live sockets (idempotent): what the
+   * store lists for this node but is gone here (a leave whose removal failed while the store was
+   * unreachable) is removed, and the user announced offline when it was their last socket; every
+   * live socket is registered again (the store may have come back empty). Returns the live sockets.
+   */
   async resync(): Promise<number> {
     if (!this.sockets.ready) return 0;
-    await this.connections.heartbeat(this.config.nodeId, Date.now(), this.config.presenceNodeTtlMs);
+    const nodeId = this.config.nodeId;
+    await this.connections.heartbeat(nodeId, Date.now(), this.config.presenceNodeTtlMs);
+    const local = this.sockets.io.sockets.sockets;
+    let stale = 0;
     let count = 0;
-    for (const socket of this.sockets.io.sockets.sockets.values()) {
-      if (!socket.connected || !socket.data.userId) continue;
-      try {
-        await this.connections.add(socket.data.userId, socket.id, this.config.nodeId);
-        count += 1;
-      } catch (err) {
-        this.logger.warn({ reason: (err as Error).message }, 'Could not re-register a socket');
-        break;
+    try {
+      for (const [userId, socketId] of await this.connections.registeredBy(nodeId)) {
+        const socket = local.get(socketId);
+        if (socket?.connected && socket.data.userId === userId) continue;
+        await this.presence.disconnected(userId, socketId);
+        stale += 1;
       }
+      for (const socket of local.values()) {
+        if (!socket.connected || !socket.data.userId) continue;
+        await this.connections.add(socket.data.userId, socket.id, nodeId);
+        count += 1;
+      }
+    } catch (err) {
+      this.logger.warn({ reason: (err as Error).message }, 'Could not reconcile the registrations of this node');
     }
-    if (count > 0) this.logger.log({ sockets: count }, 'Re-registered live sockets after the store came back');
+    if (count > 0 || stale > 0) this.logger.log({ sockets: count, stale }, 'Reconciled the live sockets of this node with the store');
     return count;
   }
 

@@ -1,3 +1,4 @@
+import { MemoryEngineHealth } from '../engine/memory/memory-engine-health.js';
 import { loadConfig } from '../config/load-config.js';
 import { AppError } from '../common/error-codes.js';
 import { type ClaimResult, SessionStore, type SessionRules } from '../engine/session.store.js';
@@ -89,7 +90,7 @@ function setup(env: Record<string, string> = {}) {
   // The real ref (its local room walk is what the service relies on) over the fake server.
   const ref = new SocketServerRef();
   ref.set(io as unknown as UserServer);
-  const sut = new SessionService(loadConfig({ JWT_SECRET: 'session-spec-secret-0123', ...env }), store, ref, nodes as unknown as NodeBus);
+  const sut = new SessionService(loadConfig({ JWT_SECRET: 'session-spec-secret-0123', ...env }), store, ref, nodes as unknown as NodeBus, new MemoryEngineHealth());
   return { sut, io, store, nodes };
 }
 

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
+import { EngineHealth } from '../engine/engine-health.js';
 import { NodeBus } from '../engine/node-bus.js';
 import { SessionStore, type SessionRules } from '../engine/session.store.js';
 import type { LogoutReason } from '../socket/events.js';
@@ -38,11 +39,42 @@ export class SessionService implements OnApplicationBootstrap {
     private readonly store: SessionStore,
     private readonly sockets: SocketServerRef,
     private readonly nodes: NodeBus,
+    private readonly engine: EngineHealth,
   ) {}
 
-  /** Applies the other nodes' logout orders. */
+  /** Applies the other nodes' logout orders; claims this node's live sessions again after a store loss. */
   onApplicationBootstrap(): void {
     this.nodes.on('session:logout', (order) => this.applyLocally(order));
+    this.engine.onReconnect(() => void this.reclaimLive());
+  }
+
+  /**
+   * The store is back, perhaps empty (Redis without persistence): every session with a live
+   * socket on this node is claimed again, so the policy counts it, a session it supersedes is
+   * logged out as at a handshake, and one the store knows as revoked (a logout this node missed
+   * while the store was away) is logged out now.
+   */
+  async reclaimLive(): Promise<void> {
+    if (!this.sockets.ready) return;
+    const live = new Map<string, { userId: string; sessionId: string }>();
+    for (const socket of this.sockets.io.sockets.sockets.values()) {
+      const { userId, sessionId } = socket.data;
+      if (socket.connected && userId && sessionId) live.set(`${userId}\u0000${sessionId}`, { userId, sessionId });
+    }
+    let refused = 0;
+    for (const { userId, sessionId } of live.values()) {
+      try {
+        await this.admit(userId, sessionId);
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== ErrorCode.SESSION_REVOKED) {
+          this.logger.warn({ reason: (err as Error).message }, 'Could not claim the live sessions again');
+          return;
+        }
+        refused += 1;
+        this.logoutSessions(userId, [sessionId], 'session_revoked');
+      }
+    }
+    if (live.size > 0) this.logger.log({ sessions: live.size, refused }, 'Claimed the live sessions of this node again');
   }
 
   private rules(): SessionRules {

@@ -103,6 +103,21 @@ storeContract<ConnectionStore>(
       expect(await ctx.other.remove(u, 'same-id', b)).toEqual({ last: true });
     });
 
+    it("lists what a node registered, and a removal or another node's registration changes only its own list", async () => {
+      const [u1, u2, a, b] = [fresh(), fresh(), `node-${fresh()}`, `node-${fresh()}`];
+      await ctx.store.add(u1, 'sock-1', a);
+      await ctx.store.add(u1, 'sock-2', a);
+      await ctx.store.add(u2, 'sock-3', b);
+      const sorted = (list: Array<[string, string]>) => [...list].sort((x, y) => x[1].localeCompare(y[1]));
+      expect(sorted(await ctx.store.registeredBy(a))).toEqual([[u1, 'sock-1'], [u1, 'sock-2']]);
+      expect(await ctx.other.registeredBy(b)).toEqual([[u2, 'sock-3']]);
+      await ctx.store.remove(u1, 'sock-1', a);
+      expect(await ctx.store.registeredBy(a)).toEqual([[u1, 'sock-2']]);
+      await ctx.store.remove(u1, 'sock-2', a);
+      await ctx.store.remove(u2, 'sock-3', b);
+      expect(await ctx.store.registeredBy(a)).toEqual([]);
+    });
+
     it('pages over every user with a socket', async () => {
       const node = `node-${fresh()}`;
       const users = Array.from({ length: 7 }, () => fresh());

@@ -72,9 +72,9 @@ describe('delivery metrics, memory engine', () => {
   });
 });
 
-describe('delivery metrics: a broadcast to the whole namespace', () => {
-  it('counts the shutdown notice to every local socket as broadcast', async () => {
-    const app = await startApp();
+describe('delivery metrics: the drain', () => {
+  it('counts the shutdown notice, one to each local socket, as targeted', async () => {
+    const app = await startApp({ SHUTDOWN_DRAIN_DELAY_MS: '0', SHUTDOWN_SPREAD_MS: '0' });
     try {
       const sockets = await Promise.all([1, 2, 3].map((i) => connectUser(app.url, userToken(fresh(`b${i}`)))));
       const before = await scrapeMetrics(app.url);
@@ -82,7 +82,8 @@ describe('delivery metrics: a broadcast to the whole namespace', () => {
       await app.app.get(LifecycleService).drain();
       await Promise.all(notices);
       const after = await scrapeMetrics(app.url);
-      expect(delta(before, after, DELIVERED, { namespace: '/', kind: 'broadcast' })).toBe(3);
+      expect(delta(before, after, DELIVERED, { namespace: '/', kind: 'targeted' })).toBe(3);
+      expect(delta(before, after, DELIVERED, { namespace: '/', kind: 'broadcast' })).toBe(0);
     } finally {
       await app.close();
     }

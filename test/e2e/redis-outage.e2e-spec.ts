@@ -3,6 +3,8 @@ import { closeAllClients, collect, connectError, connectUser, nextEvent, roundTr
 import { eventually } from '../support/eventually.js';
 import { assertBuilt, httpStatus, killAllGateways, startGateway } from '../support/node-process.js';
 import { type RedisServerHandle, freePort, startRedisServer } from '../support/redis-server.js';
+import { presenceOf } from '../support/backend.js';
+import { SocketServerRef } from '../../src/socket/socket-server.ref.js';
 
 // SPEC §8, Redis briefly unreachable: the node stays up, readiness reports it, handshakes fail
 // UNAVAILABLE, every internal HTTP route that needs Redis answers 503 with Retry-After at once
@@ -179,5 +181,62 @@ describe('a node started while Redis is unreachable', () => {
     } finally {
       await redis.stop();
     }
+  });
+});
+
+describe('Redis restarted while clients leave (two nodes)', () => {
+  let redis: RedisServerHandle;
+  let nodes: TestApp[] = [];
+
+  afterEach(async () => {
+    closeAllClients();
+    await Promise.all(nodes.map((n) => n.close()));
+    nodes = [];
+    await redis?.stop();
+  });
+
+  async function startNodes(): Promise<TestApp[]> {
+    const prefix = uniquePrefix('restart');
+    nodes = [await startApp({ REDIS_URL: redis.url, SOCKET_CONTROL_PREFIX: prefix }), await startApp({ REDIS_URL: redis.url, SOCKET_CONTROL_PREFIX: prefix })];
+    return nodes;
+  }
+
+  const socketsOn = (node: TestApp) => node.app.get(SocketServerRef).io.sockets.sockets.size;
+
+  it('with its append-only file: the users who left during the restart go offline once it is back, the others stay online (no ghosts)', async () => {
+    redis = await startRedisServer({ persistent: true });
+    const [a, b] = await startNodes();
+    const [leaverA, leaverB, stayerA, stayerB] = ['leaver-a', 'leaver-b', 'stayer-a', 'stayer-b'].map((l) => fresh(l));
+    const leaving = [await connectUser(a.url, userToken(leaverA)), await connectUser(b.url, userToken(leaverB))];
+    await connectUser(a.url, userToken(stayerA));
+    await connectUser(b.url, userToken(stayerB));
+    const everyone = [leaverA, leaverB, stayerA, stayerB];
+    const online = async () => (await presenceOf(a, everyone)).filter((p) => p.devices > 0).map((p) => p.userId).sort();
+    expect(await online()).toEqual([...everyone].sort());
+
+    // A crash: what was written is in the append-only file (fsync on every write).
+    await redis.kill();
+    await eventually('readiness 503', () => httpStatus(a.url, '/health/ready'), (s) => s === 503);
+    for (const s of leaving) s.close();
+    await eventually('the leavers gone from their nodes', async () => [socketsOn(a), socketsOn(b)], (n) => n[0] === 1 && n[1] === 1);
+
+    await redis.restart();
+    await eventually('both nodes ready', async () => [await httpStatus(a.url, '/health/ready'), await httpStatus(b.url, '/health/ready')], (s) => s[0] === 200 && s[1] === 200, { timeoutMs: 15_000 });
+    await eventually('no ghosts', online, (users) => users.join() === [stayerA, stayerB].sort().join(), { timeoutMs: 10_000 });
+  });
+
+  it('empty after the restart: each node claims its live sessions again, so a new login still replaces the live session (single policy)', async () => {
+    redis = await startRedisServer();
+    const [a, b] = await startNodes();
+    const u = fresh('reclaim');
+    const first = await connectUser(a.url, userToken(u, `s1-${u}`));
+    const logout = nextEvent<{ reason: string }>(first, 'auth:logout');
+
+    await redis.restart();
+    await eventually('both nodes ready', async () => [await httpStatus(a.url, '/health/ready'), await httpStatus(b.url, '/health/ready')], (s) => s[0] === 200 && s[1] === 200, { timeoutMs: 15_000 });
+    await eventually('the live socket registered again', async () => (await presenceOf(b, [u]))[0]?.devices, (d) => d === 1, { timeoutMs: 10_000 });
+
+    await connectUser(b.url, userToken(u, `s2-${u}`));
+    await expect(logout).resolves.toEqual({ reason: 'session_replaced' });
   });
 });

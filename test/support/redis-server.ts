@@ -17,7 +17,7 @@ export interface RedisServerHandle {
   stop(): Promise<void>;
   /** SIGKILL, then wait for the process to exit. */
   kill(): Promise<void>;
-  /** stop(), then start again on the same port. Nothing survives: persistence is off. */
+  /** Stops, then starts again on the same port. Nothing survives unless started `persistent`. */
   restart(): Promise<void>;
 }
 
@@ -26,6 +26,8 @@ export interface StartRedisServerOptions {
   port?: number;
   /** Extra redis-server arguments appended after the defaults (e.g. cluster mode); kept on restart(). */
   extraArgs?: string[];
+  /** Append-only file (fsync on every write) in a directory kept across kill() and restart(), removed by stop(): what was written survives. */
+  persistent?: boolean;
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -75,15 +77,16 @@ export async function freeConsecutivePorts(count: number): Promise<number[]> {
 }
 
 export async function startRedisServer(options: StartRedisServerOptions = {}): Promise<RedisServerHandle> {
-  const extraArgs = options.extraArgs ?? [];
+  const kept = options.persistent ? await mkdtemp(join(tmpdir(), 'test-redis-aof-')) : undefined;
+  const extraArgs = [...(options.extraArgs ?? []), ...(kept ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', kept] : [])];
   if (options.port !== undefined) {
-    return new RedisServer(options.port, await launch(options.port, extraArgs), extraArgs);
+    return new RedisServer(options.port, await launch(options.port, extraArgs), extraArgs, kept);
   }
   const failures: string[] = [];
   for (let attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
     const port = await freePort();
     try {
-      return new RedisServer(port, await launch(port, extraArgs), extraArgs);
+      return new RedisServer(port, await launch(port, extraArgs), extraArgs, kept);
     } catch (err) {
       // Another process may grab the port between freePort() and the bind;
       // any other failure would repeat on every port, so stop at once.
@@ -113,6 +116,7 @@ class RedisServer implements RedisServerHandle {
     readonly port: number,
     private current: RedisProcess | undefined,
     private readonly extraArgs: string[] = [],
+    private readonly keptDir?: string,
   ) {
     this.url = `redis://127.0.0.1:${port}`;
   }
@@ -124,6 +128,7 @@ class RedisServer implements RedisServerHandle {
 
   async stop(): Promise<void> {
     await this.terminate('SIGTERM');
+    if (this.keptDir) await rm(this.keptDir, { recursive: true, force: true });
   }
 
   async kill(): Promise<void> {
@@ -131,7 +136,7 @@ class RedisServer implements RedisServerHandle {
   }
 
   async restart(): Promise<void> {
-    await this.stop();
+    await this.terminate('SIGTERM');
     this.current = await launch(this.port, this.extraArgs);
   }
 

@@ -90,6 +90,12 @@ export class MemoryConnectionStore extends ConnectionStore {
     return gone;
   }
 
+  async registeredBy(nodeId: string): Promise<Array<[string, string]>> {
+    const found: Array<[string, string]> = [];
+    for (const [userId, list] of this.sockets) for (let i = 0; i < list.length; i += 2) if (list[i + 1] === nodeId) found.push([userId, list[i]]);
+    return found;
+  }
+
   async scanOnline(cursor: string, count: number): Promise<{ cursor: string; userIds: string[] }> {
     const all = [...this.sockets.keys()].sort();
     const start = Number(cursor) || 0;

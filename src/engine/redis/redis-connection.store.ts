@@ -116,6 +116,17 @@ export class RedisConnectionStore extends ConnectionStore {
     if (old.length > 0) await this.redis.command.hdel(this.redis.keys.nodeBeats, ...old);
   }
 
+  async registeredBy(nodeId: string): Promise<Array<[string, string]>> {
+    const found: Array<[string, string]> = [];
+    let cursor = '0';
+    do {
+      const [next, entries] = await this.redis.command.sscan(this.redis.keys.nodeSockets(nodeId), cursor, 'COUNT', 1000);
+      for (const entry of entries) found.push([entry.slice(0, entry.indexOf(SEP)), entry.slice(entry.indexOf(SEP) + 1)]);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  }
+
   async scanOnline(cursor: string, count: number): Promise<{ cursor: string; userIds: string[] }> {
     const [next, userIds] = await this.redis.command.sscan(this.redis.keys.online, cursor, 'COUNT', count);
     return { cursor: next, userIds };
