@@ -85,6 +85,12 @@ const configRule = [
   ...restrict('config/ is read by everyone: it imports only common/.', ['^(\\.\\./)+(?!common/)[^/]+/', '^(\\.\\./)+[^/]+\\.js$']),
 ];
 
+/** admission/: the load signal and handshake admission, under the gateways and the intake; it reads the configuration only. */
+const admissionRule = [
+  ...NO_HTTP_SERVER,
+  ...restrict('admission/ sits under the transports: it imports nothing of the app but config/ and common/.', ['^(\\.\\./)+(?!common/|config/)[^/]+/', '^(\\.\\./)+[^/]+\\.js$']),
+];
+
 /** socket/: the Socket.IO plumbing under every gateway (adapter, dispatcher, typed events). */
 const socketRule = [
   ...restrict('socket/ sits under the gateways and the features: it imports no transport and no feature.', [...[...TRANSPORT_FOLDERS, ...FEATURE_FOLDERS].map(into)]),
@@ -211,6 +217,10 @@ export default tseslint.config(
   {
     files: ['src/config/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: configRule }] },
+  },
+  {
+    files: ['src/admission/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: admissionRule }] },
   },
   {
     files: ['src/cluster/**/*.ts'],

@@ -38,7 +38,9 @@ export default {
     project('docs', ['<rootDir>/test/docs/**/*.spec.ts']),
     // Every dependency install script has a decision in package.json.
     project('install', ['<rootDir>/test/install/**/*.spec.ts']),
-    // The load tool (bench/) against a real gateway.
+    // The layer boundaries of eslint.config.js, each with an import planted in a folder.
+    project('lint', ['<rootDir>/test/lint/**/*.spec.ts']),
+    // The load tool (bench/) and its chart.
     project('bench', ['<rootDir>/test/bench/**/*.spec.ts']),
     // A short run of the reliability harness (reliability/, npm run reliability) against real processes.
     project('reliability', ['<rootDir>/test/reliability/**/*.spec.ts']),

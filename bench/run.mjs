@@ -11,7 +11,9 @@
 // [500,1000,2000,4000,8000] msg/s, BENCH_BATCH_LADDER [1000,2000,4000,8000,16000] msg/s,
 // BENCH_STEP_SECONDS [5], BENCH_EMIT_REQUESTS [20000], BENCH_BROADCASTS [5], BENCH_REDIS [0]
 // (1: also the Redis engine, 2 nodes + a private redis-server), BENCH_CONNECT_CONCURRENCY [100],
-// BENCH_BUDGET_SECONDS [540] (no ladder step starts after it), BENCH_OUT [bench/results/...].
+// BENCH_BUDGET_SECONDS [540] (no ladder step starts after it), BENCH_OUT [bench/results/...],
+// BENCH_CHART [beside BENCH_OUT, .svg] (the chart of the run, bench/chart.mjs; docs/performance.svg
+// is one).
 import { fork, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { cpuUs as ownCpuUs, nowUs, summarize } from './loadgen.mjs';
 import { Publisher, closedLoop, rateStep } from './publish.mjs';
 import { startWatchdog } from '../scripts/watchdog.mjs';
+import { renderChart } from './chart.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
@@ -792,7 +795,10 @@ async function main() {
     table: text,
   };
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`\nJSON: ${out} (${report.seconds} s)\n`);
+  const chart = env.BENCH_CHART ? resolve(env.BENCH_CHART) : out.replace(/\.json$/, '') + '.svg';
+  mkdirSync(dirname(chart), { recursive: true });
+  writeFileSync(chart, renderChart(report));
+  process.stdout.write(`\nJSON: ${out} (${report.seconds} s)\nChart: ${chart}\n`);
   return Object.keys(errors).length === 0 ? 0 : 1;
 }
 
