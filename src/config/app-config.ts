@@ -109,7 +109,7 @@ export class AppConfig {
   /** Overload bounds of the backend intake (docs/protocol.md §6.3); past either, emits answer 503 + Retry-After. */
   intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
   /** Admission of new connections under a reconnect storm (src/admission/handshake-admission.ts). */
-  handshakeAdmission!: { maxPending: number; maxEventLoopDelayMs: number };
+  handshakeAdmission!: { maxPending: number; maxEventLoopDelayMs: number; maxQueued: number };
   /** V8's garbage-collection helper threads (src/runtime/gc-tuning.ts); `auto`: off on one CPU. */
   gcHelperThreads!: GcHelperThreads;
   /** V8's allocation-site pretenuring (GC_PRETENURING); off by default (src/runtime/gc-tuning.ts). */

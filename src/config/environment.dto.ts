@@ -120,6 +120,7 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) INTAKE_MAX_EVENT_LOOP_DELAY_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) HANDSHAKE_MAX_PENDING?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) HANDSHAKE_MAX_EVENT_LOOP_DELAY_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) HANDSHAKE_MAX_QUEUED?: number;
 
   @IsOptional() @IsIn(['auto', 'on', 'off']) GC_HELPER_THREADS?: string;
   @IsOptional() @Transform(toBoolean) @IsBoolean() GC_PRETENURING?: boolean;

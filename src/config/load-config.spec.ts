@@ -50,7 +50,7 @@ describe('loadConfig', () => {
         gcHelperThreads: 'auto',
         gcPretenuring: false,
         intake: { maxInFlight: 10000, maxEventLoopDelayMs: 50 },
-        handshakeAdmission: { maxPending: 64, maxEventLoopDelayMs: 50 },
+        handshakeAdmission: { maxPending: 64, maxEventLoopDelayMs: 50, maxQueued: 10000 },
         log: { level: 'info', format: 'json' },
         metricsEnabled: true,
       });

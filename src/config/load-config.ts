@@ -129,6 +129,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.handshakeAdmission = {
     maxPending: dto.HANDSHAKE_MAX_PENDING ?? 64,
     maxEventLoopDelayMs: dto.HANDSHAKE_MAX_EVENT_LOOP_DELAY_MS ?? 50,
+    maxQueued: dto.HANDSHAKE_MAX_QUEUED ?? 10000,
   };
   cfg.gcHelperThreads = (dto.GC_HELPER_THREADS as GcHelperThreads | undefined) ?? 'auto';
   cfg.gcPretenuring = dto.GC_PRETENURING ?? false;

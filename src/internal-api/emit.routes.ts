@@ -45,14 +45,14 @@ export class EmitRoutes {
   /** Adds both routes to `fastify`; errors leave through `errors` like those of every Nest route. */
   register(fastify: FastifyInstance, errors: HttpErrorFilter): void {
     // Before the body is read (after the secret and store hooks): a request the node cannot take
-    // now is answered 503 at once, whatever body it announces, and its connection closed rather
-    // than drained; a refusal costs next to nothing.
+    // now is answered 503 at once, whatever body it announces. The connection stays open (Node
+    // discards the unread body): a backend's keep-alive connection carries its retry, and requests
+    // it already queued on that connection are answered rather than cut off.
     const admit = (_req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
       try {
         this.limiter.admitNow();
         done();
       } catch (err) {
-        void reply.header('connection', 'close');
         errors.send(reply, err);
       }
     };

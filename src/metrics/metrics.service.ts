@@ -58,7 +58,7 @@ export class MetricsService {
   readonly rateLimited = new Counter({ name: 'gateway_rate_limit_rejections_total', help: 'Requests refused by a rate limit', labelNames: ['scope'], registers: [this.registry] });
   readonly handshakeRefusals = new Counter({
     name: 'gateway_handshake_admission_refusals_total',
-    help: 'New connections answered 503 + Retry-After before any work, by reason (pending: HANDSHAKE_MAX_PENDING; event_loop_delay)',
+    help: 'New connections answered 503 + Retry-After before any work, by reason (queue_full: HANDSHAKE_MAX_QUEUED already waiting; queue_wait: waited 8 s for a turn)',
     labelNames: ['reason'],
     registers: [this.registry],
   });

@@ -6,9 +6,9 @@ import { assertBuilt, killAllGateways, startGateway } from '../support/node-proc
 import { freePort } from '../support/redis-server.js';
 
 // SPEC §7, reconnect storms: a node that receives a thousand handshakes at once stays responsive
-// (/health/live prompt), admits them at the rate it can verify them, answers the others 503 with
-// Retry-After (Socket.IO clients retry by themselves) and lets none of them time out: every
-// client gets in. Against `node dist/main.js` with its default settings.
+// (/health/live prompt), admits them at the rate it can verify them while the others wait for their
+// turn (a 503 with Retry-After only past the queue's bounds) and lets none of them time out: every
+// client gets in, none needing a retry. Against `node dist/main.js` with its default settings.
 
 const CLIENTS = 1000;
 
@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 describe(`a storm of ${CLIENTS} handshakes at once`, () => {
-  it('lets every client in without a timeout, refusing the excess 503 + Retry-After, and /health/live stays prompt', async () => {
+  it('lets every client in without a timeout or a refusal (the excess waits its turn), and /health/live stays prompt', async () => {
     const gw = await startGateway({ PORT: String(await freePort()), HOST: '127.0.0.1', JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_MAX_CONNECTIONS: '100000', LOG_LEVEL: 'warn' });
     const idle = await idleLive(gw.url);
     const probe = startLiveProbe(gw.url);
@@ -49,13 +49,52 @@ describe(`a storm of ${CLIENTS} handshakes at once`, () => {
     );
     const live = await probe.stop();
 
-    // Nobody timed out; whatever was refused was refused with a 503 (and retried).
+    // Nobody timed out, nobody was refused: the excess waited for its turn.
     expect([...errors.keys()].filter((m) => /timeout/i.test(m))).toEqual([]);
-    expect([...refusedStatuses].filter((s) => s !== '503')).toEqual([]);
+    expect([...refusedStatuses]).toEqual([]);
     const metrics = await scrapeMetrics(gw.url);
+    expect(sumOf(metrics, 'gateway_handshake_admission_refusals_total')).toBe(0);
     expect(sumOf(metrics, 'gateway_connections_active')).toBe(CLIENTS);
     // The node stayed responsive while it let them in.
     expect(live.length).toBeGreaterThan(10);
     expect(percentile(live, 0.99)).toBeLessThanOrEqual(promptBound(idle.p99, 200));
+  });
+});
+
+describe('past the queue (HANDSHAKE_MAX_PENDING=1, HANDSHAKE_MAX_QUEUED=0)', () => {
+  it('answers the excess 503 + Retry-After at once, counts it, and every client still gets in by retrying', async () => {
+    const gw = await startGateway({
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      JWT_SECRET: TEST_JWT_SECRET,
+      RATE_LIMIT_MAX_CONNECTIONS: '100000',
+      LOG_LEVEL: 'warn',
+      HANDSHAKE_MAX_PENDING: '1',
+      HANDSHAKE_MAX_QUEUED: '0',
+    });
+    const refusedStatuses = new Set<string>();
+    let timeouts = 0;
+    const clients = 100;
+    await Promise.all(
+      Array.from(
+        { length: clients },
+        (_, i) =>
+          new Promise<void>((resolve, reject) => {
+            const socket = createClient(gw.url, { auth: { token: signToken({ sub: `queue-${i}`, session_id: `s-${i}` }) }, reconnection: true, reconnectionDelay: 100, timeout: 20_000 });
+            socket.on('connect_error', (err: Error & { description?: { message?: string } }) => {
+              if (/timeout/i.test(err.message)) timeouts++;
+              const status = /Unexpected server response: (\d+)/.exec(String(err.description?.message ?? ''))?.[1];
+              if (status) refusedStatuses.add(status);
+            });
+            socket.once('connected', () => resolve());
+            setTimeout(() => reject(new Error(`client ${i} not in after 40 s`)), 40_000).unref();
+          }),
+      ),
+    );
+    expect(timeouts).toBe(0);
+    expect([...refusedStatuses]).toEqual(['503']);
+    const metrics = await scrapeMetrics(gw.url);
+    expect(sumOf(metrics, 'gateway_handshake_admission_refusals_total', { reason: 'queue_full' })).toBeGreaterThan(0);
+    expect(sumOf(metrics, 'gateway_connections_active')).toBe(clients);
   });
 });
