@@ -1,4 +1,4 @@
-import { LAG_TICK_MS, LagMeter } from './loop-lag.js';
+import { LAG_TICK_MS, LAG_WINDOW_MS, LagMeter, SWAMPED_FACTOR } from './loop-lag.js';
 
 /** Ticks every LAG_TICK_MS from `at` for `ms`, each `late` ms late; returns the time after. */
 function run(meter: LagMeter, at: number, ms: number, late = 0): number {
@@ -10,33 +10,47 @@ function run(meter: LagMeter, at: number, ms: number, late = 0): number {
   return at;
 }
 
+const BOUND = 50;
+
 describe('LagMeter', () => {
   it('reads 0 on a loop that keeps time', () => {
     const meter = new LagMeter(0);
-    const now = run(meter, 0, 1000);
+    const now = run(meter, 0, 2000);
     expect(meter.ms(now)).toBe(0);
+    expect(meter.late(now, BOUND)).toBe(false);
   });
 
-  it('reads the current turn while it runs: what arrives now waits that long', () => {
+  it('lets one long pause (a major garbage collection) pass: right after it the loop is not late, and the pause leaves the window', () => {
     const meter = new LagMeter(0);
-    const now = run(meter, 0, 500);
-    expect(meter.ms(now + LAG_TICK_MS + 80)).toBe(80);
-  });
-
-  it('lets one long pause (a major garbage collection) pass: right after it the lag is under 50 ms, and it fades', () => {
-    const meter = new LagMeter(0);
-    let now = run(meter, 0, 500);
-    now += LAG_TICK_MS + 200;
+    let now = run(meter, 0, 2000);
+    now += LAG_TICK_MS + 450;
     meter.tick(now);
-    expect(meter.ms(now)).toBeLessThan(50);
-    now = run(meter, now, 200);
-    expect(meter.ms(now)).toBeLessThan(1);
+    expect(meter.late(now, BOUND)).toBe(false);
+    expect(meter.mean(now)).toBeGreaterThan(0);
+    now = run(meter, now, LAG_WINDOW_MS + LAG_TICK_MS);
+    expect(meter.mean(now)).toBe(0);
   });
 
   it('reads a loop that is late turn after turn as late between its turns', () => {
     const meter = new LagMeter(0);
-    const now = run(meter, 0, 2000, 80);
-    expect(meter.ms(now)).toBeGreaterThan(75);
-    expect(meter.ms(now)).toBeLessThanOrEqual(80);
+    const now = run(meter, 0, 3000, 80);
+    expect(meter.mean(now)).toBeCloseTo(80, 5);
+    expect(meter.current(now)).toBe(0);
+    expect(meter.late(now, BOUND)).toBe(true);
+  });
+
+  it('reads a turn still running past SWAMPED_FACTOR × the bound as late on its own (a swamp of arrivals)', () => {
+    const meter = new LagMeter(0);
+    const now = run(meter, 0, 2000);
+    expect(meter.late(now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND - 1, BOUND)).toBe(false);
+    expect(meter.late(now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND + 1, BOUND)).toBe(true);
+    expect(meter.current(now + LAG_TICK_MS + 120)).toBe(120);
+  });
+
+  it('forgets lateness older than the window without a tick to prune it', () => {
+    const meter = new LagMeter(0);
+    const now = run(meter, 0, 500, 90);
+    expect(meter.mean(now)).toBeCloseTo(90, 5);
+    expect(meter.mean(now + LAG_WINDOW_MS + 1)).toBe(0);
   });
 });

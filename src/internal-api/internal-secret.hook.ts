@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AppError, ErrorCode } from '../common/error-codes.js';
@@ -8,8 +8,9 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { AttemptLimits } from '../rate-limit/attempt-limits.js';
 import { routePath } from './route-path.js';
 
+/** One-shot SHA-256 (no Hash object per request: this runs on every /internal request). */
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return hash('sha256', value, 'buffer');
 }
 
 /** Addresses this node refuses after their failures spent the shared budget; bounded. */
