@@ -141,7 +141,7 @@ export class RedisBroker extends Broker {
       }
     }
     const [reply, alive] = await Promise.all([
-      this.redis.script('gwPublish')(keyList.length, ...keyList, ...args) as Promise<Array<string | number>>,
+      this.redis.scriptNow('gwPublish')(keyList.length, ...keyList, ...args) as Promise<Array<string | number>>,
       this.aliveNodes(now),
     ]);
     return batch.map((p, i): Published => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Command } from 'ioredis';
 import { AppConfig } from '../../config/app-config.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { createRedisClient, type RedisClient } from './redis-client.js';
@@ -25,6 +26,7 @@ export class RedisConnections implements OnApplicationShutdown {
   readonly clustered: boolean;
   private closing = false;
   private readonly scripts = new Map<ScriptName, ScriptFn>();
+  private readonly unpipelined = new Map<ScriptName, ScriptFn>();
 
   constructor(config: AppConfig, metrics: MetricsService) {
     this.keys = new RedisKeys(config.prefix);
@@ -48,6 +50,7 @@ export class RedisConnections implements OnApplicationShutdown {
     for (const [name, client] of this.clients()) watch(name, client);
     for (const [name, { lua, keys }] of Object.entries(SCRIPTS) as Array<[ScriptName, (typeof SCRIPTS)[ScriptName]]>) {
       this.scripts.set(name, this.evalsha(lua, keys));
+      this.unpipelined.set(name, this.clustered ? this.evalsha(lua, keys) : this.evalshaNow(lua, keys));
     }
   }
 
@@ -81,6 +84,16 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   /**
+   * The same, written to the connection at once instead of auto-pipelined at the end of the
+   * turn: for a caller that batches its calls itself (the broker's publications), where the
+   * pipeline ioredis would build around each call is pure overhead. Standalone Redis only; on
+   * Cluster it is `script(name)` (the pipeline routes by slot).
+   */
+  scriptNow(name: ScriptName): ScriptFn {
+    return this.unpipelined.get(name) as ScriptFn;
+  }
+
+  /**
    * EVALSHA as a plain command: auto-pipelined like any other and, on Cluster, routed by its keys.
    * (ioredis' defineCommand sends the whole script with EVAL whenever the call is pipelined, which
    * auto-pipelining makes every call.) A server that does not have the script yet answers
@@ -99,6 +112,20 @@ export class RedisConnections implements OnApplicationShutdown {
       } catch (err) {
         if (!(err as Error).message?.startsWith('NOSCRIPT')) throw err;
         return command.eval(lua, ...call);
+      }
+    };
+  }
+
+  private evalshaNow(lua: string, keys: number | undefined): ScriptFn {
+    const sha = createHash('sha1').update(lua).digest('hex');
+    const send = (name: 'evalsha' | 'eval', first: string, call: Array<string | number>) => this.command.sendCommand(new Command(name, [first, ...call]));
+    return async (...args) => {
+      const call = keys === undefined ? args : [keys, ...args];
+      try {
+        return await send('evalsha', sha, call);
+      } catch (err) {
+        if (!(err as Error).message?.startsWith('NOSCRIPT')) throw err;
+        return send('eval', lua, call);
       }
     };
   }
