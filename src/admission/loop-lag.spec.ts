@@ -42,8 +42,9 @@ describe('LagMeter', () => {
   it('reads a turn still running past SWAMPED_FACTOR × the bound as late on its own (a swamp of arrivals)', () => {
     const meter = new LagMeter(0);
     const now = run(meter, 0, 2000);
-    expect(meter.late(now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND - 1, BOUND)).toBe(false);
-    expect(meter.late(now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND + 1, BOUND)).toBe(true);
+    expect(meter.swamped(now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND - 1, BOUND)).toBe(false);
+    expect(meter.swamped(now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND + 1, BOUND)).toBe(true);
+    expect(meter.late(now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND + 1, BOUND)).toBe(false);
     expect(meter.current(now + LAG_TICK_MS + 120)).toBe(120);
   });
 

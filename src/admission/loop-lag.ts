@@ -1,12 +1,23 @@
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 
 /** How often the loop is timed; also the resolution of the lag (it reads up to this much low). */
 export const LAG_TICK_MS = 10;
 
+/**
+ * The loop counts as saturated when it was busy at least this share of the last
+ * BUSY_WINDOW_MS (event-loop utilisation, the running turn included): a node with idle time left
+ * is not overloaded, however late one of its turns ran (a garbage collection, a burst).
+ */
+export const BUSY_UTILISATION = 0.85;
+export const BUSY_WINDOW_MS = 500;
+/** Utilisation snapshots are kept this often (every this many ticks). */
+const SNAPSHOT_EVERY_TICKS = 10;
+
 /** The window the mean lag is taken over. */
 export const LAG_WINDOW_MS = 1000;
 /** A turn still running is counted on its own once it is this many times the bound (a swamp of arrivals). */
-export const SWAMPED_FACTOR = 3;
+export const SWAMPED_FACTOR = 6;
 
 /**
  * The arithmetic of LoopLag, on times it is given (a unit spec drives it without a clock). Each
@@ -61,9 +72,14 @@ export class LagMeter {
     return Math.max(0, now - this.lastTick - LAG_TICK_MS);
   }
 
-  /** Whether work should wait: the mean over `maxMs`, or the running turn over SWAMPED_FACTOR × `maxMs`. */
+  /** The running turn is over SWAMPED_FACTOR × `maxMs`: arrivals swamp the loop now. */
+  swamped(now: number, maxMs: number): boolean {
+    return this.current(now) > SWAMPED_FACTOR * maxMs;
+  }
+
+  /** The loop has been late on average over the window. */
   late(now: number, maxMs: number): boolean {
-    return this.mean(now) > maxMs || this.current(now) > SWAMPED_FACTOR * maxMs;
+    return this.mean(now) > maxMs;
   }
 
   /** For metrics and logs: the larger of the mean and the running turn. */
@@ -87,6 +103,9 @@ export class LoopLag implements OnModuleDestroy {
   /** Admissions since the loop last ran its timers (this turn's). */
   private admittedThisTurn = 0;
   private readonly timer: NodeJS.Timeout;
+  /** Utilisation snapshots, oldest first, spanning about BUSY_WINDOW_MS. */
+  private readonly snapshots: EventLoopUtilization[] = [performance.eventLoopUtilization()];
+  private ticks = 0;
 
   constructor() {
     this.timer = setInterval(() => this.tick(), LAG_TICK_MS);
@@ -98,9 +117,22 @@ export class LoopLag implements OnModuleDestroy {
     return this.meter.ms(performance.now());
   }
 
-  /** Whether to admit one more piece of work: lag under `maxMs` (0: no limit), or among the first `floor` of this turn. */
+  /** Share of the last BUSY_WINDOW_MS (about) the loop was busy, the running turn included. */
+  get utilisation(): number {
+    return performance.eventLoopUtilization(performance.eventLoopUtilization(), this.snapshots[0]).utilization;
+  }
+
+  /**
+   * Whether to admit one more piece of work (`maxMs` 0: no limit). Yes among the first `floor` of
+   * this turn; otherwise no while the running turn is swamped (LagMeter.swamped), or while the
+   * loop is late on average (LagMeter.late) and saturated (BUSY_UTILISATION): a node with idle
+   * time left is not overloaded because a collection or a burst made one second slow.
+   */
   admits(maxMs: number, floor: number): boolean {
-    if (maxMs > 0 && this.admittedThisTurn >= floor && this.meter.late(performance.now(), maxMs)) return false;
+    if (maxMs > 0 && this.admittedThisTurn >= floor) {
+      const now = performance.now();
+      if (this.meter.swamped(now, maxMs) || (this.meter.late(now, maxMs) && this.utilisation >= BUSY_UTILISATION)) return false;
+    }
     this.admittedThisTurn += 1;
     return true;
   }
@@ -112,5 +144,8 @@ export class LoopLag implements OnModuleDestroy {
   private tick(): void {
     this.meter.tick(performance.now());
     this.admittedThisTurn = 0;
+    if (++this.ticks % SNAPSHOT_EVERY_TICKS !== 0) return;
+    this.snapshots.push(performance.eventLoopUtilization());
+    if (this.snapshots.length > BUSY_WINDOW_MS / (SNAPSHOT_EVERY_TICKS * LAG_TICK_MS)) this.snapshots.shift();
   }
 }

@@ -15,7 +15,7 @@ import type { NodeBus } from '../engine/node-bus.js';
 import { Rooms } from '../socket/rooms.js';
 import { formatOffset } from './offsets.js';
 import { type DeliverySocket, HELD, Outgoing, POSITION } from './local-delivery.js';
-import { closePacket, decodeBody, encodeBody, openPacket } from './wire.js';
+import { closePacket, type DecodedBody, decodeBody, encodeBody, openPacket } from './wire.js';
 import { PacketType } from 'socket.io-parser';
 
 
@@ -85,9 +85,9 @@ export class ClusterNode {
   }
 
   private receive(received: Received): void {
-    let body;
+    let body = received.local as DecodedBody | undefined;
     try {
-      body = decodeBody(received.body);
+      body ??= decodeBody(received.body);
     } catch {
       body = undefined;
     }
@@ -160,10 +160,12 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
     packet.nsp = this.nsp.name;
     const encoded = this.packetEncoder.encode(packet);
     if (encoded.length !== 1 || typeof encoded[0] !== 'string') return undefined;
-    const body = encodeBody(rooms, except, openPacket(encoded[0]));
+    const text = openPacket(encoded[0]);
+    const body = encodeBody(rooms, except, text);
     const kept = keep && this.recoverable;
     const users = userGroups(rooms);
-    return users ? { body, kept, rooms, users } : { body, kept, rooms };
+    const local: DecodedBody = { rooms, except, nsp: this.nsp.name, text };
+    return users ? { body, kept, rooms, users, local } : { body, kept, rooms, local };
   }
 
   /** Publishes a batch and resolves with each one's position and, for users, who had a live socket. */

@@ -27,6 +27,11 @@ export interface Publication {
    * which of them had a live socket. Unset: every node gets it.
    */
   users?: ReadonlyArray<{ userId: string; rooms: readonly string[] }>;
+  /**
+   * The publisher's own reading of `body`, opaque here: an engine that delivers in the same
+   * process (memory) hands it back in `Received.local`, so the body is not parsed again.
+   */
+  local?: unknown;
 }
 
 export interface Published {
@@ -41,6 +46,8 @@ export interface Received {
   /** 0: not kept, no position. */
   n: Position;
   body: string;
+  /** The publication's `local`, when it never left the process. */
+  local?: unknown;
 }
 
 /** Entries of the rooms' histories after a position, merged in clock order. */

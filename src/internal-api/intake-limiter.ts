@@ -22,7 +22,7 @@ export class OverloadedError extends AppError {
 
 /**
  * Admission control of the backend intake (docs/reliability.md, Overload), on two signals:
- * - the event loop's lag (LoopLag: its mean lateness over the last second, or a turn still running three times the bound), checked
+ * - the event loop's lag (LoopLag: its mean lateness over the last second while saturated, or a turn still running six times the bound), checked
  *   when a request arrives, before its body is read. It sees the whole backlog — requests,
  *   sockets, GC — and a refusal costs next to nothing, so a turn swamped by dozens of batches
  *   admits those that fit in INTAKE_MAX_EVENT_LOOP_DELAY_MS and answers the rest at once:

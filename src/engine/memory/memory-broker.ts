@@ -49,7 +49,7 @@ export class MemoryBroker extends Broker {
       // Sequence number s is position start + s + 1 (0 means "no position").
       const n = kept ? this.start + this.ring.push(label(rooms), p.body, now) + 1 : 0;
       const live = p.users ? this.connections.liveNow(p.users.map((u) => u.userId), now) : undefined;
-      this.receive?.({ n, body: p.body });
+      this.receive?.({ n, body: p.body, local: p.local });
       out.push({ n, live });
     }
     return Promise.resolve(out);
