@@ -20,12 +20,17 @@ const FIGURES = [
 ];
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const text = (x, y, s, attrs = '') => `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${FONT} font-size="12" fill="${COLORS.text}" ${attrs}>${esc(s)}</text>`;
+/** A text element; `attrs` may set font-size and fill, which otherwise default (no attribute twice). */
+const text = (x, y, s, attrs = '') => {
+  const size = /font-size=/.test(attrs) ? '' : ' font-size="12"';
+  const fill = /\bfill=/.test(attrs) ? '' : ` fill="${COLORS.text}"`;
+  return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${FONT}${size}${fill}${attrs ? ` ${attrs}` : ''}>${esc(s)}</text>`;
+};
 const line = (x1, y1, x2, y2, color, attrs = '') => `<line x1="${x1.toFixed(1)}" y1="${y1.toFixed(1)}" x2="${x2.toFixed(1)}" y2="${y2.toFixed(1)}" stroke="${color}" ${attrs}/>`;
 
 /** Bars of gateway/peer ratios, on a log scale from 1/4 to 4 around parity. */
 function ratioPanel(ratios, x0, y0, w, h) {
-  const out = [text(x0, y0 - 12, 'gateway / bare Soc.IO peer (same run)', 'font-weight="600"')];
+  const out = [text(x0, y0 - 12, 'gateway / bare Socket.IO peer (same run)', 'font-weight="600"')];
   const labelW = 150;
   const plotX = x0 + labelW;
   const plotW = w - labelW - 40;

@@ -19,10 +19,14 @@ const report = {
 describe('bench chart', () => {
   const svg = renderChart(report);
 
-  it('is one SVG document', () => {
+  it('is one SVG document, no element repeating an attribute (XML refuses that)', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg.match(/<svg/g)).toHaveLength(1);
+    for (const tag of svg.match(/<[a-z]+ [^>]*>/g) ?? []) {
+      const names = [...tag.matchAll(/\s([a-z-]+)="/g)].map((m) => m[1]);
+      expect({ tag, repeated: names.filter((n, i) => names.indexOf(n) !== i) }).toEqual({ tag, repeated: [] });
+    }
   });
 
   it('draws a bar per ratio present, green when the gateway did better and red when worse', () => {
