@@ -37,7 +37,9 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
     // sockets back so its users count as online again.
     this.engine.onReconnect(() => {
       this.resyncs++;
-      void this.resync().finally(() => this.resyncs--);
+      this.resync()
+        .catch((err: Error) => this.logger.warn({ reason: err.message }, 'Could not reconcile the registrations of this node'))
+        .finally(() => this.resyncs--);
     });
     await this.beat();
     const every = Math.max(250, Math.min(MAX_BEAT_INTERVAL_MS, Math.floor(this.config.presenceNodeTtlMs / 3)));
@@ -78,11 +80,11 @@ export class NodeHeartbeat implements OnApplicationBootstrap, OnApplicationShutd
   async resync(): Promise<number> {
     if (!this.sockets.ready) return 0;
     const nodeId = this.config.nodeId;
-    await this.connections.heartbeat(nodeId, Date.now(), this.config.presenceNodeTtlMs);
     const local = this.sockets.io.sockets.sockets;
     let stale = 0;
     let count = 0;
     try {
+      await this.connections.heartbeat(nodeId, Date.now(), this.config.presenceNodeTtlMs);
       for (const [userId, socketId] of await this.connections.registeredBy(nodeId)) {
         const socket = local.get(socketId);
         if (socket?.connected && socket.data.userId === userId) continue;

@@ -45,7 +45,9 @@ export class SessionService implements OnApplicationBootstrap {
   /** Applies the other nodes' logout orders; claims this node's live sessions again after a store loss. */
   onApplicationBootstrap(): void {
     this.nodes.on('session:logout', (order) => this.applyLocally(order));
-    this.engine.onReconnect(() => void this.reclaimLive());
+    this.engine.onReconnect(() => {
+      this.reclaimLive().catch((err: Error) => this.logger.warn({ reason: err.message }, 'Could not claim the live sessions again'));
+    });
   }
 
   /**
