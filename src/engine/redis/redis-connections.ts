@@ -48,9 +48,13 @@ export class RedisConnections implements OnApplicationShutdown {
       });
     };
     for (const [name, client] of this.clients()) watch(name, client);
+    const client = this.command as unknown as Record<'evalsha' | 'eval', (first: string, ...call: Array<string | number>) => Promise<unknown>>;
+    const pipelined = (name: 'evalsha' | 'eval', first: string, call: Array<string | number>) => client[name](first, ...call);
+    const written = (name: 'evalsha' | 'eval', first: string, call: Array<string | number>) => this.command.sendCommand(new Command(name, [first, ...call])) as Promise<unknown>;
     for (const [name, { lua, keys }] of Object.entries(SCRIPTS) as Array<[ScriptName, (typeof SCRIPTS)[ScriptName]]>) {
-      this.scripts.set(name, this.evalsha(lua, keys));
-      this.unpipelined.set(name, this.clustered ? this.evalsha(lua, keys) : this.evalshaNow(lua, keys));
+      const scripted = this.evalsha(lua, keys, pipelined);
+      this.scripts.set(name, scripted);
+      this.unpipelined.set(name, this.clustered ? scripted : this.evalsha(lua, keys, written));
     }
   }
 
@@ -97,28 +101,11 @@ export class RedisConnections implements OnApplicationShutdown {
    * EVALSHA as a plain command: auto-pipelined like any other and, on Cluster, routed by its keys.
    * (ioredis' defineCommand sends the whole script with EVAL whenever the call is pipelined, which
    * auto-pipelining makes every call.) A server that does not have the script yet answers
-   * NOSCRIPT once; EVAL then runs and caches it.
+   * NOSCRIPT once; EVAL then runs and caches it. `send` is the client's auto-pipelined command,
+   * or a Command written to the connection at once (scriptNow).
    */
-  private evalsha(lua: string, keys: number | undefined): ScriptFn {
+  private evalsha(lua: string, keys: number | undefined, send: (name: 'evalsha' | 'eval', first: string, call: Array<string | number>) => Promise<unknown>): ScriptFn {
     const sha = createHash('sha1').update(lua).digest('hex');
-    const command = this.command as unknown as {
-      evalsha(sha: string, ...args: Array<string | number>): Promise<unknown>;
-      eval(lua: string, ...args: Array<string | number>): Promise<unknown>;
-    };
-    return async (...args) => {
-      const call = keys === undefined ? args : [keys, ...args];
-      try {
-        return await command.evalsha(sha, ...call);
-      } catch (err) {
-        if (!(err as Error).message?.startsWith('NOSCRIPT')) throw err;
-        return command.eval(lua, ...call);
-      }
-    };
-  }
-
-  private evalshaNow(lua: string, keys: number | undefined): ScriptFn {
-    const sha = createHash('sha1').update(lua).digest('hex');
-    const send = (name: 'evalsha' | 'eval', first: string, call: Array<string | number>) => this.command.sendCommand(new Command(name, [first, ...call]));
     return async (...args) => {
       const call = keys === undefined ? args : [keys, ...args];
       try {
