@@ -1,3 +1,4 @@
+import type { RequestListener, Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -18,14 +19,14 @@ import { EmitRoutes } from './internal-api/emit.routes.js';
 import { InternalPortServer } from './internal-api/internal-port.server.js';
 import { InternalSecretHook } from './internal-api/internal-secret.hook.js';
 import { StoreAvailableHook } from './internal-api/store-available.hook.js';
-import { httpServerOptions } from './internal-api/http-server-options.js';
+import { httpServerOptions, MAX_BODY_BYTES } from './internal-api/http-server-options.js';
+import { IntakeFastPath } from './internal-api/intake-fast-path.js';
 import { AppLogger, createPino } from './logging/app-logger.js';
 import { RequestLog } from './logging/request-log.js';
 import { GatewayIoAdapter } from './socket/gateway-io.adapter.js';
 import { checkSocketIoInternals, liveInternals } from './socket/internals-check.js';
 import { SocketServerRef } from './socket/socket-server.ref.js';
 
-export const MAX_BODY_BYTES = 1024 * 1024;
 /**
  * Longer than any valid id (percent-encoded, a character takes up to 12 bytes), so an over-long
  * id reaches IdParamPipe and gets its VALIDATION_FAILED instead of the router's 414.
@@ -107,6 +108,15 @@ export async function createApp(loaded: LoadedConfig): Promise<RunningApp> {
   if (config.internalPort !== undefined) fastify.addHook('onRequest', internalListener.routeFilter);
   app.get(InternalSecretHook).register(fastify, errors);
   app.get(StoreAvailableHook).register(fastify, errors);
+  // The intake's two routes are read off Node's request ahead of Fastify (IntakeFastPath says
+  // why); with INTERNAL_PORT only on that port, where the /internal routes live.
+  const fastPath = app.get(IntakeFastPath);
+  const server = app.getHttpServer() as HttpServer;
+  if (config.internalPort === undefined) {
+    const [fastifyListener] = server.listeners('request') as RequestListener[];
+    server.removeListener('request', fastifyListener);
+    server.on('request', fastPath.wrap(fastifyListener, errors, requestLog.enabled));
+  }
 
   if (config.engine === 'redis') {
     const connections = app.get(RedisConnections);
@@ -136,6 +146,6 @@ export async function createApp(loaded: LoadedConfig): Promise<RunningApp> {
   await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
   const port = (app.getHttpServer().address() as AddressInfo).port;
   if (config.internalPort === undefined) return { app, port };
-  const internalPort = await internalListener.listen(fastify.routing, io);
+  const internalPort = await internalListener.listen(fastPath.wrap(fastify.routing as RequestListener, errors, requestLog.enabled), io);
   return { app, port, internalPort };
 }

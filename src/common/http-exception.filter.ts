@@ -4,7 +4,13 @@ import { fail } from './ack.js';
 import { AppError, type ErrorBody, ErrorCode } from './error-codes.js';
 import { StoreUnavailableError } from './store-unavailable.js';
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+export interface HttpErrorAnswer {
+  status: number;
+  body: unknown;
+  retryAfterSec?: number;
+}
 
 /** Every HTTP error leaves as `{ ok: false, error: { code, message, details? } }`. */
 @Catch()
@@ -27,16 +33,20 @@ export class HttpErrorFilter implements ExceptionFilter {
   /** Also Fastify's `frameworkErrors` handler: the router refuses a malformed URL before Nest sees it. */
   send(res: FastifyReply, exception: unknown): void {
     if (res.sent) return;
+    const answer = this.answer(exception);
+    if (answer.retryAfterSec !== undefined) void res.header('Retry-After', String(answer.retryAfterSec));
+    // A handler may have set another type already (/metrics is text/plain).
+    void res.code(answer.status).type(JSON_TYPE).send(answer.body);
+  }
+
+  /** The status, body and Retry-After seconds an error is answered with (the intake's raw path writes them itself). */
+  answer(exception: unknown): HttpErrorAnswer {
     if (isUnexpected(exception) && this.storeDown()) exception = new StoreUnavailableError();
     // Terminus reports a failed readiness check as 503 with its own body; keep that body.
-    if (exception instanceof HttpException && exception.getStatus() === 503) {
-      void res.code(503).type(JSON_TYPE).send(exception.getResponse());
-      return;
-    }
+    if (exception instanceof HttpException && exception.getStatus() === 503) return { status: 503, body: exception.getResponse() };
     const [status, body] = this.map(exception);
-    if (exception instanceof AppError && exception.retryAfterSec !== undefined) void res.header('Retry-After', String(exception.retryAfterSec));
-    // A handler may have set another type already (/metrics is text/plain).
-    void res.code(status).type(JSON_TYPE).send(fail(body));
+    const retryAfterSec = exception instanceof AppError ? exception.retryAfterSec : undefined;
+    return retryAfterSec === undefined ? { status, body: fail(body) } : { status, body: fail(body), retryAfterSec };
   }
 
   private map(exception: unknown): [number, ErrorBody] {

@@ -1,3 +1,6 @@
+/** The largest request body any HTTP route reads (413 PAYLOAD_TOO_LARGE past it). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
 /**
  * Node's request timeout (HTTP_REQUEST_TIMEOUT_MS) for both listeners, PORT and INTERNAL_PORT: a
  * request whose head and body have not fully arrived by then is answered 408 and its connection

@@ -12,6 +12,7 @@ import { SessionModule } from '../session/session.module.js';
 import { ChatsController } from './chats.controller.js';
 import { EmitRoutes } from './emit.routes.js';
 import { InternalController } from './internal.controller.js';
+import { IntakeFastPath } from './intake-fast-path.js';
 import { IntakeLimiter } from './intake-limiter.js';
 import { InternalPortServer } from './internal-port.server.js';
 import { InternalSecretHook } from './internal-secret.hook.js';
@@ -23,7 +24,7 @@ import { StoreAvailableHook } from './store-available.hook.js';
 @Module({
   imports: [AdmissionModule, SessionModule, PresenceModule, ServiceRegistryModule, SocketModule, DeliveryModule, NotificationModule, StatusModule, ChatModule, RateLimitModule],
   controllers: [InternalController, ServicesController, NotificationsController, StatusController, ChatsController],
-  providers: [InternalSecretHook, StoreAvailableHook, InternalPortServer, IntakeLimiter, EmitRoutes],
-  exports: [InternalPortServer, EmitRoutes, InternalSecretHook, StoreAvailableHook],
+  providers: [InternalSecretHook, StoreAvailableHook, InternalPortServer, IntakeLimiter, EmitRoutes, IntakeFastPath],
+  exports: [InternalPortServer, EmitRoutes, IntakeFastPath, InternalSecretHook, StoreAvailableHook],
 })
 export class InternalApiModule {}
