@@ -9,15 +9,15 @@ export const LAG_TICK_MS = 10;
  * BUSY_WINDOW_MS (event-loop utilisation, the running turn included): a node with idle time left
  * is not overloaded, however late one of its turns ran (a garbage collection, a burst).
  */
-export const BUSY_UTILISATION = 0.85;
-export const BUSY_WINDOW_MS = 500;
+export const BUSY_UTILISATION = 0.95;
+export const BUSY_WINDOW_MS = 1000;
 /** Utilisation snapshots are kept this often (every this many ticks). */
 const SNAPSHOT_EVERY_TICKS = 10;
 
 /** The window the mean lag is taken over. */
 export const LAG_WINDOW_MS = 1000;
 /** A turn still running is counted on its own once it is this many times the bound (a swamp of arrivals). */
-export const SWAMPED_FACTOR = 6;
+export const SWAMPED_FACTOR = 10;
 
 /**
  * The arithmetic of LoopLag, on times it is given (a unit spec drives it without a clock). Each
@@ -115,6 +115,11 @@ export class LoopLag implements OnModuleDestroy {
   /** Milliseconds the loop is late now, or has been lately (0 on an idle loop). */
   get ms(): number {
     return this.meter.ms(performance.now());
+  }
+
+  /** How long the running turn has run (about: since the loop last ran its timers). */
+  get turnMs(): number {
+    return this.meter.current(performance.now());
   }
 
   /** Share of the last BUSY_WINDOW_MS (about) the loop was busy, the running turn included. */

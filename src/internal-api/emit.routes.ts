@@ -69,7 +69,17 @@ export class EmitRoutes {
     fastify.post('/internal/emit/batch', { onRequest: admit }, route('emit_batch', (body) => this.batch(body)));
   }
 
-  async emit(body: unknown): Promise<Ack<EmitResponse>> {
+  /** One emit, in its turn (IntakeLimiter.inTurn). */
+  emit(body: unknown): Promise<Ack<EmitResponse>> {
+    return this.limiter.inTurn(() => this.emitNow(body));
+  }
+
+  /** A batch, in its turn (IntakeLimiter.inTurn). */
+  batch(body: unknown): Promise<Ack<{ results: Array<Ack<EmitResponse>> }>> {
+    return this.limiter.inTurn(() => this.batchNow(body));
+  }
+
+  private async emitNow(body: unknown): Promise<Ack<EmitResponse>> {
     const cmd = parseEmitBody(body);
     this.limiter.acquire(1);
     try {
@@ -84,7 +94,7 @@ export class EmitRoutes {
    * items' order. Items run concurrently, except that an item repeating an earlier item's
    * idempotencyKey waits for it, so it returns that item's data like a repeated request would.
    */
-  async batch(body: unknown): Promise<Ack<{ results: Array<Ack<EmitResponse>> }>> {
+  private async batchNow(body: unknown): Promise<Ack<{ results: Array<Ack<EmitResponse>> }>> {
     checkBatch(body);
     const { items } = body as { items: unknown[] };
     this.limiter.acquire(items.length);

@@ -5,7 +5,7 @@ import { IntakeLimiter, OverloadedError } from './intake-limiter.js';
 
 /** A lag whose `ms` the spec sets, with LoopLag's admission rule (the floor per turn included). */
 function fakeLag(ms = 0) {
-  const lag = { ms, turn: 0, admits: (max: number, floor: number) => !(max > 0 && lag.ms > max && lag.turn >= floor) && ++lag.turn > 0, nextTurn: () => (lag.turn = 0) };
+  const lag = { ms, turn: 0, turnMs: 0, admits: (max: number, floor: number) => !(max > 0 && lag.ms > max && lag.turn >= floor) && ++lag.turn > 0, nextTurn: () => (lag.turn = 0) };
   return lag;
 }
 

@@ -1,12 +1,22 @@
+import { performance } from 'node:perf_hooks';
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import { LoopLag } from '../admission/loop-lag.js';
+import { TurnQueue } from '../admission/turn-queue.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 
 /** Requests admitted in each event-loop turn however late the loop is (LoopLag.admits). */
 const INTAKE_FLOOR_PER_TURN = 1;
+
+/**
+ * Emits run while the running turn has spent less than this share of INTAKE_MAX_EVENT_LOOP_DELAY_MS;
+ * the rest wait for the next turns (TurnQueue), so timers, probes and sockets run in between.
+ */
+const TURN_BUDGET_SHARE = 0.5;
+/** New requests are refused while an admitted one has waited this many times the bound for its turn. */
+const QUEUE_WAIT_FACTOR = 5;
 
 /** What Retry-After suggests: the loop catches up within a second, or the in-flight emits end. */
 export const RETRY_AFTER_SEC = 1;
@@ -35,6 +45,7 @@ export class OverloadedError extends AppError {
 @Injectable()
 export class IntakeLimiter {
   private inFlight = 0;
+  private readonly queue: TurnQueue;
   private readonly rejections: Counter<'reason'>;
   /**
    * One error per reason, thrown again and again: a refusal must cost next to nothing, and
@@ -43,6 +54,7 @@ export class IntakeLimiter {
   private readonly refusals = {
     in_flight: new OverloadedError('too many emits in progress'),
     event_loop_delay: new OverloadedError('event loop delayed'),
+    queue_wait: new OverloadedError('emits waiting too long for their turn'),
   };
 
   constructor(
@@ -50,6 +62,8 @@ export class IntakeLimiter {
     private readonly lag: LoopLag,
     metrics: MetricsService,
   ) {
+    const bound = config.intake.maxEventLoopDelayMs;
+    this.queue = new TurnQueue(bound * TURN_BUDGET_SHARE, () => lag.turnMs, () => performance.now(), setImmediate);
     const limiter = this;
     new Gauge({
       name: 'gateway_intake_in_flight',
@@ -64,7 +78,17 @@ export class IntakeLimiter {
 
   /** Refuses a request that arrives while the event loop is late, beyond the first of its turn (call before reading its body). */
   admitNow(): void {
-    if (!this.lag.admits(this.config.intake.maxEventLoopDelayMs, INTAKE_FLOOR_PER_TURN)) this.refuse('event_loop_delay');
+    const bound = this.config.intake.maxEventLoopDelayMs;
+    if (bound > 0 && this.queue.oldestWaitMs() > QUEUE_WAIT_FACTOR * bound) this.refuse('queue_wait');
+    if (!this.lag.admits(bound, INTAKE_FLOOR_PER_TURN)) this.refuse('event_loop_delay');
+  }
+
+  /**
+   * Runs an admitted request's `work` in its turn (TurnQueue): at once while this turn has budget
+   * left and nothing waits, else after those admitted before it.
+   */
+  inTurn<T>(work: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => this.queue.run(() => void work().then(resolve, reject)));
   }
 
   /**
@@ -80,7 +104,7 @@ export class IntakeLimiter {
     this.inFlight -= count;
   }
 
-  private refuse(reason: 'in_flight' | 'event_loop_delay'): never {
+  private refuse(reason: 'in_flight' | 'event_loop_delay' | 'queue_wait'): never {
     this.rejections.inc({ reason });
     throw this.refusals[reason];
   }
