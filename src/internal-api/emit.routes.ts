@@ -69,21 +69,15 @@ export class EmitRoutes {
     fastify.post('/internal/emit/batch', { onRequest: admit }, route('emit_batch', (body) => this.batch(body)));
   }
 
-  /** One emit, in its turn (IntakeLimiter.inTurn). */
-  emit(body: unknown): Promise<Ack<EmitResponse>> {
-    return this.limiter.inTurn(() => this.emitNow(body));
-  }
-
-  /** A batch, in its turn (IntakeLimiter.inTurn). */
-  batch(body: unknown): Promise<Ack<{ results: Array<Ack<EmitResponse>> }>> {
-    return this.limiter.inTurn(() => this.batchNow(body));
-  }
-
-  private async emitNow(body: unknown): Promise<Ack<EmitResponse>> {
+  /**
+   * One emit: validated, counted in flight while it waits for its turn and runs
+   * (IntakeLimiter.acquire, then inTurn).
+   */
+  async emit(body: unknown): Promise<Ack<EmitResponse>> {
     const cmd = parseEmitBody(body);
     this.limiter.acquire(1);
     try {
-      return ok(toEmitResponse(await this.emitter.emit(cmd)));
+      return await this.limiter.inTurn(async () => ok(toEmitResponse(await this.emitter.emit(cmd))));
     } finally {
       this.limiter.release(1);
     }
@@ -91,31 +85,36 @@ export class EmitRoutes {
 
   /**
    * Each item as POST /internal/emit, validated and allowlisted on its own; results in the
-   * items' order. Items run concurrently, except that an item repeating an earlier item's
+   * items' order. The batch is counted in flight (an item counts one) while it waits for its
+   * turn and runs. Items run concurrently, except that an item repeating an earlier item's
    * idempotencyKey waits for it, so it returns that item's data like a repeated request would.
    */
-  private async batchNow(body: unknown): Promise<Ack<{ results: Array<Ack<EmitResponse>> }>> {
+  async batch(body: unknown): Promise<Ack<{ results: Array<Ack<EmitResponse>> }>> {
     checkBatch(body);
     const { items } = body as { items: unknown[] };
     this.limiter.acquire(items.length);
     try {
-      const byKey = new Map<string, Promise<unknown>>();
-      const results = items.map((item) => {
-        const run = async (): Promise<Ack<EmitResponse>> => {
-          const cmd = parseEmitBody(item);
-          const earlier = cmd.idempotencyKey === undefined ? undefined : byKey.get(cmd.idempotencyKey);
-          if (earlier) await earlier;
-          return ok(toEmitResponse(await this.emitter.emit(cmd)));
-        };
-        const result = run().catch((err: unknown) => fail(this.itemError(err)));
-        const key = (item as { idempotencyKey?: unknown } | null)?.idempotencyKey;
-        if (typeof key === 'string') byKey.set(key, result);
-        return result;
-      });
-      return ok({ results: await Promise.all(results) });
+      return await this.limiter.inTurn(() => this.runBatch(items));
     } finally {
       this.limiter.release(items.length);
     }
+  }
+
+  private async runBatch(items: unknown[]): Promise<Ack<{ results: Array<Ack<EmitResponse>> }>> {
+    const byKey = new Map<string, Promise<unknown>>();
+    const results = items.map((item) => {
+      const run = async (): Promise<Ack<EmitResponse>> => {
+        const cmd = parseEmitBody(item);
+        const earlier = cmd.idempotencyKey === undefined ? undefined : byKey.get(cmd.idempotencyKey);
+        if (earlier) await earlier;
+        return ok(toEmitResponse(await this.emitter.emit(cmd)));
+      };
+      const result = run().catch((err: unknown) => fail(this.itemError(err)));
+      const key = (item as { idempotencyKey?: unknown } | null)?.idempotencyKey;
+      if (typeof key === 'string') byKey.set(key, result);
+      return result;
+    });
+    return ok({ results: await Promise.all(results) });
   }
 
   private itemError(err: unknown) {

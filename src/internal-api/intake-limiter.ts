@@ -15,8 +15,12 @@ const INTAKE_FLOOR_PER_TURN = 1;
  * the rest wait for the next turns (TurnQueue), so timers, probes and sockets run in between.
  */
 const TURN_BUDGET_SHARE = 0.5;
-/** New requests are refused while an admitted one has waited this many times the bound for its turn. */
-const QUEUE_WAIT_FACTOR = 5;
+/**
+ * New requests are refused while an admitted one has waited this many times the bound for its
+ * turn: the node is behind (a major collection on a shared core stalls it for a few hundred ms,
+ * which alone must not refuse anything).
+ */
+const QUEUE_WAIT_FACTOR = 20;
 
 /** What Retry-After suggests: the loop catches up within a second, or the in-flight emits end. */
 export const RETRY_AFTER_SEC = 1;
@@ -31,14 +35,19 @@ export class OverloadedError extends AppError {
 }
 
 /**
- * Admission control of the backend intake (docs/reliability.md, Overload), on two signals:
- * - the event loop's lag (LoopLag: its mean lateness over the last second while saturated, or a turn still running six times the bound), checked
- *   when a request arrives, before its body is read. It sees the whole backlog — requests,
- *   sockets, GC — and a refusal costs next to nothing, so a turn swamped by dozens of batches
- *   admits those that fit in INTAKE_MAX_EVENT_LOOP_DELAY_MS and answers the rest at once:
- *   /health/live and the sockets wait at most about that long. The first request of each turn
- *   is always admitted, so a node short of CPU slows down instead of refusing everything;
- * - emits in progress (a batch item counts one), which bounds the work waiting on Redis.
+ * Admission control and pacing of the backend intake (docs/reliability.md, Overload).
+ * Pacing: an admitted emit runs in its turn (TurnQueue): at once while the loop's running turn has
+ * spent less than half of INTAKE_MAX_EVENT_LOOP_DELAY_MS, else after those admitted before it, in
+ * later turns, so a convoy of requests is spread over turns and /health/live and the sockets wait
+ * about that long at most. Refusal, checked when a request arrives, before its body is read (a
+ * refusal costs next to nothing):
+ * - an admitted emit has waited QUEUE_WAIT_FACTOR times the bound for its turn (the node is behind);
+ * - the event loop's lag (LoopLag: its mean lateness over the last second while saturated, or a
+ *   turn still running ten times the bound). It sees the whole backlog — requests, sockets, GC.
+ *   The first request of each turn is always admitted, so a node short of CPU slows down instead
+ *   of refusing everything;
+ * - emits in flight, waiting for their turn or in progress (a batch item counts one), which
+ *   bounds the work queued and waiting on Redis.
  * A refused request emits nothing; an admitted one always runs to the end, so nothing accepted is
  * dropped.
  */
