@@ -14,7 +14,7 @@ const INTAKE_FLOOR_PER_TURN = 1;
  * Emits run while the running turn has spent less than this share of INTAKE_MAX_EVENT_LOOP_DELAY_MS;
  * the rest wait for the next turns (TurnQueue), so timers, probes and sockets run in between.
  */
-const TURN_BUDGET_SHARE = 0.5;
+const TURN_BUDGET_SHARE = 1;
 /**
  * New requests are refused while an admitted one has waited this many times the bound for its
  * turn: the node is behind (a major collection on a shared core stalls it for a few hundred ms,
@@ -37,7 +37,7 @@ export class OverloadedError extends AppError {
 /**
  * Admission control and pacing of the backend intake (docs/reliability.md, Overload).
  * Pacing: an admitted emit runs in its turn (TurnQueue): at once while the loop's running turn has
- * spent less than half of INTAKE_MAX_EVENT_LOOP_DELAY_MS, else after those admitted before it, in
+ * spent less than INTAKE_MAX_EVENT_LOOP_DELAY_MS, else after those admitted before it, in
  * later turns, so a convoy of requests is spread over turns and /health/live and the sockets wait
  * about that long at most. Refusal, checked when a request arrives, before its body is read (a
  * refusal costs next to nothing):
