@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Namespace, Server, Socket } from 'socket.io';
-import type { LoopLag } from './loop-lag.js';
+import { HANDSHAKE_LOAD, type LoopLag } from './loop-lag.js';
 
 type Engine = Server['engine'];
 
@@ -69,7 +69,7 @@ export function admitHandshakes(io: Server, limits: HandshakeLimits, lag: LoopLa
   let head = 0;
   let timer: NodeJS.Timeout | undefined;
 
-  const free = () => pending.size < limits.maxPending && lag.admits(limits.maxEventLoopDelayMs, HANDSHAKE_FLOOR_PER_TURN);
+  const free = () => pending.size < limits.maxPending && lag.admits(limits.maxEventLoopDelayMs, HANDSHAKE_FLOOR_PER_TURN, HANDSHAKE_LOAD);
 
   /** Starts waiting handshakes in order while there is room; refuses those that waited too long. */
   const drain = () => {

@@ -1,4 +1,6 @@
-import { LAG_TICK_MS, LAG_WINDOW_MS, LagMeter, SWAMPED_FACTOR } from './loop-lag.js';
+import { INTAKE_LOAD, LAG_TICK_MS, LAG_WINDOW_MS, LagMeter } from './loop-lag.js';
+
+const SWAMPED_FACTOR = INTAKE_LOAD.swampedFactor;
 
 /** Ticks every LAG_TICK_MS from `at` for `ms`, each `late` ms late; returns the time after. */
 function run(meter: LagMeter, at: number, ms: number, late = 0): number {
@@ -42,8 +44,8 @@ describe('LagMeter', () => {
   it('reads a turn still running past SWAMPED_FACTOR × the bound as late on its own (a swamp of arrivals)', () => {
     const meter = new LagMeter(0);
     const now = run(meter, 0, 2000);
-    expect(meter.swamped(now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND - 1, BOUND)).toBe(false);
-    expect(meter.swamped(now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND + 1, BOUND)).toBe(true);
+    expect(meter.swamped(now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND - 1, BOUND, SWAMPED_FACTOR)).toBe(false);
+    expect(meter.swamped(now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND + 1, BOUND, SWAMPED_FACTOR)).toBe(true);
     expect(meter.late(now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND + 1, BOUND)).toBe(false);
     expect(meter.current(now + LAG_TICK_MS + 120)).toBe(120);
   });

@@ -5,19 +5,31 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 export const LAG_TICK_MS = 10;
 
 /**
- * The loop counts as saturated when it was busy at least this share of the last
- * BUSY_WINDOW_MS (event-loop utilisation, the running turn included): a node with idle time left
- * is not overloaded, however late one of its turns ran (a garbage collection, a burst).
+ * When a loop that is late counts as overloaded (LoopLag.admits): saturated — busy at least
+ * `busyShare` of the last `busyWindowMs` (event-loop utilisation, the running turn included) — or
+ * swamped — a turn still running `swampedFactor` times the bound. A node with idle time left is
+ * not overloaded, however late one of its turns ran (a garbage collection, a burst).
  */
-export const BUSY_UTILISATION = 0.95;
-export const BUSY_WINDOW_MS = 1000;
+export interface LoadPolicy {
+  busyShare: number;
+  busyWindowMs: number;
+  swampedFactor: number;
+}
+
+/**
+ * The backend intake: it paces what it admits over turns (TurnQueue), so it refuses on lateness
+ * only a loop saturated for a whole second, or a turn ten times the bound.
+ */
+export const INTAKE_LOAD: LoadPolicy = { busyShare: 0.95, busyWindowMs: 1000, swampedFactor: 10 };
+/** Handshakes: a storm lands thousands at once; refuse sooner (busy 85 % of half a second, or a turn six times the bound). */
+export const HANDSHAKE_LOAD: LoadPolicy = { busyShare: 0.85, busyWindowMs: 500, swampedFactor: 6 };
+/** Utilisation snapshots span the longest window of the policies. */
+const SNAPSHOT_WINDOW_MS = 1000;
 /** Utilisation snapshots are kept this often (every this many ticks). */
 const SNAPSHOT_EVERY_TICKS = 10;
 
 /** The window the mean lag is taken over. */
 export const LAG_WINDOW_MS = 1000;
-/** A turn still running is counted on its own once it is this many times the bound (a swamp of arrivals). */
-export const SWAMPED_FACTOR = 10;
 
 /**
  * The arithmetic of LoopLag, on times it is given (a unit spec drives it without a clock). Each
@@ -72,9 +84,9 @@ export class LagMeter {
     return Math.max(0, now - this.lastTick - LAG_TICK_MS);
   }
 
-  /** The running turn is over SWAMPED_FACTOR × `maxMs`: arrivals swamp the loop now. */
-  swamped(now: number, maxMs: number): boolean {
-    return this.current(now) > SWAMPED_FACTOR * maxMs;
+  /** The running turn is over `factor` × `maxMs`: arrivals swamp the loop now. */
+  swamped(now: number, maxMs: number, factor: number): boolean {
+    return this.current(now) > factor * maxMs;
   }
 
   /** The loop has been late on average over the window. */
@@ -92,7 +104,7 @@ export class LagMeter {
  * How late the event loop is: the signal of the admission checks (docs/reliability.md, Overload),
  * and the floor that keeps them from refusing everything (LagMeter says how lateness is measured).
  *
- * `admits(maxMs, floor)` is the decision: while the loop keeps time (LagMeter.late with `maxMs`)
+ * `admits(maxMs, floor, policy)` is the decision: while the loop keeps time (LagMeter.late with `maxMs`)
  * everything is admitted; otherwise still the first `floor` of each turn. A node that is late because it is short of CPU (a busy
  * host, a container throttled at its limit) then keeps making progress at a pace it can bear
  * instead of refusing all work, and a turn swamped by arrivals still ends soon.
@@ -103,7 +115,7 @@ export class LoopLag implements OnModuleDestroy {
   /** Admissions since the loop last ran its timers (this turn's). */
   private admittedThisTurn = 0;
   private readonly timer: NodeJS.Timeout;
-  /** Utilisation snapshots, oldest first, spanning about BUSY_WINDOW_MS. */
+  /** Utilisation snapshots, oldest first, one every SNAPSHOT_EVERY_TICKS ticks, spanning about SNAPSHOT_WINDOW_MS. */
   private readonly snapshots: EventLoopUtilization[] = [performance.eventLoopUtilization()];
   private ticks = 0;
 
@@ -122,21 +134,24 @@ export class LoopLag implements OnModuleDestroy {
     return this.meter.current(performance.now());
   }
 
-  /** Share of the last BUSY_WINDOW_MS (about) the loop was busy, the running turn included. */
-  get utilisation(): number {
-    return performance.eventLoopUtilization(performance.eventLoopUtilization(), this.snapshots[0]).utilization;
+  /** Share of the last `windowMs` (about, at most SNAPSHOT_WINDOW_MS) the loop was busy, the running turn included. */
+  utilisation(windowMs: number): number {
+    const back = Math.round(windowMs / (SNAPSHOT_EVERY_TICKS * LAG_TICK_MS));
+    const since = this.snapshots[Math.max(0, this.snapshots.length - back)];
+    return performance.eventLoopUtilization(performance.eventLoopUtilization(), since).utilization;
   }
 
   /**
    * Whether to admit one more piece of work (`maxMs` 0: no limit). Yes among the first `floor` of
    * this turn; otherwise no while the running turn is swamped (LagMeter.swamped), or while the
-   * loop is late on average (LagMeter.late) and saturated (BUSY_UTILISATION): a node with idle
-   * time left is not overloaded because a collection or a burst made one second slow.
+   * loop is late on average (LagMeter.late) and saturated (LoadPolicy): a node with idle time
+   * left is not overloaded because a collection or a burst made one second slow.
    */
-  admits(maxMs: number, floor: number): boolean {
+  admits(maxMs: number, floor: number, policy: LoadPolicy): boolean {
     if (maxMs > 0 && this.admittedThisTurn >= floor) {
       const now = performance.now();
-      if (this.meter.swamped(now, maxMs) || (this.meter.late(now, maxMs) && this.utilisation >= BUSY_UTILISATION)) return false;
+      if (this.meter.swamped(now, maxMs, policy.swampedFactor)) return false;
+      if (this.meter.late(now, maxMs) && this.utilisation(policy.busyWindowMs) >= policy.busyShare) return false;
     }
     this.admittedThisTurn += 1;
     return true;
@@ -151,6 +166,6 @@ export class LoopLag implements OnModuleDestroy {
     this.admittedThisTurn = 0;
     if (++this.ticks % SNAPSHOT_EVERY_TICKS !== 0) return;
     this.snapshots.push(performance.eventLoopUtilization());
-    if (this.snapshots.length > BUSY_WINDOW_MS / (SNAPSHOT_EVERY_TICKS * LAG_TICK_MS)) this.snapshots.shift();
+    if (this.snapshots.length > SNAPSHOT_WINDOW_MS / (SNAPSHOT_EVERY_TICKS * LAG_TICK_MS)) this.snapshots.shift();
   }
 }

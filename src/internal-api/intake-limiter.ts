@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
-import { LoopLag } from '../admission/loop-lag.js';
+import { INTAKE_LOAD, LoopLag } from '../admission/loop-lag.js';
 import { TurnQueue } from '../admission/turn-queue.js';
 import { AppError, ErrorCode } from '../common/error-codes.js';
 import { AppConfig } from '../config/app-config.js';
@@ -89,7 +89,7 @@ export class IntakeLimiter {
   admitNow(): void {
     const bound = this.config.intake.maxEventLoopDelayMs;
     if (bound > 0 && this.queue.oldestWaitMs() > QUEUE_WAIT_FACTOR * bound) this.refuse('queue_wait');
-    if (!this.lag.admits(bound, INTAKE_FLOOR_PER_TURN)) this.refuse('event_loop_delay');
+    if (!this.lag.admits(bound, INTAKE_FLOOR_PER_TURN, INTAKE_LOAD)) this.refuse('event_loop_delay');
   }
 
   /**
