@@ -52,4 +52,6 @@ export default {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
   maxWorkers: 2,
+  // Timed e2e suites first beside light ones, Chromium and ESLint last (test/support/sequencer.mjs).
+  testSequencer: '<rootDir>/test/support/sequencer.mjs',
 };
