@@ -101,12 +101,15 @@ async function nodeLoss(ctx, signal) {
   await sleep(2000);
   await fleet.markFault();
   const faultAt = Date.now();
+  // When A exits, not when the wait for the clients below ends (it may end later).
+  let exitedAt;
+  void a.entry.exit.then(() => (exitedAt = Date.now()));
   a.entry.child.kill(signal);
   const bound = signal === 'SIGTERM' ? delayMs + spreadMs + 10_000 : 20_000;
   await until(fleet, (s) => s.wentDown >= onA && s.stillDown === 0, bound + 20_000);
   const allBackAt = Date.now();
   const exit = await a.entry.exit;
-  const exitMs = Date.now() - faultAt;
+  const exitMs = (exitedAt ?? Date.now()) - faultAt;
   await sleep(3000);
   const published = await publisher.stop();
   await sleep(2000);
