@@ -22,7 +22,7 @@ import {
   stopProcess,
   untilServer,
 } from './processes.mjs';
-import { HttpPoster, Publisher, check, histQuantiles, liveFigures, mb, percentile, round, scrape, startLiveProbe, sumOf } from './tools.mjs';
+import { HttpPoster, Publisher, check, histQuantiles, liveFigures, mb, percentile, round, byLabels, scrape, startLiveProbe, sumOf } from './tools.mjs';
 
 const JWT_SECRET = randomBytes(24).toString('hex');
 const INTERNAL_SECRET = randomBytes(24).toString('hex');
@@ -117,6 +117,7 @@ async function nodeLoss(ctx, signal) {
   const stats = await fleet.stats(publisher.range);
   const backMs = stats.backMs;
   const live = liveFigures(samples, faultAt, allBackAt);
+  const survivor = await scrape(b.url).catch(() => ({}));
   const figures = {
     clients: ctx.clients,
     connectedAtStart: joined.connected,
@@ -130,6 +131,7 @@ async function nodeLoss(ctx, signal) {
     messages: { published: published.published, accepted: published.accepted, lost: stats.lost, duplicated: stats.dup, outOfOrder: stats.ooo, clientsWithLoss: stats.clientsWithLoss },
     publisherStatuses: published.statuses,
     survivorLiveMs: live,
+    survivorRefusals: { intake: byLabels(survivor, 'gateway_intake_rejections_total'), handshakes: byLabels(survivor, 'gateway_handshake_admission_refusals_total') },
     nodeAExit: { code: exit.code, signal: exit.signal, afterMs: signal === 'SIGTERM' ? exitMs : null },
   };
   const maxBack = percentile(backMs, 1) ?? Infinity;

@@ -82,6 +82,13 @@ export function sumOf(metrics, name) {
   return total;
 }
 
+/** The samples of `name` by label set, `{ 'reason="x"': value }` (labels as printed), zero ones left out. */
+export function byLabels(metrics, name) {
+  const out = {};
+  for (const [k, v] of Object.entries(metrics)) if (k.startsWith(`${name}{`) && v > 0) out[k.slice(name.length + 1, -1)] = v;
+  return out;
+}
+
 // ---- the /health/live probe ------------------------------------------------------------------
 
 /**

@@ -42,6 +42,35 @@ export function releaseFlushedBuffers(engine: Engine): void {
   });
 }
 
+/** The TCP socket under a WebSocket transport (ws's `_socket`), when there is one. */
+interface CorkableSocket {
+  transport: { name: string; socket?: { _socket?: { cork(): void; uncork(): void } } };
+}
+
+/**
+ * Writes the WebSocket frames of one flush to the TCP socket in one system call: between
+ * engine.io's `flush` and `drain` server events (one synchronous `transport.send`), the socket is
+ * corked, so the frames of a buffer of several packets — a recovered socket's replay, a burst to
+ * one user — leave in one `writev` instead of one `write` each. A profile of a node recovering
+ * 5,000 sockets after a drain had two fifths of its samples in Node's per-write stream work
+ * (docs/performance.md). A single packet is written as before.
+ */
+export function writeFlushesTogether(engine: Engine): void {
+  let corked: { uncork(): void } | undefined;
+  engine.on('flush', (socket: CorkableSocket, sent: unknown[]) => {
+    if (sent.length < 2 || socket.transport.name !== 'websocket') return;
+    const tcp = socket.transport.socket?._socket;
+    if (!tcp) return;
+    tcp.cork();
+    corked = tcp;
+  });
+  engine.on('drain', () => {
+    const tcp = corked;
+    corked = undefined;
+    tcp?.uncork();
+  });
+}
+
 /** An engine.io packet's size on the wire before framing: its type byte and its data. */
 function packetBytes(packet: EnginePacket): number {
   const { data } = packet;

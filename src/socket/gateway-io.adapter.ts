@@ -10,7 +10,7 @@ import { RecoveryService } from '../recovery/recovery.service.js';
 import { installDispatcherBinding, type DispatchingAdapter } from './dispatcher-binding.js';
 import { EventDispatcher } from './event-dispatcher.js';
 import { deliveryKind } from './delivery-count.js';
-import { countOutboundBytes, releaseFlushedBuffers } from './flushed-buffers.js';
+import { countOutboundBytes, releaseFlushedBuffers, writeFlushesTogether } from './flushed-buffers.js';
 import { boundSlowConsumers } from './slow-consumers.js';
 import { admitHandshakes } from '../admission/handshake-admission.js';
 import { LoopLag } from '../admission/loop-lag.js';
@@ -77,6 +77,7 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
       } as unknown as ServerOptions['adapter'],
     } as ServerOptions) as Server;
     releaseFlushedBuffers(server.engine);
+    writeFlushesTogether(server.engine);
     this.server = server;
     // Observability: bytes handed to client transports (the delivered messages are counted by the adapter).
     countOutboundBytes(server.engine, (bytes, transport) => this.metrics.outboundBytes(bytes, transport));
