@@ -56,19 +56,14 @@ interface CorkableSocket {
  * (docs/performance.md). A single packet is written as before.
  */
 export function writeFlushesTogether(engine: Engine): void {
-  let corked: { uncork(): void } | undefined;
+  // One entry per flush in progress (a flush inside another's send would nest): what to uncork.
+  const corked: Array<{ uncork(): void } | undefined> = [];
   engine.on('flush', (socket: CorkableSocket, sent: unknown[]) => {
-    if (sent.length < 2 || socket.transport.name !== 'websocket') return;
-    const tcp = socket.transport.socket?._socket;
-    if (!tcp) return;
-    tcp.cork();
-    corked = tcp;
+    const tcp = sent.length > 1 && socket.transport.name === 'websocket' ? socket.transport.socket?._socket : undefined;
+    tcp?.cork();
+    corked.push(tcp);
   });
-  engine.on('drain', () => {
-    const tcp = corked;
-    corked = undefined;
-    tcp?.uncork();
-  });
+  engine.on('drain', () => corked.pop()?.uncork());
 }
 
 /** An engine.io packet's size on the wire before framing: its type byte and its data. */
