@@ -32,9 +32,14 @@ export class TurnQueue {
     return first === undefined ? 0 : this.now() - first.at;
   }
 
+  /** Whether work given now would run at once (pacing off, or nothing waits and the turn has budget). */
+  runsNow(): boolean {
+    return this.budgetMs <= 0 || (this.length === 0 && this.turnMs() < this.budgetMs);
+  }
+
   /** Runs `work` now or in its turn; `work` must not throw. */
   run(work: () => void): void {
-    if (this.budgetMs <= 0 || (this.length === 0 && this.turnMs() < this.budgetMs)) {
+    if (this.runsNow()) {
       work();
       return;
     }
