@@ -3,7 +3,7 @@
 // process is tracked and stopped at the end, on error, on Ctrl-C, and by a watchdog process if
 // the harness itself is killed outright.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -39,8 +39,13 @@ export function startProcess(name, cmd, args, { env = {}, cwd = workDir, keepOut
     });
   });
   child.on('error', (err) => (entry.out += `\n${err.message}`));
+  // RELIABILITY_LOG_DIR: each process's whole output also goes to <dir>/<name>-<pid>.log.
+  const file = process.env.RELIABILITY_LOG_DIR ? createWriteStream(join(process.env.RELIABILITY_LOG_DIR, `${name}-${child.pid}.log`)) : undefined;
   for (const stream of [child.stdout, child.stderr]) {
-    stream.setEncoding('utf8').on('data', (d) => (entry.out = (entry.out + d).slice(-keepOutput)));
+    stream.setEncoding('utf8').on('data', (d) => {
+      entry.out = (entry.out + d).slice(-keepOutput);
+      file?.write(d);
+    });
   }
   entry.output = () => entry.out;
   return entry;

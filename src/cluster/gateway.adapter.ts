@@ -13,7 +13,8 @@ import {
 import type { Broker, Publication, Published, Received } from '../engine/broker.js';
 import type { NodeBus } from '../engine/node-bus.js';
 import { Rooms } from '../socket/rooms.js';
-import { formatOffset } from './offsets.js';
+import { formatOffset, parseOffset } from './offsets.js';
+import { SlicedWrites } from './sliced-writes.js';
 import { type DeliverySocket, HELD, Outgoing, POSITION } from './local-delivery.js';
 import { closePacket, type DecodedBody, decodeBody, encodeBody, openPacket } from './wire.js';
 import { PacketType } from 'socket.io-parser';
@@ -53,6 +54,8 @@ export interface RecoveryHooks {
 
 export interface ClusterWiring {
   nodeId: string;
+  /** Time one event-loop turn spends writing publications to sockets (SlicedWrites); 0: all at once. */
+  deliverySliceMs: number;
   broker: Broker;
   bus: NodeBus;
   /** Recovery of the `/` namespace; other namespaces recover nothing. */
@@ -70,8 +73,11 @@ export interface ClusterWiring {
  */
 export class ClusterNode {
   private readonly adapters = new Map<string, GatewayAdapter>();
+  /** Every publication's writes to this node's sockets, in order, sliced over turns. */
+  readonly writes: SlicedWrites<SocketId>;
 
   constructor(readonly wiring: ClusterWiring) {
+    this.writes = new SlicedWrites<SocketId>(wiring.deliverySliceMs, () => performance.now(), setImmediate);
     wiring.broker.onReceive((received) => this.receive(received));
     wiring.bus.on('socket.io', (message) => this.nodeMessage(message));
   }
@@ -173,18 +179,22 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
     return this.node.wiring.broker.publish(batch, Date.now());
   }
 
-  /** A publication for this namespace reached this node: write it to its sockets in the rooms. */
+  /**
+   * A publication for this namespace reached this node: write it to its sockets in the rooms (the
+   * members at its arrival), in turn after those still being written (ClusterNode.writes). A
+   * socket whose replay ran meanwhile and already carried it is skipped.
+   */
   deliver(n: number, rooms: string[], except: string[], open: string): void {
     const offset = n > 0 && this.recoverable ? formatOffset(n) : undefined;
     const shared = offset !== undefined ? new Outgoing(closePacket(open, offset), this.nsp.name) : undefined;
-    let reached = 0;
-    const each = (socket: Socket) => {
-      reached += 1;
+    const write = (id: SocketId, late: boolean) => {
+      const socket = this.nsp.sockets.get(id);
+      if (!socket) return;
       const s = socket as unknown as DeliverySocket;
       if (shared && offset !== undefined) {
         const held = s[HELD];
         if (held) held.push(n, shared.wire);
-        else {
+        else if (!late || (parseOffset(s[POSITION]) ?? 0) < n) {
           shared.write(socket);
           s[POSITION] = offset;
         }
@@ -192,17 +202,21 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
       }
       this.stamped(open, socket).write(socket);
     };
+    let targets: Iterable<SocketId>;
+    let size: number;
     if (rooms.length === 1 && except.length === 0) {
       const ids = this.rooms.get(rooms[0]);
       if (!ids) return;
-      for (const id of ids) {
-        const socket = this.nsp.sockets.get(id);
-        if (socket) each(socket);
-      }
+      targets = ids;
+      size = ids.size;
     } else {
-      this.forEach({ rooms: new Set(rooms), except: new Set(except) }, each);
+      const ids: SocketId[] = [];
+      this.forEach({ rooms: new Set(rooms), except: new Set(except) }, (socket) => ids.push(socket.id));
+      targets = ids;
+      size = ids.length;
     }
-    this.counted(rooms, reached);
+    this.counted(rooms, size);
+    this.node.writes.deliver(targets, write);
   }
 
   /** Writes to this node's sockets now, each stamped with its own last offset (nothing is published). */

@@ -108,6 +108,8 @@ export class AppConfig {
   shutdown!: { drainDelayMs: number; spreadMs: number; timeoutMs: number };
   /** Overload bounds of the backend intake (docs/protocol.md §6.3); past either, emits answer 503 + Retry-After. */
   intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
+  /** Time one event-loop turn spends writing publications to sockets (src/cluster/sliced-writes.ts); 0: no slicing. */
+  deliverySliceMs!: number;
   /** Admission of new connections under a reconnect storm (src/admission/handshake-admission.ts). */
   handshakeAdmission!: { maxPending: number; maxEventLoopDelayMs: number; maxQueued: number };
   /** V8's garbage-collection helper threads (src/runtime/gc-tuning.ts); `auto`: off on one CPU. */

@@ -125,6 +125,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
     ttlSec: dto.NOTIFICATIONS_TTL ?? 2592000,
   };
   cfg.shutdown = parseShutdown(dto);
+  cfg.deliverySliceMs = dto.DELIVERY_SLICE_MS ?? 10;
   cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 50 };
   cfg.handshakeAdmission = {
     maxPending: dto.HANDSHAKE_MAX_PENDING ?? 64,

@@ -1,4 +1,4 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AppError, ErrorCode } from '../common/error-codes.js';
@@ -7,11 +7,6 @@ import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AttemptLimits } from '../rate-limit/attempt-limits.js';
 import { routePath } from './route-path.js';
-
-/** One-shot SHA-256 (no Hash object per request: this runs on every /internal request). */
-function digest(value: string): Buffer {
-  return hash('sha256', value, 'buffer');
-}
 
 /** Addresses this node refuses after their failures spent the shared budget; bounded. */
 const MAX_BLOCKED_ADDRESSES = 10_000;
@@ -25,8 +20,9 @@ export const isInternalApi = (path: string) => {
 /**
  * Bearer auth of every /internal/* route (docs/protocol.md §6.1), as a Fastify `onRequest` hook: it runs
  * before the body is read, so a request without the secret is answered at once whatever body it
- * announces, and a route added later is covered by its path alone. Both sides are hashed to equal
- * length first, so the comparison is constant-time whatever the length of the presented value.
+ * announces, and a route added later is covered by its path alone. The comparison takes the same
+ * time whatever the presented value: a value of another length is not compared with the secret
+ * but the secret with itself, and then refused (no hash per request: this runs on every call).
  * No secret configured → 404, as if the routes did not exist.
  *
  * Failed attempts are counted (`gateway_internal_auth_failures_total`) and limited per client IP
@@ -46,7 +42,7 @@ export class InternalSecretHook {
     private readonly attempts: AttemptLimits,
     private readonly metrics: MetricsService,
   ) {
-    this.expected = config.internalSecret ? digest(config.internalSecret) : undefined;
+    this.expected = config.internalSecret ? Buffer.from(config.internalSecret) : undefined;
   }
 
   /** Adds the hook to `fastify`; after any port filter, so the other port's routes stay invisible. */
@@ -77,8 +73,9 @@ export class InternalSecretHook {
       this.blocked.delete(ip);
     }
     const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
-    const presented = digest(match ? match[1].trim() : '');
-    if (match && timingSafeEqual(presented, this.expected)) return;
+    const presented = Buffer.from(match ? match[1].trim() : '');
+    const sameLength = presented.length === this.expected.length;
+    if (timingSafeEqual(sameLength ? presented : this.expected, this.expected) && sameLength && match) return;
     this.failed(ip);
     throw new AppError(ErrorCode.UNAUTHORIZED, 'Missing or wrong internal secret');
   }

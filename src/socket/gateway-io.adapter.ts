@@ -41,6 +41,7 @@ export class GatewayIoAdapter extends IoAdapter implements DispatchingAdapter {
     this.metrics = metrics;
     this.node = new ClusterNode({
       nodeId: config.nodeId,
+      deliverySliceMs: config.deliverySliceMs,
       broker: app.get(Broker),
       bus: app.get(NodeBus),
       recovery: config.recoveryWindowMs > 0 ? app.get(RecoveryService) : undefined,
