@@ -218,7 +218,8 @@ export class RedisBroker extends Broker {
     if (after > last) return { ok: false, reason: 'gap' };
     if (after === last) return { ok: true, entries: [] };
     const byPosition = new Map<number, Received>();
-    const reads = await Promise.all([...new Set(rooms)].map((room) => this.roomHistory(this.historyKey(room), after, limit)));
+    // Every kept publication takes one position, so no room holds more than `last - after` entries after `after`.
+    const reads = await Promise.all([...new Set(rooms)].map((room) => this.roomHistory(this.historyKey(room), after, limit, last - after)));
     for (const read of reads) {
       if (!read.ok) return read;
       for (const entry of read.entries) byPosition.set(entry.n, entry);
@@ -227,13 +228,18 @@ export class RedisBroker extends Broker {
     return { ok: true, entries: [...byPosition.values()].sort((a, b) => a.n - b.n) };
   }
 
-  /** Walks one room's history back, newest first, to the first entry at or before `after`. */
-  private async roomHistory(key: string, after: Position, limit: number): Promise<HistoryRead> {
+  /**
+   * Walks one room's history back, newest first, to the first entry at or before `after`. At most
+   * `since` entries can be newer than `after`: the first page asks for one more than that (a
+   * socket that missed little reads little), the next ones for PAGE.
+   */
+  private async roomHistory(key: string, after: Position, limit: number, since: number): Promise<HistoryRead> {
     const { command } = this.redis;
     const entries: Received[] = [];
     let end = '+';
+    let count = Math.min(PAGE, since + 1);
     for (;;) {
-      const page = (await command.xrevrange(key, end, '-', 'COUNT', PAGE)) as Entry[];
+      const page = (await command.xrevrange(key, end, '-', 'COUNT', count)) as Entry[];
       for (const [, fields] of page) {
         const entry = parsePublication(fields[1] ?? '');
         if (!entry) continue;
@@ -241,12 +247,13 @@ export class RedisBroker extends Broker {
         if (entries.length === limit) return { ok: false, reason: 'overflow' };
         entries.push(entry);
       }
-      if (page.length < PAGE) {
+      if (page.length < count) {
         // The start of the history: nothing older was dropped unless the cap trimmed it.
         const length = await command.xlen(key);
         return length >= HISTORY_CAP ? { ok: false, reason: 'gap' } : { ok: true, entries };
       }
       end = `(${page[page.length - 1][0]}`;
+      count = PAGE;
     }
   }
 

@@ -13,7 +13,10 @@ type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
  * The gateway's Redis connections, created before the app listens and closed on shutdown:
  * `command` for store scripts and publications (fails fast while Redis is away), `subscriber`
  * for the control bus, `bus` for this node's channels of the path between nodes (publications
- * and node messages, resubscribed after a reconnect).
+ * and node messages, resubscribed after a reconnect), and `health` for the readiness ping alone:
+ * behind the command connection's queue a ping waits for the node's own work (a reconnect storm
+ * queues thousands of restores there), and a node that is busy, not cut off, would be taken out
+ * of its load balancer — the last node standing included.
  */
 @Injectable()
 export class RedisConnections implements OnApplicationShutdown {
@@ -21,6 +24,7 @@ export class RedisConnections implements OnApplicationShutdown {
   readonly command: RedisClient;
   readonly subscriber: RedisClient;
   readonly bus: RedisClient;
+  readonly health: RedisClient;
   readonly keys: RedisKeys;
   /** Redis Cluster: sharded pub/sub, and no script spans two slots. */
   readonly clustered: boolean;
@@ -35,6 +39,7 @@ export class RedisConnections implements OnApplicationShutdown {
     this.subscriber = createRedisClient(config.redis, { name: 'subscriber', failFast: false, isClosing });
     this.clustered = (config.redis.clusterNodes?.length ?? 0) > 0;
     this.bus = createRedisClient(config.redis, { name: 'bus', failFast: false, isClosing, shardedPubSub: true });
+    this.health = createRedisClient(config.redis, { name: 'health', failFast: true, isClosing });
     // Never log the error object's command arguments: they may carry payloads. One line per
     // connection and outage: while Redis is away each reconnection attempt fails, and is counted.
     const watch = (name: string, client: RedisClient) => {
@@ -63,6 +68,7 @@ export class RedisConnections implements OnApplicationShutdown {
       ['command', this.command],
       ['subscriber', this.subscriber],
       ['bus', this.bus],
+      ['health', this.health],
     ];
   }
 

@@ -22,7 +22,8 @@ export class RedisEngineHealth extends EngineHealth {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        this.redis.command.ping().then((r) => r === 'PONG'),
+        // Its own connection: not behind the node's queued commands (RedisConnections).
+        this.redis.health.ping().then((r) => r === 'PONG'),
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
       ]);
     } catch {
