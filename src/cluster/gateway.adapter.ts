@@ -13,9 +13,9 @@ import {
 import type { Broker, Publication, Published, Received } from '../engine/broker.js';
 import type { NodeBus } from '../engine/node-bus.js';
 import { Rooms } from '../socket/rooms.js';
-import { formatOffset, parseOffset } from './offsets.js';
+import { formatOffset } from './offsets.js';
 import { SlicedWrites } from './sliced-writes.js';
-import { type DeliverySocket, HELD, Outgoing, POSITION } from './local-delivery.js';
+import { type DeliverySocket, HELD, Outgoing, POSITION, REPLAYED } from './local-delivery.js';
 import { closePacket, type DecodedBody, decodeBody, encodeBody, openPacket } from './wire.js';
 import { PacketType } from 'socket.io-parser';
 
@@ -194,7 +194,7 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
       if (shared && offset !== undefined) {
         const held = s[HELD];
         if (held) held.push(n, shared.wire);
-        else if (!late || (parseOffset(s[POSITION]) ?? 0) < n) {
+        else if (!late || (s[REPLAYED] ?? 0) < n) {
           shared.write(socket);
           s[POSITION] = offset;
         }

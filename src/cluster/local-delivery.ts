@@ -9,10 +9,17 @@ import { PacketType } from 'socket.io-parser';
 export const HELD = Symbol('held');
 /** The offset of the last publication written to the socket (Socket.IO's offset argument). */
 export const POSITION = Symbol('position');
+/**
+ * The position of the last history entry a recovery replay wrote to the socket: a live
+ * publication at or before it that was still waiting for its turn (SlicedWrites) is not written
+ * again. Only the replay sets it: a fresh socket's position says nothing about what it got.
+ */
+export const REPLAYED = Symbol('replayed');
 
 export interface DeliverySocket {
   [HELD]?: Array<number | string>;
   [POSITION]?: string;
+  [REPLAYED]?: number;
 }
 
 interface EngineClient {

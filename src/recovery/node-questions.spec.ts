@@ -47,7 +47,9 @@ describe('NodeQuestions', () => {
     questions.onApplicationBootstrap();
   });
 
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+  });
 
   it('takes the answer of a live node', async () => {
     const lost = questions.lostBy('x', 'sid-1', Date.now(), 60_000);

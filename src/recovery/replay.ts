@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io';
-import { type DeliverySocket, HELD, Outgoing, POSITION } from '../cluster/local-delivery.js';
+import { type DeliverySocket, HELD, Outgoing, POSITION, REPLAYED } from '../cluster/local-delivery.js';
 import { formatOffset } from '../cluster/offsets.js';
 import { closePacket, decodeBody } from '../cluster/wire.js';
 import type { Position, Received } from '../engine/broker.js';
@@ -44,6 +44,7 @@ export async function replay(socket: Socket, after: Position, entries: Received[
     const offset = formatOffset(entry.n);
     new Outgoing(closePacket(body.text, offset), body.nsp).write(socket);
     s[POSITION] = offset;
+    s[REPLAYED] = entry.n;
     sent.add(entry.n);
     if (++written % CHUNK === 0) await nextTurn();
   }

@@ -1,5 +1,5 @@
 import { fresh, redisEnv, TEST_INTERNAL_SECRET, type TestApp, uniquePrefix, useApp, userToken } from '../support/app.js';
-import { ack, type ClientSocket, closeAllClients, collect, connectUser, roundTrip } from '../support/client.js';
+import { ack, type ClientSocket, closeAllClients, collect, connectUser, createClient, nextEvent, roundTrip } from '../support/client.js';
 
 // docs/configuration.md (DELIVERY_SLICE_MS): a broadcast to a large room is written over several
 // turns of the event loop, and every publication after it waits behind it. With a slice of 1 ms
@@ -50,5 +50,42 @@ describe.each([
 
     const roomOnly = Array.from({ length: ROUNDS }, (_, r) => 2 * r);
     seen.forEach((list, i) => expect(list.map((p) => p.seq)).toEqual(i === last ? Array.from({ length: 2 * ROUNDS }, (_, k) => k) : roomOnly));
+  }, 60_000);
+
+  it('gives a socket that connects while the room is still being written everything from its first message on', async () => {
+    const chatId = fresh('busy-room');
+    const connect = (name: string) => connectUser(app.url, userToken(fresh(name), 's', { chats: [chatId] }));
+    const members: ClientSocket[] = [];
+    for (let i = 0; i < MEMBERS; i += 50) members.push(...(await Promise.all(Array.from({ length: 50 }, (_, k) => connect(`old${i + k}`)))));
+
+    // Batches of room messages back to back while newcomers connect (fresh, not recovering), and
+    // five more once they all are in.
+    let seq = 0;
+    let connecting = true;
+    const flood = (async () => {
+      for (let after = 5; connecting || after-- > 0; ) await batch(app, Array.from({ length: 10 }, () => ({ room: `chat:${chatId}`, event: 'chat:updated', payload: { chatId, seq: seq++ } })));
+    })();
+    const newcomers = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const seen: number[] = [];
+        // Listening before the handshake: what arrives before `connected` counts too.
+        const socket = createClient(app.url, { auth: { token: userToken(fresh(`new${i}`), 's', { chats: [chatId] }) } });
+        socket.on('chat:updated', (p: { seq: number }) => seen.push(p.seq));
+        await nextEvent(socket, 'connected');
+        return { socket, seen };
+      }),
+    );
+    connecting = false;
+    await flood;
+    const sent = seq;
+    for (const { socket, seen } of newcomers) {
+      for (let tries = 0; seen[seen.length - 1] !== sent - 1 && tries < 200; tries++) await roundTrip(socket);
+    }
+
+    // From its first message on, each newcomer got every message once, in order, to the last.
+    for (const { seen } of newcomers) {
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen).toEqual(Array.from({ length: sent - seen[0] }, (_, k) => seen[0] + k));
+    }
   }, 60_000);
 });
