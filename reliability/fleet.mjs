@@ -272,6 +272,8 @@ async function workerMain() {
         dup: 0,
         ooo: 0,
         clientsWithLoss: 0,
+        /** seq → how many clients missed it (only seqs someone missed). */
+        lostBySeq: {},
         recoveries: 0,
         wentDown: 0,
         back: 0,
@@ -289,7 +291,10 @@ async function workerMain() {
         out.dup += c.dup;
         out.ooo += timed.size > 0 ? c.outOfOrder(timed) : 0;
         out.recoveries += c.recoveries;
-        if (lost > 0) out.clientsWithLoss += 1;
+        if (lost > 0) {
+          out.clientsWithLoss += 1;
+          for (let q = from; q <= to; q++) if ((q >= c.seen.length || c.seen[q] === 0) && !skipped.has(q)) out.lostBySeq[q] = (out.lostBySeq[q] ?? 0) + 1;
+        }
         const kind = (out.byKind[c.kind] ??= { clients: 0, lost: 0, backMs: [] });
         kind.clients += 1;
         kind.lost += lost;

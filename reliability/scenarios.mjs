@@ -72,6 +72,28 @@ async function until(fleet, done, limitMs, everyMs = 500) {
 const timeouts = (errors) => Object.entries(errors ?? {}).filter(([k]) => k === 'timeout').reduce((a, [, v]) => a + v, 0);
 const countWhere = (errors, test) => Object.entries(errors ?? {}).filter(([k]) => test(k)).reduce((a, [, v]) => a + v, 0);
 
+/**
+ * Which messages were lost, as runs of consecutive seqs missed by the same number of clients,
+ * each with when it was accepted relative to the fault (ms) and after how many refused attempts:
+ * `"12-19 ×5000 @+3120..+4480(after 2 refusals)"`.
+ */
+function lostRanges(bySeq, publisher, faultAt) {
+  const when = (seq) => {
+    const t = publisher.timing.get(seq);
+    const retried = publisher.retried.get(seq);
+    return t ? `+${t[1] - faultAt}${retried ? `(after ${retried} refusals)` : ''}` : '?';
+  };
+  const seqs = Object.keys(bySeq).map(Number).sort((x, y) => x - y);
+  const out = [];
+  for (let i = 0; i < seqs.length; ) {
+    let j = i;
+    while (j + 1 < seqs.length && seqs[j + 1] === seqs[j] + 1 && bySeq[seqs[j + 1]] === bySeq[seqs[i]]) j++;
+    out.push(`${seqs[i]}${j > i ? `-${seqs[j]}` : ''} ×${bySeq[seqs[i]]} @${when(seqs[i])}..${when(seqs[j])}`);
+    i = j + 1;
+  }
+  return out.slice(0, 20);
+}
+
 // ---- kill and drain: one of two nodes behind HAProxy goes away --------------------------------
 
 async function nodeLoss(ctx, signal) {
@@ -129,6 +151,7 @@ async function nodeLoss(ctx, signal) {
     handshakeErrors: stats.errors,
     recovered: stats.recoveries,
     messages: { published: published.published, accepted: published.accepted, lost: stats.lost, duplicated: stats.dup, outOfOrder: stats.ooo, clientsWithLoss: stats.clientsWithLoss },
+    ...(stats.lost > 0 ? { lostSeqs: lostRanges(stats.lostBySeq, publisher, faultAt) } : {}),
     publisherStatuses: published.statuses,
     survivorLiveMs: live,
     survivorRefusals: { intake: byLabels(survivor, 'gateway_intake_rejections_total'), handshakes: byLabels(survivor, 'gateway_handshake_admission_refusals_total') },

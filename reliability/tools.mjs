@@ -154,6 +154,8 @@ export class Publisher {
     this.accepted = new Set();
     /** seq → [sent, accepted] (ms) of the attempt that was accepted. */
     this.timing = new Map();
+    /** seq → failed attempts before the accepted one (only for those retried). */
+    this.retried = new Map();
     this.abandoned = [];
     this.statuses = {};
     this.retryAfterMissing = 0;
@@ -221,6 +223,7 @@ export class Publisher {
       if (status === 200) {
         this.accepted.add(seq);
         this.timing.set(seq, [sentAt, Date.now()]);
+        if (attempt > 0) this.retried.set(seq, attempt);
         return;
       }
       if (status === 503 && retryAfter === null) this.retryAfterMissing += 1;

@@ -17,7 +17,7 @@ import type { UserSocket, UserSocketData } from '../socket/events.js';
 import { Rooms } from '../socket/rooms.js';
 import { SocketServerRef } from '../socket/socket-server.ref.js';
 import { NodeQuestions } from './node-questions.js';
-import { dropHeld, hold, replay } from './replay.js';
+import { dropHeld, hold, isHeld, replay } from './replay.js';
 
 /** Publications one replay may carry; past it the socket reconnects unrecovered (`recovered: false`). */
 export const MAX_REPLAY = 1000;
@@ -188,7 +188,8 @@ export class RecoveryService implements RecoveryHooks, OnApplicationBootstrap {
 
   /**
    * The socket is connected, in its rooms and registered where publications find it. A fresh
-   * socket's record is stored and its position set; a restored one gets what it missed.
+   * socket's record is stored and its position set; a restored one gets what it missed. When a
+   * store read fails this throws, and the caller closes the transport (the client comes back).
    * `announce` sends `connected`: for a fresh socket as soon as its position is known (it is the
    * first packet, and carries the position), for a restored one after the missed publications.
    */
@@ -196,6 +197,13 @@ export class RecoveryService implements RecoveryHooks, OnApplicationBootstrap {
     if (!this.enabled) return announce();
     const plan = this.plans.get(socket.id);
     if (!plan) {
+      if (isHeld(socket)) {
+        // Restored, but its plan lapsed before it got here: nothing can replay it now, and held
+        // it would never get a live publication. It comes back once more.
+        dropHeld(socket);
+        socket.conn.close();
+        return;
+      }
       const [position] = await Promise.all([this.broker.position(), this.save(socket)]);
       (socket as unknown as DeliverySocket)[POSITION] = formatOffset(position);
       return announce();

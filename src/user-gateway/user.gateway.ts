@@ -65,10 +65,18 @@ export class UserGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     if (!socket.connected) return;
     // Rooms joined and registered: the recovery record is stored, or what was missed replayed,
     // right after `connected` (the first packet, which carries the socket's position).
-    await this.recovery.connected(socket, () => {
-      const { userId, sessionId } = socket.data;
-      socket.emit('connected', { userId, sessionId, socketId: socket.id, serverTime: new Date().toISOString() });
-    });
+    try {
+      await this.recovery.connected(socket, () => {
+        const { userId, sessionId } = socket.data;
+        socket.emit('connected', { userId, sessionId, socketId: socket.id, serverTime: new Date().toISOString() });
+      });
+    } catch (err) {
+      // A store read that failed or came too late (Redis away or swamped). Nothing awaits this
+      // handler: thrown, it would be an unhandled rejection that ends the process. The client
+      // was not told `connected`; it comes back and recovers then.
+      this.logger.warn({ reason: (err as Error).message }, 'Could not finish a connection (its recovery or position); its transport was closed');
+      socket.conn.close();
+    }
   }
 
   async handleDisconnect(socket: UserSocket): Promise<void> {

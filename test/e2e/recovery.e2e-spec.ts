@@ -107,6 +107,41 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
       expect(await devices(b, u)).toBe(1);
     });
 
+    it('a replay whose history read fails closes the transport: the client comes back and recovers it all, once', async () => {
+      const u = fresh('failed-read');
+      const socket = createClient(a.url, { auth: { token: userToken(u) }, reconnection: false });
+      await nextEvent(socket, 'connected');
+      const pushes = collect<Tagged>(socket, 'notification:new');
+      await dropTransport(a, socket, u);
+      for (const tag of ['missed#1', 'missed#2']) await pushTag(a, u, tag);
+
+      // The second history read of the next restore on b (the replay's; the first decides) fails,
+      // as a read does when Redis answers too late.
+      const broker = b.app.get(Broker);
+      const history = broker.history.bind(broker);
+      let reads = 0;
+      broker.history = ((...args: Parameters<Broker['history']>) =>
+        ++reads === 2 ? Promise.reject(new Error('injected: history read timed out')) : history(...args)) as Broker['history'];
+      try {
+        // It is told nothing (`connected` would follow the replay): its transport just closes.
+        const closed = nextEvent<string>(socket, 'disconnect', HANDSHAKE_WAIT_MS);
+        (socket.io as unknown as { uri: string }).uri = b.url;
+        socket.connect();
+        expect(await closed).toBe('transport close');
+        expect(reads).toBe(2);
+      } finally {
+        broker.history = history;
+      }
+      // Not left deaf: the next attempt recovers what was missed, once, and live traffic flows.
+      await comeBack(socket, b.url);
+      expect(socket.recovered).toBe(true);
+      const live = nextEvent<Tagged>(socket, 'notification:new');
+      await pushTag(a, u, 'live');
+      await live;
+      await roundTrip(socket);
+      expect(pushes.map((p) => p.tag)).toEqual(['missed#1', 'missed#2', 'live']);
+    });
+
     it("does not deliver publications of rooms the socket was not in (another user's)", async () => {
       const [u, other] = [fresh('mine'), fresh('other')];
       const socket = createClient(a.url, { auth: { token: userToken(u) }, reconnection: false });
