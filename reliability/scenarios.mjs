@@ -134,9 +134,16 @@ async function nodeLoss(ctx, signal) {
   const exitMs = (exitedAt ?? Date.now()) - faultAt;
   await sleep(3000);
   const published = await publisher.stop();
-  await sleep(2000);
+  // Late is not lost: wait (up to 15 s) until every client has every accepted message, and say how long that took.
+  const settleFrom = Date.now();
+  await sleep(1000);
+  let stats = await fleet.stats(publisher.range);
+  while (stats.lost > 0 && Date.now() - settleFrom < 15_000) {
+    await sleep(1000);
+    stats = await fleet.stats(publisher.range);
+  }
+  const settledMs = stats.lost > 0 ? null : Date.now() - settleFrom;
   const samples = await probe.stop();
-  const stats = await fleet.stats(publisher.range);
   const backMs = stats.backMs;
   const live = liveFigures(samples, faultAt, allBackAt);
   const survivor = await scrape(b.url).catch(() => ({}));
@@ -152,6 +159,8 @@ async function nodeLoss(ctx, signal) {
     recovered: stats.recoveries,
     messages: { published: published.published, accepted: published.accepted, lost: stats.lost, duplicated: stats.dup, outOfOrder: stats.ooo, clientsWithLoss: stats.clientsWithLoss },
     ...(stats.lost > 0 ? { lostSeqs: lostRanges(stats.lostBySeq, publisher, faultAt) } : {}),
+    // After the publisher stopped, until every client had every accepted message (null: not within 15 s).
+    allDeliveredAfterMs: settledMs,
     publisherStatuses: published.statuses,
     survivorLiveMs: live,
     survivorRefusals: { intake: byLabels(survivor, 'gateway_intake_rejections_total'), handshakes: byLabels(survivor, 'gateway_handshake_admission_refusals_total') },

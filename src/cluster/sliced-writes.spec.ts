@@ -91,6 +91,31 @@ describe('SlicedWrites', () => {
     expect(count).toBe(8 + 20);
   });
 
+  it('gives deferred writes as long as the rest of the loop took since their last turn, up to four slices', () => {
+    const l = loop();
+    const writes = new SlicedWrites<number>(10, l.now, l.later, 4);
+    let count = 0;
+    const write = () => {
+      count += 1;
+      l.advance(1);
+    };
+    writes.deliver(range(0, 400), write);
+    expect(count).toBe(16);
+    l.turn();
+    expect(count).toBe(16 + 12);
+    // Other work (handshakes of a storm) holds the loop for 30 ms before the next turn: writes get 30 too.
+    l.advance(30);
+    l.turn();
+    expect(count).toBe(28 + 32);
+    // 100 ms of other work: capped at four slices.
+    l.advance(100);
+    l.turn();
+    expect(count).toBe(60 + 40);
+    // Nothing else ran: back to one slice.
+    l.turn();
+    expect(count).toBe(100 + 12);
+  });
+
   it('writes everything at once with slicing off', () => {
     const l = loop();
     const writes = new SlicedWrites<number>(0, l.now, l.later, 4);

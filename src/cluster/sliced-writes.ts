@@ -1,3 +1,6 @@
+/** A turn of deferred writes takes at most this many slices (when the rest of the loop took as long). */
+const FAIR_SHARE_MAX = 4;
+
 interface Job<T> {
   targets: T[];
   /** The next target to write. */
@@ -20,6 +23,8 @@ export class SlicedWrites<T> {
   /** Deliveries waiting, first in first out: their targets and where they stopped. */
   private readonly waiting: Job<T>[] = [];
   private armed = false;
+  /** When the last turn of writes ended (the loop has done other work since). */
+  private pumpedAt?: number;
   /** Start of the running turn's slice (undefined: no large delivery ran in this turn yet). */
   private sliceStart?: number;
 
@@ -93,18 +98,23 @@ export class SlicedWrites<T> {
   private readonly pump = (): void => {
     this.armed = false;
     const start = this.now();
+    // A fair share: as long as the rest of the loop took since the last slice (a reconnect storm's
+    // handshakes), between one and FAIR_SHARE_MAX slices, so writes keep up under load.
+    const budget = Math.min(FAIR_SHARE_MAX * this.sliceMs, Math.max(this.sliceMs, this.pumpedAt === undefined ? 0 : start - this.pumpedAt));
     let count = 0;
     while (this.waiting.length > 0) {
       const job = this.waiting[0];
       while (job.at < job.targets.length) {
         job.write(job.targets[job.at++], true);
-        if (++count % this.checkEvery === 0 && this.now() - start >= this.sliceMs && (job.at < job.targets.length || this.waiting.length > 1)) {
+        if (++count % this.checkEvery === 0 && this.now() - start >= budget && (job.at < job.targets.length || this.waiting.length > 1)) {
           this.armed = true;
+          this.pumpedAt = this.now();
           this.later(this.pump);
           return;
         }
       }
       this.waiting.shift();
     }
+    this.pumpedAt = undefined;
   };
 }
