@@ -19,6 +19,18 @@ function loop() {
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
+/** A write that takes 1 ms of the hand clock, and how many were made. */
+function timedWrites(l: ReturnType<typeof loop>) {
+  let made = 0;
+  return {
+    write: () => {
+      made += 1;
+      l.advance(1);
+    },
+    count: () => made,
+  };
+}
+
 describe('SlicedWrites', () => {
   it('writes a small delivery at once, without looking at the clock or scheduling anything', () => {
     const l = loop();
@@ -77,54 +89,43 @@ describe('SlicedWrites', () => {
   it('shares one slice between the large deliveries of a turn', () => {
     const l = loop();
     const writes = new SlicedWrites<number>(10, l.now, l.later, 4);
-    let count = 0;
-    const write = () => {
-      count += 1;
-      l.advance(1);
-    };
+    const { write, count } = timedWrites(l);
     writes.deliver(range(0, 8), write);
-    expect(count).toBe(8);
+    expect(count()).toBe(8);
     // Same turn: the slice started at the first look (4 writes in) and has 6 ms left.
     writes.deliver(range(0, 20), write);
-    expect(count).toBe(8 + 8);
+    expect(count()).toBe(8 + 8);
     l.turn();
-    expect(count).toBe(8 + 20);
+    expect(count()).toBe(8 + 20);
   });
 
   it('gives deferred writes as long as the rest of the loop took since their last turn, up to four slices', () => {
     const l = loop();
     const writes = new SlicedWrites<number>(10, l.now, l.later, 4);
-    let count = 0;
-    const write = () => {
-      count += 1;
-      l.advance(1);
-    };
+    const { write, count } = timedWrites(l);
     writes.deliver(range(0, 400), write);
-    expect(count).toBe(16);
+    expect(count()).toBe(16);
     l.turn();
-    expect(count).toBe(16 + 12);
+    expect(count()).toBe(16 + 12);
     // Other work (handshakes of a storm) holds the loop for 30 ms before the next turn: writes get 30 too.
     l.advance(30);
     l.turn();
-    expect(count).toBe(28 + 32);
+    expect(count()).toBe(28 + 32);
     // 100 ms of other work: capped at four slices.
     l.advance(100);
     l.turn();
-    expect(count).toBe(60 + 40);
+    expect(count()).toBe(60 + 40);
     // Nothing else ran: back to one slice.
     l.turn();
-    expect(count).toBe(100 + 12);
+    expect(count()).toBe(100 + 12);
   });
 
   it('writes everything at once with slicing off', () => {
     const l = loop();
     const writes = new SlicedWrites<number>(0, l.now, l.later, 4);
-    let count = 0;
-    writes.deliver(range(0, 100), () => {
-      count += 1;
-      l.advance(1);
-    });
-    expect(count).toBe(100);
+    const { write, count } = timedWrites(l);
+    writes.deliver(range(0, 100), write);
+    expect(count()).toBe(100);
     expect(l.pending()).toBe(0);
   });
 });

@@ -16,7 +16,11 @@ interface Job<T> {
  * nothing is waiting; the part of it that does not fit in the turn's slice — and every delivery
  * that arrives meanwhile, whatever its size, so the order on each socket stays that of arrival —
  * waits for the next turns (`later`: setImmediate in the app), between which the loop runs
- * everything else. Small deliveries (a user's sockets) never look at the clock.
+ * everything else. Such a turn writes for as long as the rest of the loop took since the previous
+ * one, from one slice to FAIR_SHARE_MAX: a node busy with other work (a reconnect storm's
+ * handshakes) still gives its writes about half its time, so they do not fall behind. Small
+ * deliveries (a user's sockets) never look at the clock. Same idea as TurnQueue (the intake's
+ * pacing), at the granularity of one socket.
  * Pure: the clock and the scheduler are given (the unit spec drives them by hand).
  */
 export class SlicedWrites<T> {
