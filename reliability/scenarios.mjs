@@ -2,7 +2,7 @@
 // applies one fault with bounded load, and returns `{ figures, checks, notes }`; the checks are
 // the bounds of the reliability issue's "Done when".
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
@@ -71,6 +71,16 @@ async function until(fleet, done, limitMs, everyMs = 500) {
 
 const timeouts = (errors) => Object.entries(errors ?? {}).filter(([k]) => k === 'timeout').reduce((a, [, v]) => a + v, 0);
 const countWhere = (errors, test) => Object.entries(errors ?? {}).filter(([k]) => test(k)).reduce((a, [, v]) => a + v, 0);
+
+/** The most memory the process has held since it started (Linux VmHWM), MB; null where unknown. */
+function peakRssMB(pid) {
+  try {
+    const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Number.isFinite(kb) ? round(kb / 1024) : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Which messages were lost, as runs of consecutive seqs missed by the same number of clients,
@@ -147,6 +157,7 @@ async function nodeLoss(ctx, signal) {
   const backMs = stats.backMs;
   const live = liveFigures(samples, faultAt, allBackAt);
   const survivor = await scrape(b.url).catch(() => ({}));
+  const survivorRssPeakMB = peakRssMB(b.entry.pid);
   const figures = {
     clients: ctx.clients,
     connectedAtStart: joined.connected,
@@ -163,6 +174,7 @@ async function nodeLoss(ctx, signal) {
     allDeliveredAfterMs: settledMs,
     publisherStatuses: published.statuses,
     survivorLiveMs: live,
+    survivorRssPeakMB,
     survivorRefusals: { intake: byLabels(survivor, 'gateway_intake_rejections_total'), handshakes: byLabels(survivor, 'gateway_handshake_admission_refusals_total') },
     nodeAExit: { code: exit.code, signal: exit.signal, afterMs: signal === 'SIGTERM' ? exitMs : null },
   };
@@ -176,6 +188,7 @@ async function nodeLoss(ctx, signal) {
     check('no handshake timed out', timeouts(stats.errors) === 0, `${timeouts(stats.errors)} timeouts`),
     check('no message lost, duplicated or out of order', stats.lost === 0 && stats.dup === 0 && stats.ooo === 0, `lost ${stats.lost}, duplicated ${stats.dup}, out of order ${stats.ooo}`),
     check("surviving node's /health/live p99 ≤ 100 ms", live.p99 !== null && live.p99 <= 100, `p99 ${live.p99} ms, max ${live.max} ms over ${live.samples} probes`),
+    check("surviving node's RSS peak under 1 GB", survivorRssPeakMB !== null && survivorRssPeakMB < 1024, `${survivorRssPeakMB} MB`),
   ];
   if (signal === 'SIGTERM') checks.push(check('the drained node exits 0', exit.code === 0, `exit ${exit.code ?? exit.signal} after ${exitMs} ms`));
   return { figures, checks };
