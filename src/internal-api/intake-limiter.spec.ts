@@ -48,6 +48,20 @@ describe('IntakeLimiter', () => {
   });
 
   describe('admitNow', () => {
+    it('refuses before the body is read once the emits in flight fill the cap, and admits again when they end', () => {
+      const sut = limiter(3);
+      sut.admitNow();
+      sut.acquire(3);
+      expect(() => sut.admitNow()).toThrow(OverloadedError);
+      sut.release(1);
+      expect(() => sut.admitNow()).not.toThrow();
+    });
+
+    it('admits with nothing in flight whatever the cap (a batch larger than it may still run alone)', () => {
+      const sut = limiter(0);
+      expect(() => sut.admitNow()).not.toThrow();
+    });
+
     it('while the event loop is later than INTAKE_MAX_EVENT_LOOP_DELAY_MS, admits the first request of a turn and refuses the others, with Retry-After', () => {
       const lag = fakeLag(51);
       const sut = limiter(10, 50, lag);

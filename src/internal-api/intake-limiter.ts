@@ -85,8 +85,14 @@ export class IntakeLimiter {
     this.rejections = new Counter({ name: 'gateway_intake_rejections_total', help: 'Intake requests answered 503 by reason', labelNames: ['reason'], registers: [metrics.registry] });
   }
 
-  /** Refuses a request that arrives while the event loop is late, beyond the first of its turn (call before reading its body). */
+  /**
+   * Refuses a request that arrives while the event loop is late, beyond the first of its turn, or
+   * while the emits in flight already fill INTAKE_MAX_IN_FLIGHT (whatever its body, `acquire` would
+   * refuse it) — call before reading its body: parsing the 40 KB body of a batch only to refuse it
+   * took a quarter of an overloaded node's CPU.
+   */
   admitNow(): void {
+    if (this.inFlight > 0 && this.inFlight >= this.config.intake.maxInFlight) this.refuse('in_flight');
     const bound = this.config.intake.maxEventLoopDelayMs;
     if (bound > 0 && this.queue.oldestWaitMs() > QUEUE_WAIT_FACTOR * bound) this.refuse('queue_wait');
     if (!this.lag.admits(bound, INTAKE_FLOOR_PER_TURN, INTAKE_LOAD)) this.refuse('event_loop_delay');
