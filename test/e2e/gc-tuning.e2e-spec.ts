@@ -55,8 +55,10 @@ describe('GC helper threads', () => {
       const t = await churn(mode, cpus);
 
       expect(t.main).toBeGreaterThan(0);
-      // What remains on other threads is compilation and start-up, a few percent.
-      expect(t.others).toBeLessThan(t.main * 0.1);
+      // What remains on other threads is compilation and start-up: about 8-13 ticks whatever the
+      // run's length, 4-10 % of the main thread here (helpers on: 50-57 %). 0.1 failed once in CI
+      // at 13 ticks against 129 on a loaded machine.
+      expect(t.others).toBeLessThan(t.main * 0.2);
     }
   });
 
