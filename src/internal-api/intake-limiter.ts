@@ -92,7 +92,7 @@ export class IntakeLimiter {
    * took a quarter of an overloaded node's CPU.
    */
   admitNow(): void {
-    if (this.inFlight > 0 && this.inFlight >= this.config.intake.maxInFlight) this.refuse('in_flight');
+    if (this.full(1)) this.refuse('in_flight');
     const bound = this.config.intake.maxEventLoopDelayMs;
     if (bound > 0 && this.queue.oldestWaitMs() > QUEUE_WAIT_FACTOR * bound) this.refuse('queue_wait');
     if (!this.lag.admits(bound, INTAKE_FLOOR_PER_TURN, INTAKE_LOAD)) this.refuse('event_loop_delay');
@@ -113,8 +113,13 @@ export class IntakeLimiter {
    * nothing else is in progress, so no batch the API accepts can wait forever.
    */
   acquire(count: number): void {
-    if (this.inFlight > 0 && this.inFlight + count > this.config.intake.maxInFlight) this.refuse('in_flight');
+    if (this.full(count)) this.refuse('in_flight');
     this.inFlight += count;
+  }
+
+  /** Whether `count` more emits would pass the cap (never while nothing is in flight). */
+  private full(count: number): boolean {
+    return this.inFlight > 0 && this.inFlight + count > this.config.intake.maxInFlight;
   }
 
   release(count: number): void {
