@@ -110,6 +110,12 @@ export class AppConfig {
   intake!: { maxInFlight: number; maxEventLoopDelayMs: number };
   /** Time one event-loop turn spends writing publications to sockets (src/cluster/sliced-writes.ts); 0: no slicing. */
   deliverySliceMs!: number;
+  /**
+   * Redis engine: the least time (ms) between two publish calls of this node (src/engine/redis/redis-broker.ts).
+   * A publication made sooner after the previous call waits for the rest of it and goes with the others made
+   * meanwhile, in one call; 0: every turn of the event loop sends its own.
+   */
+  redisPublishLingerMs!: number;
   /** Admission of new connections under a reconnect storm (src/admission/handshake-admission.ts). */
   handshakeAdmission!: { maxPending: number; maxEventLoopDelayMs: number; maxQueued: number };
   /** V8's garbage-collection helper threads (src/runtime/gc-tuning.ts); `auto`: off on one CPU. */

@@ -119,6 +119,7 @@ export class EnvironmentVariables {
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) INTAKE_MAX_IN_FLIGHT?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) INTAKE_MAX_EVENT_LOOP_DELAY_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(1000) DELIVERY_SLICE_MS?: number;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100) REDIS_PUBLISH_LINGER_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) HANDSHAKE_MAX_PENDING?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) HANDSHAKE_MAX_EVENT_LOOP_DELAY_MS?: number;
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) HANDSHAKE_MAX_QUEUED?: number;

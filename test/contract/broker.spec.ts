@@ -145,5 +145,39 @@ describe.each(['memory', 'redis'] as const)('Broker contract (%s)', (engine) => 
       expect(arrived.map((r) => r.body)).toEqual(bodies);
       expect(arrived.map((r) => r.n)).toEqual([...arrived.map((r) => r.n)].sort((x, y) => x - y));
     });
+
+    it('sends a publication after a quiet spell at once, and those made within REDIS_PUBLISH_LINGER_MS of a call together in the next one, in order', async () => {
+      const [a, b] = nodes;
+      const config = testConfig({ ...env, ...redisEnv(a.config.prefix), REDIS_PUBLISH_LINGER_MS: '100' });
+      const connections = redis[0];
+      const calls: number[] = [];
+      const counting = Object.create(connections) as RedisConnections;
+      counting.scriptNow = (name) => {
+        const run = connections.scriptNow(name);
+        return (...args) => {
+          calls.push(Number(args[Number(args[0]) + 5]));
+          return run(...args);
+        };
+      };
+      const broker = new RedisBroker(config, counting, new RedisNodeChannels(config, counting));
+      const u = fresh('linger');
+      await a.connections.add(u, 'sock-l', b.config.nodeId);
+      const turn = () => new Promise((resolve) => setImmediate(resolve));
+      const first = broker.publish([toUser(u, `l-${u}-0`)], T0);
+      await turn();
+      expect(calls).toEqual([1]);
+      const later = [];
+      for (let i = 1; i <= 3; i++) {
+        later.push(broker.publish([toUser(u, `l-${u}-${i}`)], T0));
+        await turn();
+      }
+      expect(calls).toEqual([1]);
+      const published = await Promise.all([first, ...later]);
+      expect(calls).toEqual([1, 3]);
+      const positions = published.map(([p]) => p.n);
+      expect(positions).toEqual([...positions].sort((x, y) => x - y));
+      await eventually('all four to arrive', async () => b.received.filter((r) => r.body.startsWith(`l-${u}-`)).map((r) => r.body), (got) => got.length === 4);
+      expect(b.received.filter((r) => r.body.startsWith(`l-${u}-`)).map((r) => r.body)).toEqual([0, 1, 2, 3].map((i) => `l-${u}-${i}`));
+    });
   }
 });

@@ -49,6 +49,8 @@ export class RedisBroker extends Broker {
   private waiting: Waiting[] = [];
   private flushScheduled = false;
   private inFlight = 0;
+  /** When the last script call was sent (performance.now()), for the linger. */
+  private lastFlushAt = -Infinity;
 
   constructor(
     private readonly config: AppConfig,
@@ -76,20 +78,31 @@ export class RedisBroker extends Broker {
     }
     return new Promise<Published[]>((resolve, reject) => {
       this.waiting.push({ batch, now, resolve, reject });
-      if (this.flushScheduled || this.inFlight >= MAX_IN_FLIGHT) return;
-      this.flushScheduled = true;
-      process.nextTick(() => this.flush());
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.flushScheduled || this.inFlight >= MAX_IN_FLIGHT) return;
+    this.flushScheduled = true;
+    const wait = this.lastFlushAt + this.config.redisPublishLingerMs - performance.now();
+    if (wait > 0) setTimeout(() => this.flush(), wait);
+    else process.nextTick(() => this.flush());
   }
 
   /**
    * Sends what is waiting as one script call (up to MAX_MERGED publications), in the order it was
-   * published. At most MAX_IN_FLIGHT calls are outstanding: while they are, new publications
-   * wait and go together in the next call, so under load one round trip carries many of them;
-   * at a low rate each goes at once.
+   * published. Calls are at least REDIS_PUBLISH_LINGER_MS apart: a publication made sooner after
+   * the previous call waits out the rest of it (like Nagle's algorithm or Kafka's `linger.ms`),
+   * so at 2,000 publications a second (2 ms) a call carries three or four of them, and Redis and
+   * every node are woken a third as often; a publication made later than that goes at once. At most
+   * MAX_IN_FLIGHT calls are outstanding: while they are, new publications wait and go together
+   * in the next call.
    */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.waiting.length === 0) return;
+    this.lastFlushAt = performance.now();
     while (this.waiting.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
       const group: Waiting[] = [];
       let size = 0;
@@ -115,7 +128,7 @@ export class RedisBroker extends Broker {
         )
         .finally(() => {
           this.inFlight--;
-          if (this.waiting.length > 0) this.flush();
+          if (this.waiting.length > 0) this.schedule();
         });
     }
   }
