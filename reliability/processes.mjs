@@ -3,7 +3,7 @@
 // process is tracked and stopped at the end, on error, on Ctrl-C, and by a watchdog process if
 // the harness itself is killed outright.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -40,7 +40,9 @@ export function startProcess(name, cmd, args, { env = {}, cwd = workDir, keepOut
   });
   child.on('error', (err) => (entry.out += `\n${err.message}`));
   // RELIABILITY_LOG_DIR: each process's whole output also goes to <dir>/<name>-<pid>.log.
-  const file = process.env.RELIABILITY_LOG_DIR ? createWriteStream(join(process.env.RELIABILITY_LOG_DIR, `${name}-${child.pid}.log`)) : undefined;
+  const logDir = process.env.RELIABILITY_LOG_DIR;
+  if (logDir) mkdirSync(logDir, { recursive: true });
+  const file = logDir ? createWriteStream(join(logDir, `${name}-${child.pid}.log`)) : undefined;
   for (const stream of [child.stdout, child.stderr]) {
     stream.setEncoding('utf8').on('data', (d) => {
       entry.out = (entry.out + d).slice(-keepOutput);
@@ -63,7 +65,9 @@ export async function stopProcess(entry, { signal = 'SIGTERM', graceMs = 40_000 
 
 /** Kills every process still running (between scenarios); the watchdog stays. */
 export async function stopAll() {
-  await Promise.all([...children].map((e) => stopProcess(e, { signal: 'SIGKILL', graceMs: 1000 })));
+  // With RELIABILITY_NODE_ARGS (a profiler) the processes get SIGTERM first, so a node writes its profile.
+  const stop = process.env.RELIABILITY_NODE_ARGS ? { signal: 'SIGTERM', graceMs: 15_000 } : { signal: 'SIGKILL', graceMs: 1000 };
+  await Promise.all([...children].map((e) => stopProcess(e, stop)));
 }
 
 let cleaning;
@@ -189,7 +193,9 @@ export async function allocateNode(name) {
 
 /** Runs `node dist/main.js` for `node` with `env`; waits for GET `waitFor` to answer 200. */
 export async function launchNode(node, env, { waitFor = '/health/ready' } = {}) {
-  node.entry = startProcess(node.name, process.execPath, [MAIN], { env: { PORT: String(node.port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env } });
+  // RELIABILITY_NODE_ARGS: flags for every gateway node's `node` (profiling: `--cpu-prof --cpu-prof-dir=DIR`).
+  const flags = (process.env.RELIABILITY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  node.entry = startProcess(node.name, process.execPath, [...flags, MAIN], { env: { PORT: String(node.port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env } });
   node.pid = node.entry.pid;
   if (waitFor) await waitHttp(`${node.url}${waitFor}`, node.entry);
   return node;

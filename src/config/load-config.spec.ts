@@ -49,7 +49,7 @@ describe('loadConfig', () => {
         socketMaxBufferedBytes: 1048576,
         gcHelperThreads: 'auto',
         gcPretenuring: false,
-        intake: { maxInFlight: 10000, maxEventLoopDelayMs: 50 },
+        intake: { maxInFlight: 2000, maxEventLoopDelayMs: 50 },
         handshakeAdmission: { maxPending: 64, maxEventLoopDelayMs: 50, maxQueued: 10000 },
         log: { level: 'info', format: 'json' },
         metricsEnabled: true,

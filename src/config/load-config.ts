@@ -127,7 +127,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
   cfg.shutdown = parseShutdown(dto);
   cfg.deliverySliceMs = dto.DELIVERY_SLICE_MS ?? 10;
   cfg.redisPublishLingerMs = dto.REDIS_PUBLISH_LINGER_MS ?? 2;
-  cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 10000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 50 };
+  cfg.intake = { maxInFlight: dto.INTAKE_MAX_IN_FLIGHT ?? 2000, maxEventLoopDelayMs: dto.INTAKE_MAX_EVENT_LOOP_DELAY_MS ?? 50 };
   cfg.handshakeAdmission = {
     maxPending: dto.HANDSHAKE_MAX_PENDING ?? 64,
     maxEventLoopDelayMs: dto.HANDSHAKE_MAX_EVENT_LOOP_DELAY_MS ?? 50,
