@@ -104,13 +104,15 @@ export class RedisBroker extends Broker {
     if (this.waiting.length === 0) return;
     this.lastFlushAt = performance.now();
     while (this.waiting.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
-      const group: Waiting[] = [];
+      // One splice per call: shift() per publication cost 6 % of an overloaded node's busy time
+      // (a flood of batches queues thousands of them).
+      let count = 0;
       let size = 0;
-      while (this.waiting.length > 0 && (group.length === 0 || size + this.waiting[0].batch.length <= MAX_MERGED)) {
-        const next = this.waiting.shift() as Waiting;
-        group.push(next);
-        size += next.batch.length;
+      while (count < this.waiting.length && (count === 0 || size + this.waiting[count].batch.length <= MAX_MERGED)) {
+        size += this.waiting[count].batch.length;
+        count++;
       }
+      const group = this.waiting.splice(0, count);
       this.inFlight++;
       const merged = group.flatMap((w) => w.batch);
       this.publishStandalone(merged, group[group.length - 1].now)
