@@ -49,6 +49,16 @@ async function dropTransport(app: TestApp, socket: ClientSocket, userId: string,
   return recovery;
 }
 
+/** A client of `userId` that got `connected`, collects its pushes, and then lost its transport. */
+async function connectedThenDropped(app: TestApp, userId: string): Promise<{ socket: ClientSocket; id: string | undefined; pushes: Tagged[]; recovery: Recovery }> {
+  const socket = createClient(app.url, { auth: { token: userToken(userId) }, reconnection: false });
+  await nextEvent(socket, 'connected');
+  const id = socket.id;
+  const pushes = collect<Tagged>(socket, 'notification:new');
+  const recovery = await dropTransport(app, socket, userId);
+  return { socket, id, pushes, recovery };
+}
+
 /** A new client presenting `recovery` with `token`; resolves once `connected` (or its refusal) arrived. */
 async function handshakeWith(url: string, token: string | undefined, recovery: Recovery): Promise<{ socket: ClientSocket; pushes: Tagged[]; refused?: ConnectErrorLike }> {
   const socket = createClient(url, { auth: { ...(token === undefined ? {} : { token }), ...recovery }, reconnection: false });
@@ -88,11 +98,7 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
 
     it('delivers what was missed during a blip, once each and in order, then live traffic', async () => {
       const u = fresh('blip');
-      const socket = createClient(a.url, { auth: { token: userToken(u) }, reconnection: false });
-      await nextEvent(socket, 'connected');
-      const idBefore = socket.id;
-      const pushes = collect<Tagged>(socket, 'notification:new');
-      await dropTransport(a, socket, u);
+      const { socket, id: idBefore, pushes } = await connectedThenDropped(a, u);
       for (const tag of ['missed#1', 'missed#2', 'missed#3']) await pushTag(a, u, tag);
 
       await comeBack(socket, b.url);
@@ -109,10 +115,7 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
 
     it('a replay whose history read fails closes the transport: the client comes back and recovers it all, once', async () => {
       const u = fresh('failed-read');
-      const socket = createClient(a.url, { auth: { token: userToken(u) }, reconnection: false });
-      await nextEvent(socket, 'connected');
-      const pushes = collect<Tagged>(socket, 'notification:new');
-      await dropTransport(a, socket, u);
+      const { socket, pushes } = await connectedThenDropped(a, u);
       for (const tag of ['missed#1', 'missed#2']) await pushTag(a, u, tag);
 
       // The second history read of the next restore on b (the replay's; the first decides) fails,
@@ -144,10 +147,7 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
 
     it("does not deliver publications of rooms the socket was not in (another user's)", async () => {
       const [u, other] = [fresh('mine'), fresh('other')];
-      const socket = createClient(a.url, { auth: { token: userToken(u) }, reconnection: false });
-      await nextEvent(socket, 'connected');
-      const pushes = collect<Tagged>(socket, 'notification:new');
-      await dropTransport(a, socket, u);
+      const { socket, pushes } = await connectedThenDropped(a, u);
       await pushTag(a, other, 'not-mine');
       await pushTag(a, u, 'mine');
       await comeBack(socket, b.url);
@@ -200,10 +200,7 @@ function suite(label: string, start: () => Promise<[TestApp, TestApp]>): void {
 
     it('a refused attempt with the recovery id leaves it to its owner, who still recovers everything', async () => {
       const [victim, attacker] = [fresh('victim'), fresh('attacker')];
-      const socket = createClient(a.url, { auth: { token: userToken(victim) }, reconnection: false });
-      await nextEvent(socket, 'connected');
-      const pushes = collect<Tagged>(socket, 'notification:new');
-      const recovery = await dropTransport(a, socket, victim);
+      const { socket, pushes, recovery } = await connectedThenDropped(a, victim);
       await pushTag(a, victim, 'before-attempts');
 
       // Another user, and no token at all: both refused (or made fresh), the record untouched.
@@ -345,10 +342,7 @@ describe('memory engine, RECOVERY_BUFFER_BYTES=4096', () => {
 
   it('keeps at most that many bytes: past it the oldest go and the socket reconnects unrecovered, its user room rebuilt', async () => {
     const u = fresh('bound');
-    const socket = createClient(app.url, { auth: { token: userToken(u) }, reconnection: false });
-    await nextEvent(socket, 'connected');
-    const pushes = collect<Tagged>(socket, 'notification:new');
-    await dropTransport(app, socket, u);
+    const { socket, pushes } = await connectedThenDropped(app, u);
     // 30 publications of ~300 bytes: far more than the 4 KiB bound.
     for (let i = 0; i < 30; i++) await pushTag(app, u, `${i}-${'x'.repeat(300)}`);
     const held = (app.app.get(Broker) as unknown as { bytes: number }).bytes;
