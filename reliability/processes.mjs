@@ -186,16 +186,20 @@ export class RedisServer {
 // ---- gateway nodes ---------------------------------------------------------------------------
 
 /** A gateway node's name and free port, before it runs (HAProxy's configuration names it first). */
-export async function allocateNode(name) {
+export async function allocateNode(name, { internal = false } = {}) {
   const port = await freePort();
-  return { name, port, url: `http://127.0.0.1:${port}` };
+  const node = { name, port, url: `http://127.0.0.1:${port}` };
+  if (!internal) return node;
+  // INTERNAL_PORT: /internal/*, /metrics and the probes there (docs/operations.md, Load balancers).
+  const internalPort = await freePort();
+  return { ...node, internalPort, internalUrl: `http://127.0.0.1:${internalPort}`, env: { INTERNAL_PORT: String(internalPort) } };
 }
 
 /** Runs `node dist/main.js` for `node` with `env`; waits for GET `waitFor` to answer 200. */
 export async function launchNode(node, env, { waitFor = '/health/ready' } = {}) {
   // RELIABILITY_NODE_ARGS: flags for every gateway node's `node` (profiling: `--cpu-prof --cpu-prof-dir=DIR`).
   const flags = (process.env.RELIABILITY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  node.entry = startProcess(node.name, process.execPath, [...flags, MAIN], { env: { PORT: String(node.port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env } });
+  node.entry = startProcess(node.name, process.execPath, [...flags, MAIN], { env: { PORT: String(node.port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...node.env, ...env } });
   node.pid = node.entry.pid;
   if (waitFor) await waitHttp(`${node.url}${waitFor}`, node.entry);
   return node;
@@ -221,9 +225,13 @@ export const HAS_HAPROXY = spawnSync('haproxy', ['-v']).status === 0;
  * /health/ready every second, down after 2 failures, so a draining node (readiness 503 at once,
  * SHUTDOWN_DRAIN_DELAY_MS of full service) is out of rotation before it refuses anything; a
  * connection that fails is redispatched to another node. WebSocket only: no stickiness needed.
+ * Nodes with an internal port are checked there (off the public port's listen backlog), and a
+ * second frontend (`lb.internalUrl`) takes the backends' calls to those ports.
  */
 export async function startHaproxy(nodes) {
   const [port, statsPort] = [await freePort(), await freePort()];
+  const internal = nodes.every((n) => n.internalPort !== undefined);
+  const internalPort = internal ? await freePort() : undefined;
   const cfg = join(workDir, `haproxy-${port}.cfg`);
   writeFileSync(
     cfg,
@@ -249,7 +257,21 @@ export async function startHaproxy(nodes) {
       '  http-check send meth GET uri /health/ready',
       '  http-check expect status 200',
       '  default-server check inter 1s fall 2 rise 2',
-      ...nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.port}`),
+      ...nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.port}${n.internalPort ? ` check port ${n.internalPort}` : ''}`),
+      ...(internal
+        ? [
+            'frontend internal_in',
+            `  bind 127.0.0.1:${internalPort}`,
+            '  default_backend gateways_internal',
+            'backend gateways_internal',
+            '  balance roundrobin',
+            '  option httpchk',
+            '  http-check send meth GET uri /health/ready',
+            '  http-check expect status 200',
+            '  default-server check inter 1s fall 2 rise 2',
+            ...nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.internalPort}`),
+          ]
+        : []),
       'listen stats',
       `  bind 127.0.0.1:${statsPort}`,
       '  stats enable',
@@ -258,7 +280,7 @@ export async function startHaproxy(nodes) {
     ].join('\n'),
   );
   const entry = startProcess('haproxy', 'haproxy', ['-f', cfg, '-db']);
-  const lb = { port, url: `http://127.0.0.1:${port}`, statsUrl: `http://127.0.0.1:${statsPort}/stats;csv`, entry };
+  const lb = { port, url: `http://127.0.0.1:${port}`, internalUrl: internal ? `http://127.0.0.1:${internalPort}` : undefined, statsUrl: `http://127.0.0.1:${statsPort}/stats;csv`, entry };
   await waitHttp(lb.statsUrl, entry, 10_000);
   return lb;
 }

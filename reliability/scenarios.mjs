@@ -115,7 +115,7 @@ async function nodeLoss(ctx, signal) {
   const spreadMs = quick ? 1000 : 10000;
   const redis = await ctx.own(RedisServer.start());
   const env = nodeEnv(redis, prefixOf(signal), { RECOVERY_WINDOW_MS: '120000', ...drain });
-  const [a, b] = [await allocateNode('a'), await allocateNode('b')];
+  const [a, b] = [await allocateNode('a', { internal: true }), await allocateNode('b', { internal: true })];
   const lb = await ctx.own(startHaproxy([a, b]));
   await launchNode(a, env);
   await untilServer(lb, 'a', 'UP');
@@ -126,10 +126,10 @@ async function nodeLoss(ctx, signal) {
   const joined = await fleet.connect({ url: lb.url, prefix: `${signal}-`, count: ctx.clients, secret: JWT_SECRET, room: ROOM, kind: ctx.clientKind });
   await launchNode(b, env);
   await untilServer(lb, 'b', 'UP');
-  const onA = sumOf(await scrape(a.url), 'gateway_connections_active');
+  const onA = sumOf(await scrape(a.internalUrl), 'gateway_connections_active');
 
   const probe = ctx.own(startLiveProbe(b.url));
-  const publisher = new Publisher({ url: lb.url, secret: INTERNAL_SECRET, room: ROOM, rate: ctx.rate, runId: `${RUN}-${signal}` }).start();
+  const publisher = new Publisher({ url: lb.internalUrl, secret: INTERNAL_SECRET, room: ROOM, rate: ctx.rate, runId: `${RUN}-${signal}` }).start();
   await sleep(2000);
   await fleet.markFault();
   const faultAt = Date.now();
@@ -156,7 +156,7 @@ async function nodeLoss(ctx, signal) {
   const samples = await probe.stop();
   const backMs = stats.backMs;
   const live = liveFigures(samples, faultAt, allBackAt);
-  const survivor = await scrape(b.url).catch(() => ({}));
+  const survivor = await scrape(b.internalUrl).catch(() => ({}));
   const survivorRssPeakMB = peakRssMB(b.entry.pid);
   const figures = {
     clients: ctx.clients,

@@ -12,8 +12,8 @@ import { httpServerOptions } from './http-server-options.js';
 
 /**
  * Served on INTERNAL_PORT only: the internal API, the Admin UI's page (ADMIN_UI=true), the metrics
- * and the detailed health (node id, connection counts). `/health/live` and `/health/ready` stay on
- * the public port, where load balancers probe.
+ * and the detailed health (node id, connection counts). `/health/live` and `/health/ready` are
+ * served on both ports (isProbePath).
  */
 const isInternalPath = (path: string) => {
   const p = path.toLowerCase();
@@ -27,6 +27,17 @@ const isInternalPath = (path: string) => {
   );
 };
 
+/**
+ * The probes answer on both ports. On the public one for balancers that can only probe where they
+ * route; on INTERNAL_PORT so that a probe does not queue behind a reconnect storm: a node accepts
+ * one new connection per turn of its event loop (libuv since 1.45), so during a storm a new
+ * connection to the public port can wait seconds in the listen backlog, and a balancer whose
+ * check waits that long takes a working node out of rotation (docs/operations.md).
+ */
+const isProbePath = (path: string) => {
+  const p = path.toLowerCase();
+  return p === '/health/live' || p === '/health/ready';
+};
 
 /**
  * INTERNAL_PORT: a second listener on the same Fastify instance and the same Socket.IO engine.
@@ -46,7 +57,9 @@ export class InternalPortServer implements OnApplicationShutdown {
    * uses the route that matched, not the spelling: `/INTERNAL//emit/` is `/internal/emit`.
    */
   readonly routeFilter = (req: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
-    const allowed = isInternalPath(routePath(req)) ? this.ports.allowsInternal(req.raw) : this.ports.allowsPublic(req.raw);
+    const path = routePath(req);
+    if (isProbePath(path)) return done();
+    const allowed = isInternalPath(path) ? this.ports.allowsInternal(req.raw) : this.ports.allowsPublic(req.raw);
     if (allowed) return done();
     void reply.code(404).send(fail(new AppError(ErrorCode.NOT_FOUND, 'Route not found').toBody()));
   };

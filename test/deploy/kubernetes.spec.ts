@@ -127,18 +127,36 @@ describe('deploy/kubernetes', () => {
     expect(matches(deployment.spec.selector.matchLabels, deployment.spec.template.metadata.labels)).toBe(true);
   });
 
-  it('probes liveness and readiness on the public port, routes a gateway so configured answers there', async () => {
-    expect(gateway.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'http' });
-    expect(gateway.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'http' });
-    expect(gateway.startupProbe?.httpGet?.port).toBe('http');
-    // The pod's configuration on the memory engine, on free ports: the probed paths answer on PORT, not on INTERNAL_PORT.
+  it('probes liveness and readiness on the internal port, routes a gateway so configured answers there', async () => {
+    expect(gateway.livenessProbe?.httpGet).toEqual({ path: '/health/live', port: 'internal' });
+    expect(gateway.readinessProbe?.httpGet).toEqual({ path: '/health/ready', port: 'internal' });
+    expect(gateway.startupProbe?.httpGet?.port).toBe('internal');
+    // The pod's configuration on the memory engine, on free ports: the probed paths answer on
+    // INTERNAL_PORT (off the public port's listen backlog) and on PORT alike.
     const { REDIS_HOST: _host, REDIS_PORT: _port, REDIS_PASS: _pass, ...env } = podEnv();
     const app = await startApp({ ...env, PORT: '0', INTERNAL_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error' });
     try {
       for (const probe of [gateway.livenessProbe, gateway.readinessProbe, gateway.startupProbe]) {
+        expect((await fetch(`${app.internalUrl}${probe?.httpGet?.path}`)).status).toBe(200);
         expect((await fetch(`${app.url}${probe?.httpGet?.path}`)).status).toBe(200);
-        expect((await fetch(`${app.internalUrl}${probe?.httpGet?.path}`)).status).toBe(404);
       }
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("points Prometheus's scrape annotations at the port and path that serve /metrics", async () => {
+    const annotations = (deployment.spec.template.metadata as { annotations?: Record<string, string> }).annotations ?? {};
+    expect(annotations['prometheus.io/scrape']).toBe('true');
+    const { REDIS_HOST: _host, REDIS_PORT: _port, REDIS_PASS: _pass, ...env } = podEnv();
+    const app = await startApp({ ...env, PORT: '0', INTERNAL_PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error' });
+    try {
+      const byPort: Record<string, string | undefined> = { [configMap.data.PORT]: app.url, [configMap.data.INTERNAL_PORT]: app.internalUrl };
+      const url = byPort[annotations['prometheus.io/port']];
+      expect(url).toBeDefined();
+      const res = await fetch(`${url}${annotations['prometheus.io/path']}`);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('# TYPE gateway_');
     } finally {
       await app.close();
     }
