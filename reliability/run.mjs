@@ -9,7 +9,8 @@
 //
 // Options: --clients N [500] (clients of the fleet scenarios), --rate R [1] (numbered messages a
 // second to everybody in kill and drain: each client receives R a second, the load of the issue's
-// fault runs; docs/reliability.md has the drain at 5), --cycles C [100000] (churn), --workers W [2] (client processes),
+// fault runs; docs/reliability.md has the drain at 5), --cycles C [100000] (churn),
+// --workers W [2] (client processes),
 // --client plain|typed|mixed [mixed] (socket.io-client, the typed client, or half each),
 // --quick (short delays and phases: the smoke test), --out FILE (the figures as JSON),
 // --env NAME=VALUE (repeatable: a setting for every gateway node, e.g. --env INTAKE_MAX_IN_FLIGHT=2000).
