@@ -233,6 +233,14 @@ export async function startHaproxy(nodes) {
   const internal = nodes.every((n) => n.internalPort !== undefined);
   const internalPort = internal ? await freePort() : undefined;
   const cfg = join(workDir, `haproxy-${port}.cfg`);
+  // Both backends (public and internal) check readiness the same way.
+  const checked = [
+    '  balance roundrobin',
+    '  option httpchk',
+    '  http-check send meth GET uri /health/ready',
+    '  http-check expect status 200',
+    '  default-server check inter 1s fall 2 rise 2',
+  ];
   writeFileSync(
     cfg,
     [
@@ -252,11 +260,7 @@ export async function startHaproxy(nodes) {
       `  bind 127.0.0.1:${port}`,
       '  default_backend gateways',
       'backend gateways',
-      '  balance roundrobin',
-      '  option httpchk',
-      '  http-check send meth GET uri /health/ready',
-      '  http-check expect status 200',
-      '  default-server check inter 1s fall 2 rise 2',
+      ...checked,
       ...nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.port}${n.internalPort ? ` check port ${n.internalPort}` : ''}`),
       ...(internal
         ? [
@@ -264,11 +268,7 @@ export async function startHaproxy(nodes) {
             `  bind 127.0.0.1:${internalPort}`,
             '  default_backend gateways_internal',
             'backend gateways_internal',
-            '  balance roundrobin',
-            '  option httpchk',
-            '  http-check send meth GET uri /health/ready',
-            '  http-check expect status 200',
-            '  default-server check inter 1s fall 2 rise 2',
+            ...checked,
             ...nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.internalPort}`),
           ]
         : []),
