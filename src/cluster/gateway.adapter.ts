@@ -196,7 +196,7 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
         if (held) held.push(n, shared.wire);
         else if (!late || (s[REPLAYED] ?? 0) < n) {
           shared.write(socket);
-          s[POSITION] = offset;
+          s[POSITION] = n;
         }
         return;
       }
@@ -253,8 +253,8 @@ export class GatewayAdapter extends ClusterAdapterWithHeartbeat {
   }
 
   private stamped(open: string, socket: Socket): Outgoing {
-    const offset = (socket as unknown as DeliverySocket)[POSITION];
-    return new Outgoing(this.recoverable && offset !== undefined ? closePacket(open, offset) : `${open}]`, this.nsp.name);
+    const position = (socket as unknown as DeliverySocket)[POSITION];
+    return new Outgoing(this.recoverable && position !== undefined ? closePacket(open, formatOffset(position)) : `${open}]`, this.nsp.name);
   }
 
   override addAll(id: SocketId, rooms: Set<Room>): void {

@@ -7,7 +7,12 @@ import { PacketType } from 'socket.io-parser';
  * [position, wire text, …], and go out after the replay (src/recovery/replay.ts).
  */
 export const HELD = Symbol('held');
-/** The offset of the last publication written to the socket (Socket.IO's offset argument). */
+/**
+ * The position of the last publication written to the socket (its offset argument is this in
+ * base 36). Kept as a number: V8 then updates the socket's field in place, where a new offset
+ * string per message would live on the socket until its next message and be promoted to the old
+ * generation at the message rate (docs/performance.md, Known limits).
+ */
 export const POSITION = Symbol('position');
 /**
  * The position of the last history entry a recovery replay wrote to the socket: a live
@@ -18,7 +23,7 @@ export const REPLAYED = Symbol('replayed');
 
 export interface DeliverySocket {
   [HELD]?: Array<number | string>;
-  [POSITION]?: string;
+  [POSITION]?: number;
   [REPLAYED]?: number;
 }
 

@@ -5,7 +5,7 @@ import type { PrivateSessionId, Session, SocketId } from 'socket.io-adapter';
 import { ChatService } from '../chat/chat.service.js';
 import type { RecoveryHooks } from '../cluster/gateway.adapter.js';
 import { type DeliverySocket, POSITION } from '../cluster/local-delivery.js';
-import { formatOffset, parseOffset } from '../cluster/offsets.js';
+import { parseOffset } from '../cluster/offsets.js';
 import { Semaphore } from '../common/semaphore.js';
 import { AppConfig } from '../config/app-config.js';
 import { Broker, type Position } from '../engine/broker.js';
@@ -205,11 +205,11 @@ export class RecoveryService implements RecoveryHooks, OnApplicationBootstrap {
         return;
       }
       const [position] = await Promise.all([this.broker.position(), this.save(socket)]);
-      (socket as unknown as DeliverySocket)[POSITION] = formatOffset(position);
+      (socket as unknown as DeliverySocket)[POSITION] = position;
       return announce();
     }
     try {
-      (socket as unknown as DeliverySocket)[POSITION] = formatOffset(plan.after);
+      (socket as unknown as DeliverySocket)[POSITION] = plan.after;
       await this.joinRecorded(socket, plan.record);
       const read = await this.broker.history(this.readRooms(socket), plan.after, MAX_REPLAY);
       // What was missed goes first (as with Socket.IO's own recovery), then `connected`.
@@ -344,8 +344,8 @@ export class RecoveryService implements RecoveryHooks, OnApplicationBootstrap {
   }
 
   private async catchUp(socket: UserSocket): Promise<void> {
-    const after = parseOffset((socket as unknown as DeliverySocket)[POSITION]);
-    if (after === undefined || this.plans.has(socket.id)) return;
+    const after = (socket as unknown as DeliverySocket)[POSITION];
+    if (after === undefined || after <= 0 || this.plans.has(socket.id)) return;
     const release = await this.restores.acquire();
     try {
       if (!socket.connected) return;
@@ -355,7 +355,7 @@ export class RecoveryService implements RecoveryHooks, OnApplicationBootstrap {
         // Redis came back empty: what it held is gone for everyone, and nothing was accepted
         // while it was away. The socket carries on from the new clock.
         const [position] = await Promise.all([this.broker.position(), replay(socket, after, [])]);
-        (socket as unknown as DeliverySocket)[POSITION] = formatOffset(position);
+        (socket as unknown as DeliverySocket)[POSITION] = position;
         return;
       }
       if (!read.ok || !(await replay(socket, after, read.entries))) {

@@ -43,7 +43,7 @@ export async function replay(socket: Socket, after: Position, entries: Received[
     if (!body || body.except.some((room) => socket.rooms.has(room))) continue;
     const offset = formatOffset(entry.n);
     new Outgoing(closePacket(body.text, offset), body.nsp).write(socket);
-    s[POSITION] = offset;
+    s[POSITION] = entry.n;
     s[REPLAYED] = entry.n;
     sent.add(entry.n);
     if (++written % CHUNK === 0) await nextTurn();
@@ -60,18 +60,11 @@ export async function replay(socket: Socket, after: Position, entries: Received[
       const n = held[i] as number;
       if (n <= after || sent.has(n)) continue;
       new Outgoing(held[i + 1] as string, socket.nsp.name).write(socket);
-      s[POSITION] = lastOffset(held[i + 1] as string) ?? s[POSITION];
+      s[POSITION] = n;
       sent.add(n);
     }
     if (s[HELD]?.length) await nextTurn();
   }
   delete s[HELD];
   return true;
-}
-
-/** The offset argument a wire text ends with (`…,"<offset>"]`). */
-function lastOffset(wire: string): string | undefined {
-  const end = wire.length - 2;
-  const start = wire.lastIndexOf('"', end - 1);
-  return start > 0 ? wire.slice(start + 1, end) : undefined;
 }

@@ -87,4 +87,33 @@ describe('PacketRing', () => {
       if (i % 100 === 0) expect(ring.size).toBe(kept.reduce((n, [, l, t]) => n + Buffer.byteLength(l as string) + Buffer.byteLength(t as string), 0));
     }
   });
+
+  it('keeps every record through growth while its records wrap around the end of the buffer', () => {
+    // The rate rises while old records lapse by age: the ring wraps, then runs out of room and
+    // grows with the records in two pieces, again and again up to its bound.
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const bound = 4 * 1024 * 1024;
+    const ring = new PacketRing(bound, 40);
+    let model: Array<[number, string, string, number]> = [];
+    const capacities = new Set<number>();
+    for (let now = 0; now < 400; now++) {
+      const perTick = 1 + Math.floor(now / 2) + Math.floor(random() * 8);
+      for (let k = 0; k < perTick; k++) {
+        const label = `user:${Math.floor(random() * 50)}`;
+        const text = 'é'.repeat(Math.floor(random() * 3)) + 'x'.repeat(50 + Math.floor(random() * 1500));
+        const seq = ring.push(label, text, now);
+        model.push([seq, label, text, now]);
+        capacities.add(ring.capacity);
+      }
+      model = model.filter(([, , , at]) => at >= now - 40);
+      const kept = all(ring);
+      expect(kept).toEqual(model.slice(model.length - kept.length).map(([s, l, t]) => [s, l, t]));
+      model = model.slice(model.length - kept.length);
+      expect(ring.size).toBe(kept.reduce((n, [, l, t]) => n + Buffer.byteLength(l as string) + Buffer.byteLength(t as string), 0));
+      expect(ring.size).toBeLessThanOrEqual(bound);
+    }
+    expect(capacities.size).toBeGreaterThanOrEqual(6);
+    expect(Math.max(...capacities)).toBe(bound);
+  });
 });

@@ -42,6 +42,11 @@ export class PacketRing {
     return this.used;
   }
 
+  /** Bytes of the buffer the records are written into (grows by doubling up to `maxBytes`). */
+  get capacity(): number {
+    return this.bytes.length;
+  }
+
   get count(): number {
     return this.next - this.first;
   }
@@ -135,22 +140,35 @@ export class PacketRing {
     }
   }
 
-  /** A bigger buffer (doubling, at most the bound) with the kept records laid out from 0. */
+  /**
+   * A bigger buffer (doubling, at most the bound) holding the kept records: the bytes from the
+   * oldest record's start to the end of the old buffer, then those from its start to `writeAt`
+   * when the records wrap — at most two copies whatever the number of records (one copy per
+   * record of a 16 MB ring stalled the loop for a tenth of a second), and a pass over the
+   * positions. A wrapped ring's unused end comes along as a gap, which the bound does not count.
+   */
   private growBytes(atLeast: number): void {
     let size = Math.max(this.bytes.length, INITIAL_BYTES);
     while (size < atLeast) size *= 2;
     const grown = Buffer.allocUnsafeSlow(Math.min(size, this.maxBytes));
-    let at = 0;
+    if (this.first === this.next) {
+      this.bytes = grown;
+      this.writeAt = 0;
+      return;
+    }
+    const mask = this.slots - 1;
+    const tail = this.starts[this.first & mask];
+    const wrapped = this.writeAt <= tail;
+    const head = wrapped ? this.bytes.length - tail : 0;
+    this.bytes.copy(grown, 0, tail, wrapped ? this.bytes.length : this.writeAt);
+    if (wrapped) this.bytes.copy(grown, head, 0, this.writeAt);
     for (let s = this.first; s < this.next; s++) {
-      const slot = s & (this.slots - 1);
+      const slot = s & mask;
       const start = this.starts[slot];
-      const length = this.lengths[slot];
-      this.bytes.copy(grown, at, start, start + length);
-      this.starts[slot] = at;
-      at += length;
+      this.starts[slot] = start >= tail ? start - tail : head + start;
     }
     this.bytes = grown;
-    this.writeAt = at;
+    this.writeAt = wrapped ? head + this.writeAt : this.writeAt - tail;
   }
 
   private growSlots(): void {
