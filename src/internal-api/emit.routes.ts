@@ -94,7 +94,7 @@ export class EmitRoutes {
     const { items } = body as { items: unknown[] };
     this.limiter.acquire(items.length);
     try {
-      return await this.limiter.inTurn(() => this.runBatch(items));
+      return await this.limiter.inTurn(() => this.runBatch(items), items.length);
     } finally {
       this.limiter.release(items.length);
     }

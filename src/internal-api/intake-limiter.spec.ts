@@ -1,11 +1,11 @@
 import type { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { LoopLag } from '../admission/loop-lag.js';
-import { IntakeLimiter, OverloadedError } from './intake-limiter.js';
+import { CompletionRate, IntakeLimiter, OverloadedError } from './intake-limiter.js';
 
 /** A lag whose `ms` the spec sets, with LoopLag's admission rule (the floor per turn included). */
 function fakeLag(ms = 0) {
-  const lag = { ms, turn: 0, turnMs: 0, admits: (max: number, floor: number) => !(max > 0 && lag.ms > max && lag.turn >= floor) && ++lag.turn > 0, nextTurn: () => (lag.turn = 0) };
+  const lag = { ms, turn: 0, turnMs: 0, util: 0, utilisation: () => lag.util, admits: (max: number, floor: number) => !(max > 0 && lag.ms > max && lag.turn >= floor) && ++lag.turn > 0, nextTurn: () => (lag.turn = 0) };
   return lag;
 }
 
@@ -78,5 +78,83 @@ describe('IntakeLimiter', () => {
       const sut = limiter(10, 0, fakeLag(10_000));
       for (let i = 0; i < 5; i++) expect(() => sut.admitNow()).not.toThrow();
     });
+  });
+
+  describe('the cap on a loop with CPU to spare', () => {
+    let lag: ReturnType<typeof fakeLag>;
+
+    /**
+     * A limiter that paces (the running turn is past its 50 ms budget, so admitted emits wait for
+     * a later turn) whose last second saw `completed` emits end, on a loop busy `util` of the time.
+     */
+    function withHistory(maxInFlight: number, completed: number, util: number) {
+      let t = 10_000;
+      lag = fakeLag();
+      lag.util = util;
+      lag.turnMs = 100;
+      const sut = limiter(maxInFlight, 50, lag);
+      sut.completions = new CompletionRate(() => t);
+      sut.acquire(completed);
+      sut.release(completed);
+      t += 1000;
+      return sut;
+    }
+    /** How many single emits are admitted, each then waiting for its turn (or, `running`, past it). */
+    const admitted = (sut: IntakeLimiter, running = false) => {
+      let n = 0;
+      while (n < 1000) {
+        try {
+          sut.acquire(1);
+        } catch {
+          return n;
+        }
+        if (!running) void sut.inTurn(() => Promise.resolve());
+        n += 1;
+      }
+      return n;
+    };
+
+    afterEach(async () => {
+      // Lets the queued emits run (the turn is young again), so no turn stays armed.
+      lag.turnMs = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    });
+
+    it('rises to what the node completed in the last second, for emits waiting for their turn', () => {
+      expect(admitted(withHistory(3, 10, 0.5))).toBe(10);
+    });
+
+    it('rises at most to four times INTAKE_MAX_IN_FLIGHT', () => {
+      expect(admitted(withHistory(3, 100, 0.5))).toBe(12);
+    });
+
+    it('stays at INTAKE_MAX_IN_FLIGHT on a saturated loop, however much completed', () => {
+      expect(admitted(withHistory(3, 10, 0.95))).toBe(3);
+    });
+
+    it('stays at INTAKE_MAX_IN_FLIGHT when nothing completed lately', () => {
+      expect(admitted(withHistory(3, 0, 0))).toBe(3);
+    });
+
+    it('stays at INTAKE_MAX_IN_FLIGHT for emits past their turn (waiting on Redis), whatever completed', () => {
+      expect(admitted(withHistory(3, 10, 0.5), true)).toBe(3);
+    });
+  });
+});
+
+describe('CompletionRate', () => {
+  it('gives the last whole second, or the running one once it has more, and forgets older seconds', () => {
+    let t = 5_000;
+    const rate = new CompletionRate(() => t);
+    rate.add(4);
+    expect(rate.perSecond()).toBe(4);
+    t = 6_100;
+    expect(rate.perSecond()).toBe(4);
+    rate.add(7);
+    expect(rate.perSecond()).toBe(7);
+    t = 7_000;
+    expect(rate.perSecond()).toBe(7);
+    t = 9_500;
+    expect(rate.perSecond()).toBe(0);
   });
 });

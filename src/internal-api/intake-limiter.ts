@@ -22,6 +22,40 @@ const TURN_BUDGET_SHARE = 1;
  */
 const QUEUE_WAIT_FACTOR = 20;
 
+/**
+ * While the loop has CPU to spare, the cap on emits in flight rises to what the node completed in
+ * the last second, at most this many times INTAKE_MAX_IN_FLIGHT (IntakeLimiter.cap).
+ */
+const SPARE_CAP_FACTOR = 4;
+
+/** Emits completed per second, over the last whole second and the running one (injected clock). */
+export class CompletionRate {
+  private second = 0;
+  private current = 0;
+  private previous = 0;
+
+  constructor(private readonly now: () => number) {}
+
+  add(count: number): void {
+    this.roll();
+    this.current += count;
+  }
+
+  /** Completions of the last whole second, or of the running one when it already has more. */
+  perSecond(): number {
+    this.roll();
+    return Math.max(this.previous, this.current);
+  }
+
+  private roll(): void {
+    const second = Math.floor(this.now() / 1000);
+    if (second === this.second) return;
+    this.previous = second === this.second + 1 ? this.current : 0;
+    this.current = 0;
+    this.second = second;
+  }
+}
+
 /** What Retry-After suggests: the loop catches up within a second, or the in-flight emits end. */
 export const RETRY_AFTER_SEC = 1;
 
@@ -47,13 +81,21 @@ export class OverloadedError extends AppError {
  *   The first request of each turn is always admitted, so a node short of CPU slows down instead
  *   of refusing everything;
  * - emits in flight, waiting for their turn or in progress (a batch item counts one), which
- *   bounds the work queued and waiting on Redis.
+ *   bounds the work queued and waiting on Redis. Those past their turn (waiting on Redis) are held
+ *   to INTAKE_MAX_IN_FLIGHT; those still waiting for their turn may go past it while the loop has
+ *   CPU to spare, up to what the node completed in the last second (at most SPARE_CAP_FACTOR
+ *   times the setting): a backend's burst after a collection's pause, which the node clears in
+ *   its next turns, is not refused.
  * A refused request emits nothing; an admitted one always runs to the end, so nothing accepted is
  * dropped.
  */
 @Injectable()
 export class IntakeLimiter {
   private inFlight = 0;
+  /** Of those, the emits still waiting for their turn (TurnQueue). */
+  private queued = 0;
+  /** Emits (batch items) completed lately; the clock is replaceable for the unit spec. */
+  completions = new CompletionRate(() => performance.now());
   private readonly queue: TurnQueue;
   private readonly rejections: Counter<'reason'>;
   /**
@@ -102,10 +144,16 @@ export class IntakeLimiter {
    * Runs an admitted request's `work` in its turn (TurnQueue): at once while this turn has budget
    * left and nothing waits, else after those admitted before it.
    */
-  inTurn<T>(work: () => Promise<T>): Promise<T> {
+  inTurn<T>(work: () => Promise<T>, count = 1): Promise<T> {
     // The common case, with nothing to wait for: no promise or closure of our own.
     if (this.queue.runsNow()) return work();
-    return new Promise<T>((resolve, reject) => this.queue.run(() => void work().then(resolve, reject)));
+    this.queued += count;
+    return new Promise<T>((resolve, reject) =>
+      this.queue.run(() => {
+        this.queued -= count;
+        void work().then(resolve, reject);
+      }),
+    );
   }
 
   /**
@@ -117,13 +165,32 @@ export class IntakeLimiter {
     this.inFlight += count;
   }
 
-  /** Whether `count` more emits would pass the cap (never while nothing is in flight). */
+  /**
+   * Whether `count` more emits would pass the cap (never while nothing is in flight): past
+   * INTAKE_MAX_IN_FLIGHT when the emits past their turn fill it on their own, else past `cap()`.
+   */
   private full(count: number): boolean {
-    return this.inFlight > 0 && this.inFlight + count > this.config.intake.maxInFlight;
+    const total = this.inFlight + count;
+    const base = this.config.intake.maxInFlight;
+    if (this.inFlight === 0 || total <= base) return false;
+    return this.inFlight - this.queued >= base || total > this.cap();
+  }
+
+  /**
+   * The emits allowed in flight: INTAKE_MAX_IN_FLIGHT on a saturated loop (INTAKE_LOAD); with
+   * CPU to spare, what the node completed in the last second, between that setting and
+   * SPARE_CAP_FACTOR times it. About a second of work queues at most, so a burst that waited out
+   * a collection's pause, which the node clears within the next turns, is admitted.
+   */
+  private cap(): number {
+    const base = this.config.intake.maxInFlight;
+    if (this.lag.utilisation(INTAKE_LOAD.busyWindowMs) >= INTAKE_LOAD.busyShare) return base;
+    return Math.min(SPARE_CAP_FACTOR * base, Math.max(base, this.completions.perSecond()));
   }
 
   release(count: number): void {
     this.inFlight -= count;
+    this.completions.add(count);
   }
 
   private refuse(reason: 'in_flight' | 'event_loop_delay' | 'queue_wait'): never {
