@@ -33,7 +33,8 @@ export class MemoryBroker extends Broker {
     private readonly connections: MemoryConnectionStore,
   ) {
     super();
-    this.ring = new PacketRing(config.recoveryBufferBytes, Math.max(config.recoveryWindowMs, 1));
+    // Without recovery nothing is kept: no buffer.
+    this.ring = new PacketRing(config.recoveryWindowMs > 0 ? config.recoveryBufferBytes : 0, Math.max(config.recoveryWindowMs, 1));
   }
 
   /** Bytes the kept publications take (at most RECOVERY_BUFFER_BYTES). */

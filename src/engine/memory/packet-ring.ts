@@ -5,8 +5,9 @@ export interface RingRecord {
   text: string;
 }
 
-const INITIAL_BYTES = 64 * 1024;
 const INITIAL_SLOTS = 1024;
+/** Slots reserved up front: one per this many bytes of the bound (more are added if records are smaller). */
+const BYTES_PER_SLOT = 128;
 
 /**
  * Numbered text records (a label and a body) in one byte buffer outside the JS heap, oldest
@@ -15,11 +16,16 @@ const INITIAL_SLOTS = 1024;
  * The connection-state recovery buffer keeps every packet for minutes at thousands per second;
  * held as JS strings they are all promoted to the old generation and later collected there,
  * and those major collections stall the event loop. Here a record costs no heap object: its
- * bytes go into a ring `Buffer` (grown by doubling up to `maxBytes`), its position, sizes and
- * time into typed arrays indexed by sequence number.
+ * bytes go into a ring `Buffer`, its position, sizes and time into typed arrays indexed by
+ * sequence number.
+ *
+ * The buffer is allocated at its bound once, when the ring is made: the operating system maps its
+ * pages as they are first written, so an idle ring holds no memory. Grown by doubling under load
+ * instead, each growth copied the ring and added tens of MB of external memory at once, which
+ * made V8 start a major collection: a stall of a few hundred ms (docs/performance.md).
  */
 export class PacketRing {
-  private bytes = Buffer.allocUnsafeSlow(0);
+  private readonly bytes: Buffer;
   private slots = 0;
   private starts = new Uint32Array(0);
   private labelLengths = new Uint32Array(0);
@@ -35,16 +41,14 @@ export class PacketRing {
   constructor(
     private readonly maxBytes: number,
     private readonly maxAgeMs: number,
-  ) {}
+  ) {
+    this.bytes = Buffer.allocUnsafeSlow(maxBytes);
+    if (maxBytes > 0) this.growSlots(Math.max(INITIAL_SLOTS, 2 ** Math.ceil(Math.log2(maxBytes / BYTES_PER_SLOT))));
+  }
 
   /** Bytes held by the kept records (at most `maxBytes`). */
   get size(): number {
     return this.used;
-  }
-
-  /** Bytes of the buffer the records are written into (grows by doubling up to `maxBytes`). */
-  get capacity(): number {
-    return this.bytes.length;
   }
 
   get count(): number {
@@ -118,16 +122,13 @@ export class PacketRing {
   }
 
   /**
-   * Where `length` contiguous bytes fit: after the newest record, else at the start of the
-   * buffer, growing the buffer while it is under the bound, else dropping the oldest records.
-   * The kept records run from the oldest's start (`tail`) to `writeAt`, wrapping at most once.
+   * Where `length` (at most the bound) contiguous bytes fit: after the newest record, else at the
+   * start of the buffer, else where dropping the oldest records makes room. The kept records run
+   * from the oldest's start (`tail`) to `writeAt`, wrapping at most once.
    */
   private reserve(length: number): number {
     for (;;) {
-      if (this.first === this.next) {
-        if (this.bytes.length < length) this.growBytes(length);
-        return 0;
-      }
+      if (this.first === this.next) return 0;
       const tail = this.starts[this.first & (this.slots - 1)];
       if (this.writeAt > tail) {
         if (this.bytes.length - this.writeAt >= length) return this.writeAt;
@@ -135,44 +136,11 @@ export class PacketRing {
       } else if (tail - this.writeAt >= length) {
         return this.writeAt;
       }
-      if (this.bytes.length < this.maxBytes) this.growBytes(this.bytes.length + length);
-      else this.dropOldest();
+      this.dropOldest();
     }
   }
 
-  /**
-   * A bigger buffer (doubling, at most the bound) holding the kept records: the bytes from the
-   * oldest record's start to the end of the old buffer, then those from its start to `writeAt`
-   * when the records wrap — at most two copies whatever the number of records (one copy per
-   * record of a 16 MB ring stalled the loop for a tenth of a second), and a pass over the
-   * positions. A wrapped ring's unused end comes along as a gap, which the bound does not count.
-   */
-  private growBytes(atLeast: number): void {
-    let size = Math.max(this.bytes.length, INITIAL_BYTES);
-    while (size < atLeast) size *= 2;
-    const grown = Buffer.allocUnsafeSlow(Math.min(size, this.maxBytes));
-    if (this.first === this.next) {
-      this.bytes = grown;
-      this.writeAt = 0;
-      return;
-    }
-    const mask = this.slots - 1;
-    const tail = this.starts[this.first & mask];
-    const wrapped = this.writeAt <= tail;
-    const head = wrapped ? this.bytes.length - tail : 0;
-    this.bytes.copy(grown, 0, tail, wrapped ? this.bytes.length : this.writeAt);
-    if (wrapped) this.bytes.copy(grown, head, 0, this.writeAt);
-    for (let s = this.first; s < this.next; s++) {
-      const slot = s & mask;
-      const start = this.starts[slot];
-      this.starts[slot] = start >= tail ? start - tail : head + start;
-    }
-    this.bytes = grown;
-    this.writeAt = wrapped ? head + this.writeAt : this.writeAt - tail;
-  }
-
-  private growSlots(): void {
-    const slots = Math.max(INITIAL_SLOTS, this.slots * 2);
+  private growSlots(slots = Math.max(INITIAL_SLOTS, this.slots * 2)): void {
     const starts = new Uint32Array(slots);
     const labelLengths = new Uint32Array(slots);
     const textLengths = new Uint32Array(slots);
