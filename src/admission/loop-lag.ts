@@ -36,15 +36,14 @@ export const LAG_WINDOW_MS = 1000;
  * tick of the loop's timer records how late it fired; `mean(now)` is the mean lateness of the
  * ticks of the last LAG_WINDOW_MS, and `current(now)` how late the next tick already is (the turn
  * still running). A loop that is late turn after turn (the node cannot keep up) has a high mean;
- * one long pause (a major garbage collection) is one late tick among a hundred on time and barely
- * moves it, so a node below its capacity is never read as overloaded.
+ * one long pause (a major garbage collection) is left out of it, even on a busy loop whose second
+ * has only a few dozen ticks, so a node below its capacity is never read as overloaded.
  */
 export class LagMeter {
   private lastTick: number;
   private readonly tickAt: number[] = [];
   private readonly lateness: number[] = [];
   private head = 0;
-  private sum = 0;
 
   constructor(now: number) {
     this.lastTick = now;
@@ -56,11 +55,7 @@ export class LagMeter {
     this.lastTick = now;
     this.tickAt.push(now);
     this.lateness.push(late);
-    this.sum += late;
-    while (this.head < this.tickAt.length && this.tickAt[this.head] <= now - LAG_WINDOW_MS) {
-      this.sum -= this.lateness[this.head];
-      this.head++;
-    }
+    while (this.head < this.tickAt.length && this.tickAt[this.head] <= now - LAG_WINDOW_MS) this.head++;
     if (this.head > 256) {
       this.tickAt.splice(0, this.head);
       this.lateness.splice(0, this.head);
@@ -68,15 +63,24 @@ export class LagMeter {
     }
   }
 
-  /** Mean lateness of the ticks of the last LAG_WINDOW_MS (0 without any). */
+  /**
+   * Mean lateness of the ticks of the last LAG_WINDOW_MS (0 without any), the longest tick of the
+   * window left out when there are others: one pause (a major collection) on a loop already busy
+   * with long turns, when a second has a few dozen ticks, must not read as a late loop on its own.
+   */
   mean(now: number): number {
-    let sum = this.sum;
-    let count = this.tickAt.length - this.head;
-    for (let i = this.head; i < this.tickAt.length && this.tickAt[i] <= now - LAG_WINDOW_MS; i++) {
-      sum -= this.lateness[i];
-      count--;
+    let sum = 0;
+    let count = 0;
+    let longest = 0;
+    for (let i = this.head; i < this.tickAt.length; i++) {
+      if (this.tickAt[i] <= now - LAG_WINDOW_MS) continue;
+      const late = this.lateness[i];
+      sum += late;
+      count++;
+      if (late > longest) longest = late;
     }
-    return count > 0 ? Math.max(0, sum / count) : 0;
+    if (count === 0) return 0;
+    return count === 1 ? sum : (sum - longest) / (count - 1);
   }
 
   /** How late the next tick already is: the turn still running. */

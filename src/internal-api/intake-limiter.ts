@@ -76,8 +76,9 @@ export class OverloadedError extends AppError {
  * about that long at most. Refusal, checked when a request arrives, before its body is read (a
  * refusal costs next to nothing):
  * - an admitted emit has waited QUEUE_WAIT_FACTOR times the bound for its turn (the node is behind);
- * - the event loop's lag (LoopLag: its mean lateness over the last second while saturated, or a
- *   turn still running ten times the bound). It sees the whole backlog — requests, sockets, GC.
+ * - the event loop's lag (LoopLag: its mean lateness over the last second, the longest pause left
+ *   out, while saturated, or a turn still running ten times the bound). It sees the whole backlog
+ *   — requests, sockets, GC.
  *   The first request of each turn is always admitted, so a node short of CPU slows down instead
  *   of refusing everything;
  * - emits in flight, waiting for their turn or in progress (a batch item counts one), which
