@@ -1,4 +1,4 @@
-import { INTAKE_LOAD, LAG_TICK_MS, LAG_WINDOW_MS, LagMeter } from './loop-lag.js';
+import { HANDSHAKE_LOAD, INTAKE_LOAD, LAG_TICK_MS, LAG_WINDOW_MS, LagMeter, overloaded } from './loop-lag.js';
 
 const SWAMPED_FACTOR = INTAKE_LOAD.swampedFactor;
 
@@ -71,5 +71,25 @@ describe('LagMeter', () => {
     const now = run(meter, 0, 500, 90);
     expect(meter.mean(now)).toBeCloseTo(90, 5);
     expect(meter.mean(now + LAG_WINDOW_MS + 1)).toBe(0);
+  });
+});
+
+describe('overloaded (the admission decision past the floor of a turn)', () => {
+  const busy = () => 1;
+  const idle = () => 0.5;
+
+  it('handshakes: refuses a loop late on average while saturated, not one with idle time left', () => {
+    const meter = new LagMeter(0);
+    const now = run(meter, 0, 2000, 80);
+    expect(overloaded(meter, now, BOUND, HANDSHAKE_LOAD, busy)).toBe(true);
+    expect(overloaded(meter, now, BOUND, HANDSHAKE_LOAD, idle)).toBe(false);
+  });
+
+  it('the intake: a loop late and saturated answers slower rather than refusing; only a swamped turn refuses', () => {
+    const meter = new LagMeter(0);
+    const now = run(meter, 0, 2000, 80);
+    expect(overloaded(meter, now, BOUND, INTAKE_LOAD, busy)).toBe(false);
+    expect(overloaded(meter, now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND + 1, BOUND, INTAKE_LOAD, busy)).toBe(true);
+    expect(overloaded(meter, now + LAG_TICK_MS + SWAMPED_FACTOR * BOUND - 1, BOUND, INTAKE_LOAD, busy)).toBe(false);
   });
 });

@@ -5,24 +5,25 @@ import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 export const LAG_TICK_MS = 10;
 
 /**
- * When a loop that is late counts as overloaded (LoopLag.admits): saturated — busy at least
- * `busyShare` of the last `busyWindowMs` (event-loop utilisation, the running turn included) — or
- * swamped — a turn still running `swampedFactor` times the bound. A node with idle time left is
- * not overloaded, however late one of its turns ran (a garbage collection, a burst).
+ * When a loop that is late counts as overloaded (LoopLag.admits): swamped — a turn still running
+ * `swampedFactor` times the bound — or, with `saturated`, late on average while busy at least
+ * `share` of the last `windowMs` (event-loop utilisation, the running turn included). A node with
+ * idle time left is not overloaded, however late one of its turns ran (a garbage collection, a
+ * burst).
  */
 export interface LoadPolicy {
-  busyShare: number;
-  busyWindowMs: number;
   swampedFactor: number;
+  saturated?: { share: number; windowMs: number };
 }
 
 /**
- * The backend intake: it paces what it admits over turns (TurnQueue), so it refuses on lateness
- * only a loop saturated for a whole second, or a turn ten times the bound.
+ * The backend intake: it paces what it admits over turns (TurnQueue) and bounds its own backlog
+ * (IntakeLimiter: emits in flight, their wait for a turn), so a loop that is merely late and busy
+ * answers slower, as a bare server does, and only a turn ten times the bound refuses on lateness.
  */
-export const INTAKE_LOAD: LoadPolicy = { busyShare: 0.95, busyWindowMs: 1000, swampedFactor: 10 };
+export const INTAKE_LOAD: LoadPolicy = { swampedFactor: 10 };
 /** Handshakes: a storm lands thousands at once; refuse sooner (busy 85 % of half a second, or a turn six times the bound). */
-export const HANDSHAKE_LOAD: LoadPolicy = { busyShare: 0.85, busyWindowMs: 500, swampedFactor: 6 };
+export const HANDSHAKE_LOAD: LoadPolicy = { swampedFactor: 6, saturated: { share: 0.85, windowMs: 500 } };
 /** Utilisation snapshots span the longest window of the policies. */
 const SNAPSHOT_WINDOW_MS = 1000;
 /** Utilisation snapshots are kept this often (every this many ticks). */
@@ -105,6 +106,16 @@ export class LagMeter {
 }
 
 /**
+ * LoopLag.admits' decision past the turn's floor, on a meter and a utilisation it is given: the
+ * running turn is swamped, or (with `policy.saturated`) the loop is late on average and busy.
+ */
+export function overloaded(meter: LagMeter, now: number, maxMs: number, policy: LoadPolicy, utilisation: (windowMs: number) => number): boolean {
+  if (meter.swamped(now, maxMs, policy.swampedFactor)) return true;
+  const busy = policy.saturated;
+  return busy !== undefined && meter.late(now, maxMs) && utilisation(busy.windowMs) >= busy.share;
+}
+
+/**
  * How late the event loop is: the signal of the admission checks (docs/reliability.md, Overload),
  * and the floor that keeps them from refusing everything (LagMeter says how lateness is measured).
  *
@@ -148,15 +159,12 @@ export class LoopLag implements OnModuleDestroy {
   /**
    * Whether to admit one more piece of work (`maxMs` 0: no limit). Yes among the first `floor` of
    * this turn; otherwise no while the running turn is swamped (LagMeter.swamped), or while the
-   * loop is late on average (LagMeter.late) and saturated (LoadPolicy): a node with idle time
-   * left is not overloaded because a collection or a burst made one second slow.
+   * loop is late on average (LagMeter.late) and saturated, for a policy that says so
+   * (`overloaded`): a node with idle time left is not overloaded because a collection or a burst
+   * made one second slow.
    */
   admits(maxMs: number, floor: number, policy: LoadPolicy): boolean {
-    if (maxMs > 0 && this.admittedThisTurn >= floor) {
-      const now = performance.now();
-      if (this.meter.swamped(now, maxMs, policy.swampedFactor)) return false;
-      if (this.meter.late(now, maxMs) && this.utilisation(policy.busyWindowMs) >= policy.busyShare) return false;
-    }
+    if (maxMs > 0 && this.admittedThisTurn >= floor && overloaded(this.meter, performance.now(), maxMs, policy, (windowMs) => this.utilisation(windowMs))) return false;
     this.admittedThisTurn += 1;
     return true;
   }

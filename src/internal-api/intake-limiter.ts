@@ -23,10 +23,10 @@ const TURN_BUDGET_SHARE = 1;
 const QUEUE_WAIT_FACTOR = 20;
 
 /**
- * While the loop has CPU to spare, the cap on emits in flight rises to what the node completed in
- * the last second, at most this many times INTAKE_MAX_IN_FLIGHT (IntakeLimiter.cap).
+ * For emits still waiting for their turn, the cap on emits in flight rises to what the node
+ * completed in the last second, at most this many times INTAKE_MAX_IN_FLIGHT (IntakeLimiter.cap).
  */
-const SPARE_CAP_FACTOR = 4;
+const QUEUED_CAP_FACTOR = 4;
 
 /** Emits completed per second, over the last whole second and the running one (injected clock). */
 export class CompletionRate {
@@ -76,17 +76,17 @@ export class OverloadedError extends AppError {
  * about that long at most. Refusal, checked when a request arrives, before its body is read (a
  * refusal costs next to nothing):
  * - an admitted emit has waited QUEUE_WAIT_FACTOR times the bound for its turn (the node is behind);
- * - the event loop's lag (LoopLag: its mean lateness over the last second, the longest pause left
- *   out, while saturated, or a turn still running ten times the bound). It sees the whole backlog
- *   — requests, sockets, GC.
- *   The first request of each turn is always admitted, so a node short of CPU slows down instead
- *   of refusing everything;
+ * - a turn still running ten times the bound (LoopLag, INTAKE_LOAD: arrivals swamp the loop). A
+ *   loop that is merely late and busy — at its capacity, or after a collection's pause — is not
+ *   refused for it: the pacing already spreads the work, and the backlog is bounded by the other
+ *   two checks, so a backend with bounded concurrency is answered slower, as a bare server would.
+ *   The first request of each turn is always admitted;
  * - emits in flight, waiting for their turn or in progress (a batch item counts one), which
  *   bounds the work queued and waiting on Redis. Those past their turn (waiting on Redis) are held
- *   to INTAKE_MAX_IN_FLIGHT; those still waiting for their turn may go past it while the loop has
- *   CPU to spare, up to what the node completed in the last second (at most SPARE_CAP_FACTOR
- *   times the setting): a backend's burst after a collection's pause, which the node clears in
- *   its next turns, is not refused.
+ *   to INTAKE_MAX_IN_FLIGHT; those still waiting for their turn may go past it, up to what the
+ *   node completed in the last second (at most QUEUED_CAP_FACTOR times the setting): about a
+ *   second of work, which queue_wait bounds in time — a backend's burst after a pause, or 512
+ *   batches kept in flight by a busy backend, is taken, not refused.
  * A refused request emits nothing; an admitted one always runs to the end, so nothing accepted is
  * dropped.
  */
@@ -178,15 +178,13 @@ export class IntakeLimiter {
   }
 
   /**
-   * The emits allowed in flight: INTAKE_MAX_IN_FLIGHT on a saturated loop (INTAKE_LOAD); with
-   * CPU to spare, what the node completed in the last second, between that setting and
-   * SPARE_CAP_FACTOR times it. About a second of work queues at most, so a burst that waited out
-   * a collection's pause, which the node clears within the next turns, is admitted.
+   * The emits allowed in flight when the extra ones wait for their turn: what the node completed
+   * in the last second, between INTAKE_MAX_IN_FLIGHT and QUEUED_CAP_FACTOR times it. About a
+   * second of work queues at most, which the node clears in its next turns.
    */
   private cap(): number {
     const base = this.config.intake.maxInFlight;
-    if (this.lag.utilisation(INTAKE_LOAD.busyWindowMs) >= INTAKE_LOAD.busyShare) return base;
-    return Math.min(SPARE_CAP_FACTOR * base, Math.max(base, this.completions.perSecond()));
+    return Math.min(QUEUED_CAP_FACTOR * base, Math.max(base, this.completions.perSecond()));
   }
 
   release(count: number): void {
