@@ -62,7 +62,7 @@ describe('IntakeLimiter', () => {
       expect(() => sut.admitNow()).not.toThrow();
     });
 
-    it('while the event loop is later than INTAKE_MAX_EVENT_LOOP_DELAY_MS, admits the first request of a turn and refuses the others, with Retry-After', () => {
+    it('while LoopLag refuses (INTAKE_LOAD: a turn swamped past ten times INTAKE_MAX_EVENT_LOOP_DELAY_MS), admits the first request of a turn and refuses the others, with Retry-After', () => {
       const lag = fakeLag(51);
       const sut = limiter(10, 50, lag);
       expect(() => sut.admitNow()).not.toThrow();
