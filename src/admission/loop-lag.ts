@@ -133,6 +133,8 @@ export class LoopLag implements OnModuleDestroy {
   /** Utilisation snapshots, oldest first, one every SNAPSHOT_EVERY_TICKS ticks, spanning about SNAPSHOT_WINDOW_MS. */
   private readonly snapshots: EventLoopUtilization[] = [performance.eventLoopUtilization()];
   private ticks = 0;
+  /** `utilisation` for `overloaded`, made once: admits runs for every request past a turn's floor. */
+  private readonly busy = (windowMs: number): number => this.utilisation(windowMs);
 
   constructor() {
     this.timer = setInterval(() => this.tick(), LAG_TICK_MS);
@@ -164,7 +166,7 @@ export class LoopLag implements OnModuleDestroy {
    * made one second slow.
    */
   admits(maxMs: number, floor: number, policy: LoadPolicy): boolean {
-    if (maxMs > 0 && this.admittedThisTurn >= floor && overloaded(this.meter, performance.now(), maxMs, policy, (windowMs) => this.utilisation(windowMs))) return false;
+    if (maxMs > 0 && this.admittedThisTurn >= floor && overloaded(this.meter, performance.now(), maxMs, policy, this.busy)) return false;
     this.admittedThisTurn += 1;
     return true;
   }
